@@ -1,0 +1,52 @@
+// The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
+// the clock and IndexedDB.
+import type { HeaderRule } from '../core/rules.js';
+import type { Badge, Session } from '../core/session.js';
+import { browser } from '../platform/browser.js';
+import { indexedDbStore } from '../platform/secret-store.js';
+import type { Platform } from './controller.js';
+import { profileStore } from './profile-store.js';
+
+async function setRules(rules: HeaderRule[]): Promise<void> {
+  const existing = await browser.declarativeNetRequest.getSessionRules();
+  // One call removes the old rules and adds the new: the switch to a new token is atomic.
+  await browser.declarativeNetRequest.updateSessionRules({
+    removeRuleIds: existing.map((rule) => rule.id),
+    addRules: rules,
+  });
+}
+
+async function missingOrigins(origins: string[]): Promise<string[]> {
+  const granted = await Promise.all(
+    origins.map((origin) => browser.permissions.contains({ origins: [origin] })),
+  );
+  return origins.filter((_, i) => !granted[i]);
+}
+
+async function setBadge(badge: Badge): Promise<void> {
+  await browser.action.setBadgeText({ text: badge.text });
+  await browser.action.setBadgeBackgroundColor({ color: badge.color });
+  await browser.action.setTitle({ title: badge.title });
+}
+
+export function browserPlatform(): Platform {
+  return {
+    now: () => Date.now(),
+    fetch: (input, init) => fetch(input, init),
+    newId: () => crypto.randomUUID(),
+    profiles: profileStore(browser.storage.local),
+    sessions: indexedDbStore<Session>(),
+    setRules,
+    alarms: {
+      set: async (name, when) => {
+        await browser.alarms.create(name, { when });
+      },
+      clear: async (name) => {
+        await browser.alarms.clear(name);
+      },
+      all: () => browser.alarms.getAll(),
+    },
+    missingOrigins,
+    setBadge,
+  };
+}

@@ -1,0 +1,409 @@
+// The background's logic: sign-in, refresh, sign-out, and the reconciliation that turns stored
+// state into rules, alarms, status and badge. Everything it needs is in storage, so the browser
+// may stop it at any moment; every start calls `sync()` and carries on.
+import {
+  answerPaths,
+  type Credentials,
+  refreshRequest,
+  signInRequest,
+  usesPassword,
+} from '../core/auth-requests.js';
+import { originsFor } from '../core/permissions.js';
+import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
+import { buildRules, type HeaderRule } from '../core/rules.js';
+import { dropAt, refreshDueAt, retryAt } from '../core/schedule.js';
+import {
+  type Badge,
+  badgeFor,
+  isUsable,
+  type PublicStatus,
+  publicStatus,
+  type Session,
+  SIGNED_OUT,
+} from '../core/session.js';
+import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
+import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
+import { UserError } from '../messages/protocol.js';
+import type { SecretStore } from '../platform/secret-store.js';
+import type { ProfileStore, StoredProfile } from './profile-store.js';
+import { requestTokens, TokenRequestError } from './token-client.js';
+
+export interface Platform {
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  readonly newId: () => string;
+  readonly profiles: ProfileStore;
+  readonly sessions: SecretStore<Session>;
+  /** Replaces every session rule with these, atomically. */
+  readonly setRules: (rules: HeaderRule[]) => Promise<void>;
+  readonly alarms: {
+    readonly set: (name: string, when: number) => Promise<void>;
+    readonly clear: (name: string) => Promise<void>;
+    readonly all: () => Promise<Array<{ name: string; scheduledTime: number }>>;
+  };
+  /** The match patterns among `origins` that the browser has not granted. */
+  readonly missingOrigins: (origins: string[]) => Promise<string[]>;
+  readonly setBadge: (badge: Badge) => Promise<void>;
+}
+
+const REFRESH_ALARM = 'refresh:';
+const DROP_ALARM = 'drop:';
+/** Alarms may fire a little early; a refresh within this of its due time counts as due. */
+const DUE_TOLERANCE_MS = 1_000;
+
+function canRefresh(profile: Profile, session: Session): boolean {
+  return !!session.tokens?.refreshToken && !!refreshRequest(profile.auth, session.tokens.refreshToken);
+}
+
+export class Controller {
+  /** Refreshes in flight, one per profile: a second trigger joins the first. */
+  private readonly inflight = new Map<string, Promise<void>>();
+  /** Session writes per profile happen one after another. */
+  private readonly sessionLocks = new Map<string, Promise<unknown>>();
+  private syncChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly platform: Platform) {}
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Rebuilds rules, alarms, status and badge from storage; refreshes what is due. */
+  sync(): Promise<void> {
+    const run = this.syncChain.then(() => this.syncNow());
+    this.syncChain = run.catch((error) => console.error('AutoBearer: sync failed', (error as Error).message));
+    return run;
+  }
+
+  async onAlarm(name: string): Promise<void> {
+    if (name.startsWith(REFRESH_ALARM)) {
+      await this.refresh(name.slice(REFRESH_ALARM.length), { onlyIfDue: true });
+    } else {
+      await this.sync();
+    }
+  }
+
+  private async syncNow(): Promise<void> {
+    const { now } = this.platform;
+    const profiles = await this.platform.profiles.load();
+    const active: Array<{ profile: Profile; accessToken: string }> = [];
+    const statuses: Record<string, PublicStatus> = {};
+    const wanted = new Map<string, number>();
+    const due: string[] = [];
+
+    for (const { id, profile } of profiles) {
+      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      const tokens = session.tokens;
+      const usable = isUsable(tokens, now(), dropAt);
+      const refreshable = canRefresh(profile, session);
+      let nextAttemptAt: number | undefined;
+      if (profile.enabled && tokens) {
+        if (usable) {
+          active.push({ profile, accessToken: tokens.accessToken });
+          wanted.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
+        }
+        if (refreshable) {
+          nextAttemptAt = this.nextAttemptAt(profile, session);
+          if (nextAttemptAt <= now()) due.push(id);
+          else wanted.set(REFRESH_ALARM + id, nextAttemptAt);
+        }
+      }
+      statuses[id] = publicStatus(session, {
+        enabled: profile.enabled,
+        refreshing: this.inflight.has(id),
+        usable,
+        canRefresh: refreshable,
+        nextAttemptAt,
+      });
+    }
+
+    await this.platform.setRules(buildRules(active));
+    await this.reconcileAlarms(wanted);
+    await this.platform.profiles.publishStatus(statuses);
+    await this.updateBadge(profiles, statuses);
+    // Started after this sync so the refresh's own sync queues behind it instead of deadlocking.
+    for (const id of due) void this.refresh(id, { onlyIfDue: true });
+  }
+
+  private nextAttemptAt(profile: Profile, session: Session): number {
+    const tokens = session.tokens;
+    if (!tokens) return Number.POSITIVE_INFINITY;
+    return session.failures > 0
+      ? retryAt(session.lastRefresh?.at ?? this.platform.now(), session.failures - 1, tokens.expiresAt)
+      : refreshDueAt(tokens.issuedAt, tokens.expiresAt, profile.refresh.leadSeconds);
+  }
+
+  private async reconcileAlarms(wanted: Map<string, number>): Promise<void> {
+    const existing = await this.platform.alarms.all();
+    for (const alarm of existing) {
+      if (!wanted.has(alarm.name)) await this.platform.alarms.clear(alarm.name);
+    }
+    for (const [name, when] of wanted) {
+      const current = existing.find((a) => a.name === name);
+      if (!current || Math.abs(current.scheduledTime - when) > 500)
+        await this.platform.alarms.set(name, when);
+    }
+  }
+
+  private async updateBadge(
+    profiles: StoredProfile[],
+    statuses: Record<string, PublicStatus>,
+  ): Promise<void> {
+    const inputs = await Promise.all(
+      profiles.map(async ({ id, profile }) => ({
+        name: profile.name,
+        status: statuses[id] as PublicStatus,
+        missingPermission: (await this.platform.missingOrigins(originsFor(profile))).length > 0,
+      })),
+    );
+    await this.platform.setBadge(badgeFor(inputs));
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  private updateSession(id: string, change: (current: Session) => Session | undefined): Promise<void> {
+    const previous = this.sessionLocks.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const current = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      const updated = change(current);
+      if (updated === undefined) await this.platform.sessions.delete(id);
+      else if (updated !== current) await this.platform.sessions.set(id, updated);
+    });
+    this.sessionLocks.set(
+      id,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /**
+   * Refreshes one profile's token, unless a refresh for it is already in flight (then joins it).
+   * `onlyIfDue` (alarms, worker starts) skips a token that a refresh a moment ago already renewed.
+   */
+  refresh(id: string, { onlyIfDue = false } = {}): Promise<void> {
+    const running = this.inflight.get(id);
+    if (running) return running;
+    const run = this.refreshOnce(id, onlyIfDue).finally(() => {
+      this.inflight.delete(id);
+    });
+    this.inflight.set(id, run);
+    return run;
+  }
+
+  private async refreshOnce(id: string, onlyIfDue: boolean): Promise<void> {
+    const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
+    const session = await this.platform.sessions.get(id);
+    const oldRefreshToken = session?.tokens?.refreshToken;
+    const request =
+      oldRefreshToken && entry ? refreshRequest(entry.profile.auth, oldRefreshToken) : undefined;
+    if (!entry?.profile.enabled || !request || !oldRefreshToken || !session?.tokens) return;
+    if (onlyIfDue && this.platform.now() < this.nextAttemptAt(entry.profile, session) - DUE_TOLERANCE_MS)
+      return;
+    await this.sync(); // shows "refreshing"
+    const { profile } = entry;
+    const startedAt = this.platform.now();
+    try {
+      const tokens = await requestTokens(
+        request,
+        answerPaths(profile.auth),
+        profile.refresh.defaultLifetimeSeconds,
+        {
+          fetch: this.platform.fetch,
+          now: this.platform.now,
+        },
+      );
+      // The rotated refresh token is stored before anything else happens. A sign-out or a new
+      // sign-in while the request was in flight wins: its session no longer holds the old token.
+      await this.updateSession(id, (current) =>
+        current.tokens?.refreshToken !== oldRefreshToken
+          ? current
+          : {
+              ...current,
+              tokens: { ...tokens, refreshToken: tokens.refreshToken ?? oldRefreshToken },
+              failures: 0,
+              error: undefined,
+              lastRefresh: { at: startedAt, ok: true },
+            },
+      );
+    } catch (error) {
+      const failure =
+        error instanceof TokenRequestError
+          ? error
+          : new TokenRequestError('invalid-answer', (error as Error).message);
+      await this.updateSession(id, (current) => {
+        if (current.tokens?.refreshToken !== oldRefreshToken) return current;
+        const lastRefresh = { at: this.platform.now(), ok: false, message: failure.message };
+        if (failure.kind === 'transient') {
+          return {
+            ...current,
+            failures: current.failures + 1,
+            error: `Refresh failed: ${failure.message}`,
+            lastRefresh,
+          };
+        }
+        return {
+          ...SIGNED_OUT,
+          ...(current.username !== undefined ? { username: current.username } : {}),
+          error: `Signed out: the refresh was refused (${failure.message})`,
+          lastRefresh,
+        };
+      });
+    }
+    this.inflight.delete(id);
+    await this.sync();
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  readonly handlers: {
+    [T in keyof Protocol]: (request: Protocol[T]['request']) => Promise<Protocol[T]['response']>;
+  } = {
+    getState: () => this.state(),
+    signIn: async ({ id, username, password }) => {
+      const { profile } = await this.profileById(id);
+      const credentials: Credentials = { username, password };
+      const request = signInRequest(profile.auth, credentials);
+      if (!request || !usesPassword(profile.auth)) {
+        throw new UserError(`"${profile.name}" does not sign in with a username and password`);
+      }
+      if (!username) throw new UserError('Enter a username');
+      const tokens = await this.tokensOrUserError(() =>
+        requestTokens(request, answerPaths(profile.auth), profile.refresh.defaultLifetimeSeconds, {
+          fetch: this.platform.fetch,
+          now: this.platform.now,
+        }),
+      );
+      await this.updateSession(id, () => ({ username, tokens, failures: 0 }));
+      await this.sync();
+      return this.state();
+    },
+    useToken: async ({ id, token, lifetimeSeconds }) => {
+      const { profile } = await this.profileById(id);
+      if (profile.auth.kind !== 'manual')
+        throw new UserError(`"${profile.name}" does not take a pasted token`);
+      if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
+        throw new UserError('The lifetime must be a positive number of seconds');
+      }
+      let tokens: ReturnType<typeof parseTokenAnswer>;
+      try {
+        tokens = parseTokenAnswer(
+          { access_token: token.trim(), expires_in: lifetimeSeconds },
+          OAUTH_PATHS,
+          this.platform.now(),
+          profile.refresh.defaultLifetimeSeconds,
+        );
+      } catch (error) {
+        if (error instanceof TokenAnswerError)
+          throw new UserError('The token is empty or contains spaces or line breaks');
+        throw error;
+      }
+      await this.updateSession(id, () => ({ tokens, failures: 0 }));
+      await this.sync();
+      return this.state();
+    },
+    signOut: async ({ id }) => {
+      await this.updateSession(id, () => undefined);
+      await this.sync();
+      return this.state();
+    },
+    refreshNow: async ({ id }) => {
+      const { profile } = await this.profileById(id);
+      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      if (!canRefresh(profile, session))
+        throw new UserError(`"${profile.name}" has nothing to refresh with: sign in`);
+      await this.refresh(id);
+      return this.state();
+    },
+    setEnabled: async ({ id, enabled }) => {
+      await this.editProfiles((list) =>
+        list.map((entry) => (entry.id === id ? { id, profile: { ...entry.profile, enabled } } : entry)),
+      );
+      return this.state();
+    },
+    saveProfile: async ({ id, profile: input }) => {
+      const valid = validateProfile(input);
+      if (!valid.ok) throw new UserError('The profile has problems', valid.problems);
+      const profile = valid.value;
+      const savedId = id ?? this.platform.newId();
+      await this.editProfiles((list) => {
+        if (id !== undefined && !list.some((entry) => entry.id === id))
+          throw new UserError('That profile no longer exists');
+        if (list.some((entry) => entry.id !== savedId && entry.profile.name === profile.name)) {
+          throw new UserError('The profile has problems', [
+            `name: "${profile.name}" is already taken by another profile`,
+          ]);
+        }
+        return id === undefined
+          ? [...list, { id: savedId, profile }]
+          : list.map((entry) => (entry.id === id ? { id, profile } : entry));
+      });
+      return { id: savedId, state: await this.state() };
+    },
+    deleteProfile: async ({ id }) => {
+      await this.editProfiles((list) => list.filter((entry) => entry.id !== id));
+      await this.updateSession(id, () => undefined);
+      await this.sync();
+      return this.state();
+    },
+    importFile: async ({ text }) => {
+      const parsed = parseProfileFile(text);
+      if (!parsed.ok) throw new UserError('The file was refused; nothing was changed', parsed.problems);
+      const current = await this.platform.profiles.load();
+      const byName = new Map(current.map((entry) => [entry.profile.name, entry.id]));
+      const next = parsed.value.profiles.map((profile) => ({
+        id: byName.get(profile.name) ?? this.platform.newId(),
+        profile,
+      }));
+      await this.editProfiles(() => next);
+      const kept = new Set(next.map((entry) => entry.id));
+      for (const { id } of current) if (!kept.has(id)) await this.updateSession(id, () => undefined);
+      await this.sync();
+      return this.state();
+    },
+    exportFile: async () => ({
+      text: serializeProfileFile((await this.platform.profiles.load()).map((entry) => entry.profile)),
+    }),
+  };
+
+  private async tokensOrUserError<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof TokenRequestError) throw new UserError(`Sign-in failed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async profileById(id: string): Promise<StoredProfile> {
+    const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
+    if (!entry) throw new UserError('That profile no longer exists');
+    return entry;
+  }
+
+  private async editProfiles(change: (list: StoredProfile[]) => StoredProfile[]): Promise<void> {
+    const next = change(await this.platform.profiles.load());
+    await this.platform.profiles.save(next);
+    await this.sync();
+  }
+
+  async state(): Promise<AppState> {
+    const profiles = await this.platform.profiles.load();
+    const statuses = await Promise.all(
+      profiles.map(async ({ id, profile }): Promise<ProfileView> => {
+        const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+        const origins = originsFor(profile);
+        return {
+          id,
+          profile,
+          origins,
+          missingOrigins: await this.platform.missingOrigins(origins),
+          status: publicStatus(session, {
+            enabled: profile.enabled,
+            refreshing: this.inflight.has(id),
+            usable: isUsable(session.tokens, this.platform.now(), dropAt),
+            canRefresh: canRefresh(profile, session),
+          }),
+        };
+      }),
+    );
+    return { profiles: statuses };
+  }
+}

@@ -1,0 +1,22 @@
+// Background entry (service worker in Chromium, event page in Firefox). It only registers
+// listeners, synchronously at top level (an MV3 worker misses events registered after an
+// await), and hands each event to the controller.
+import { browser, type Runtime } from '../platform/browser.js';
+import { browserPlatform } from './browser-platform.js';
+import { Controller } from './controller.js';
+import { handleMessage } from './messages.js';
+
+const controller = new Controller(browserPlatform());
+
+browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
+  handleMessage(controller, message, sender),
+);
+browser.permissions.onAdded.addListener(() => void controller.sync());
+browser.permissions.onRemoved.addListener(() => void controller.sync());
+browser.runtime.onInstalled.addListener(() => void controller.sync());
+browser.runtime.onStartup.addListener(() => void controller.sync());
+
+// Every start of the worker (install, browser start, wake after the browser stopped it)
+// rebuilds rules and alarms from storage and refreshes what is due.
+void controller.sync();

@@ -1,0 +1,44 @@
+// The background's side of the protocol: checks who is asking, dispatches, and turns errors into data.
+import { type Envelope, type Protocol, type Reply, UserError } from '../messages/protocol.js';
+import { browser, type Runtime } from '../platform/browser.js';
+import type { Controller } from './controller.js';
+
+/** Only the extension's own pages may talk to the background; there are no content scripts. */
+export function isOwnPage(
+  sender: Runtime.MessageSender,
+  runtimeId: string,
+  extensionOrigin: string,
+): boolean {
+  return sender.id === runtimeId && typeof sender.url === 'string' && sender.url.startsWith(extensionOrigin);
+}
+
+function isEnvelope(message: unknown, handlers: object): message is Envelope {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as Envelope).type === 'string' &&
+    Object.hasOwn(handlers, (message as Envelope).type)
+  );
+}
+
+export async function handleMessage(
+  controller: Controller,
+  message: unknown,
+  sender: Runtime.MessageSender,
+): Promise<Reply<unknown> | undefined> {
+  if (!isOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return undefined;
+  if (!isEnvelope(message, controller.handlers)) return { ok: false, error: 'Unknown request' };
+  const handler = controller.handlers[message.type] as (
+    request: unknown,
+  ) => Promise<Protocol[keyof Protocol]['response']>;
+  try {
+    return { ok: true, value: await handler(message.payload ?? {}) };
+  } catch (error) {
+    if (error instanceof UserError) {
+      return { ok: false, error: error.message, ...(error.problems ? { problems: error.problems } : {}) };
+    }
+    // Unexpected: the message (never a token; handlers put none in errors) goes to the user and the console.
+    console.error('AutoBearer:', message.type, (error as Error).message);
+    return { ok: false, error: `Something went wrong: ${(error as Error).message}` };
+  }
+}

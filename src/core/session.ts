@@ -1,0 +1,120 @@
+// A profile's sign-in session, what of it the pages may see, and the toolbar badge. Pure.
+import type { Tokens } from './token-answer.js';
+
+/** Stored in the secret store (IndexedDB), never in storage.local, never sent to a page. */
+export interface Session {
+  readonly username?: string;
+  readonly tokens?: Tokens;
+  /** Why the user was signed out or why the token stopped, in words the user can read. */
+  readonly error?: string;
+  /** Consecutive transient refresh failures: drives the backoff. */
+  readonly failures: number;
+  readonly lastRefresh?: RefreshOutcome;
+}
+
+export interface RefreshOutcome {
+  readonly at: number;
+  readonly ok: boolean;
+  readonly message?: string;
+}
+
+export const SIGNED_OUT: Session = { failures: 0 };
+
+export type Phase =
+  | 'disabled' // the profile is switched off
+  | 'signed-out' // no token; `error` says why when a refresh or the server ended it
+  | 'signed-in' // a valid token is being sent
+  | 'refreshing' // a refresh is in flight (the old token is still sent meanwhile)
+  | 'retrying' // refresh failed transiently; the token is still sent until it expires
+  | 'expired'; // the token expired and no refresh brought a new one: nothing is sent
+
+/** What the popup and options page see. It holds no token. */
+export interface PublicStatus {
+  readonly phase: Phase;
+  readonly username?: string;
+  readonly expiresAt?: number;
+  readonly error?: string;
+  readonly lastRefresh?: RefreshOutcome;
+  readonly nextAttemptAt?: number;
+  readonly canRefresh: boolean;
+}
+
+export function isUsable(
+  tokens: Tokens | undefined,
+  now: number,
+  dropAt: (expiresAt: number) => number,
+): boolean {
+  return !!tokens && now < dropAt(tokens.expiresAt);
+}
+
+export function publicStatus(
+  session: Session,
+  opts: {
+    enabled: boolean;
+    refreshing: boolean;
+    usable: boolean;
+    canRefresh: boolean;
+    nextAttemptAt?: number | undefined;
+  },
+): PublicStatus {
+  const base = {
+    ...(session.username !== undefined ? { username: session.username } : {}),
+    ...(session.lastRefresh ? { lastRefresh: session.lastRefresh } : {}),
+    ...(session.error ? { error: session.error } : {}),
+    canRefresh: opts.canRefresh,
+  };
+  if (!opts.enabled) return { ...base, phase: 'disabled' };
+  if (!session.tokens) return { ...base, phase: 'signed-out' };
+  const expiresAt = session.tokens.expiresAt;
+  const next = opts.nextAttemptAt !== undefined ? { nextAttemptAt: opts.nextAttemptAt } : {};
+  if (opts.refreshing) return { ...base, expiresAt, phase: 'refreshing' };
+  if (!opts.usable) return { ...base, ...next, expiresAt, phase: 'expired' };
+  if (session.failures > 0) return { ...base, ...next, expiresAt, phase: 'retrying' };
+  return { ...base, expiresAt, phase: 'signed-in' };
+}
+
+export interface Badge {
+  readonly text: string;
+  readonly color: string;
+  readonly title: string;
+}
+
+export interface BadgeInput {
+  readonly name: string;
+  readonly status: PublicStatus;
+  readonly missingPermission: boolean;
+}
+
+const phaseWords: Record<Phase, string> = {
+  disabled: 'disabled',
+  'signed-out': 'needs sign-in',
+  'signed-in': 'signed in',
+  refreshing: 'refreshing',
+  retrying: 'refresh failing, retrying',
+  expired: 'token expired',
+};
+
+/** The whole extension's state at a glance: errors first, then work in progress, then sign-ins. */
+export function badgeFor(profiles: readonly BadgeInput[]): Badge {
+  const title = [
+    'AutoBearer',
+    ...profiles.map(
+      ({ name, status, missingPermission }) =>
+        `${name}: ${phaseWords[status.phase]}${missingPermission && status.phase !== 'disabled' ? ' (missing host permission)' : ''}`,
+    ),
+  ].join('\n');
+  const live = profiles.filter((p) => p.status.phase !== 'disabled');
+  const failing = live.some(
+    (p) =>
+      p.status.phase === 'retrying' ||
+      p.status.phase === 'expired' ||
+      (p.status.phase === 'signed-out' && p.status.error) ||
+      (p.missingPermission && p.status.phase !== 'signed-out'),
+  );
+  if (failing) return { text: '!', color: '#c5221f', title };
+  if (live.some((p) => p.status.phase === 'refreshing')) return { text: '…', color: '#1a73e8', title };
+  const signedIn = live.filter((p) => p.status.phase === 'signed-in').length;
+  if (signedIn > 0) return { text: String(signedIn), color: '#188038', title };
+  if (live.length > 0) return { text: '?', color: '#b06000', title };
+  return { text: '', color: '#5f6368', title };
+}

@@ -1,0 +1,52 @@
+// The one message protocol between the extension's pages and its background. A renamed field
+// fails the type check on both sides. No message ever carries a token back to a page.
+import type { Profile } from '../core/profile.js';
+import type { PublicStatus } from '../core/session.js';
+
+export interface ProfileView {
+  readonly id: string;
+  readonly profile: Profile;
+  readonly status: PublicStatus;
+  /** Host-permission match patterns the profile needs and the browser has not granted. */
+  readonly missingOrigins: readonly string[];
+  /** All the match patterns the profile needs, to ask for them with a user gesture. */
+  readonly origins: readonly string[];
+}
+
+export interface AppState {
+  readonly profiles: readonly ProfileView[];
+}
+
+export interface Protocol {
+  getState: { request: Record<string, never>; response: AppState };
+  signIn: { request: { id: string; username: string; password: string }; response: AppState };
+  useToken: { request: { id: string; token: string; lifetimeSeconds?: number }; response: AppState };
+  signOut: { request: { id: string }; response: AppState };
+  refreshNow: { request: { id: string }; response: AppState };
+  setEnabled: { request: { id: string; enabled: boolean }; response: AppState };
+  /** Adds (no id) or replaces a profile; the profile is validated again in the background. */
+  saveProfile: { request: { id?: string; profile: unknown }; response: { id: string; state: AppState } };
+  deleteProfile: { request: { id: string }; response: AppState };
+  importFile: { request: { text: string }; response: AppState };
+  exportFile: { request: Record<string, never>; response: { text: string } };
+}
+
+export type MessageType = keyof Protocol;
+
+export interface Envelope<T extends MessageType = MessageType> {
+  readonly type: T;
+  readonly payload: Protocol[T]['request'];
+}
+
+/** Errors cross the boundary as data; `problems` lists a refused file's or form's issues. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string; problems?: string[] };
+
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    message: string,
+    readonly problems?: string[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,321 @@
+// The options page: list, add, edit, remove profiles; import and export the profile file.
+import { originsFor } from '../core/permissions.js';
+import { DEFAULT_HEADER, DEFAULT_REFRESH, type Profile, validateProfile } from '../core/profile.js';
+import { send } from '../messages/client.js';
+import type { AppState, ProfileView } from '../messages/protocol.js';
+import { UserError } from '../messages/protocol.js';
+import { byId, h } from '../pages/dom.js';
+import { browser } from '../platform/browser.js';
+
+const listElement = byId('profile-list');
+const form = byId<HTMLFormElement>('profile-form');
+const formTitle = byId('form-title');
+const formProblems = byId('form-problems');
+const fileResult = byId('file-result');
+let editing: ProfileView | undefined;
+
+const field = <T extends HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(name: string): T => {
+  const element = form.elements.namedItem(name);
+  if (!element) throw new Error(`form field ${name} is missing`);
+  return element as T;
+};
+const value = (name: string): string => field(name).value.trim();
+const lines = (name: string): string[] =>
+  value(name)
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+function showProblems(target: HTMLElement, message: string, problems: readonly string[] = []): void {
+  target.replaceChildren(h('p', {}, message));
+  if (problems.length > 0) target.append(h('ul', {}, ...problems.map((problem) => h('li', {}, problem))));
+  target.className = 'problems';
+  target.setAttribute('role', 'alert');
+  target.hidden = false;
+}
+
+function showOk(target: HTMLElement, message: string): void {
+  target.replaceChildren(h('p', {}, message));
+  target.className = 'ok';
+  target.setAttribute('role', 'status');
+  target.hidden = false;
+}
+
+// ---- the list ------------------------------------------------------------------------------
+
+function grantButton(view: ProfileView): HTMLButtonElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      onclick: () => {
+        void browser.permissions.request({ origins: [...view.origins] }).then(() => load());
+      },
+    },
+    'Grant access',
+  );
+}
+
+function renderList(state: AppState): void {
+  if (state.profiles.length === 0) {
+    listElement.replaceChildren(
+      h('p', { class: 'empty' }, 'No profiles yet: add one or import a profile file.'),
+    );
+    return;
+  }
+  listElement.replaceChildren(
+    ...state.profiles.map((view) =>
+      h(
+        'li',
+        { 'data-profile': view.profile.name },
+        h('strong', {}, view.profile.name),
+        ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ' · disabled'}`,
+        view.missingOrigins.length > 0 &&
+          h(
+            'p',
+            { class: 'warning' },
+            `Missing host permission: ${view.missingOrigins.join(', ')}. The header is not sent there. `,
+            grantButton(view),
+          ),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'button', onclick: () => openForm(view) }, 'Edit'),
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                if (!confirm(`Remove the profile "${view.profile.name}"? Its sign-in is removed too.`))
+                  return;
+                void send('deleteProfile', { id: view.id }).then(renderList);
+              },
+            },
+            'Remove',
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function load(): Promise<void> {
+  renderList(await send('getState', {}));
+}
+
+// ---- the form ------------------------------------------------------------------------------
+
+const KIND_FIELDSETS = ['json-login', 'oauth2-password', 'manual'] as const;
+
+function showKindFields(): void {
+  const kind = value('kind');
+  for (const k of KIND_FIELDSETS) byId(`auth-${k}`).hidden = k !== kind;
+}
+
+function setFields(values: Record<string, string | boolean>): void {
+  for (const [name, v] of Object.entries(values)) {
+    const input = field<HTMLInputElement>(name);
+    if (typeof v === 'boolean') input.checked = v;
+    else input.value = v;
+  }
+}
+
+const pretty = (json: unknown): string => (json === undefined ? '' : JSON.stringify(json, null, 2));
+
+function openForm(view?: ProfileView): void {
+  editing = view;
+  form.reset();
+  formProblems.hidden = true;
+  formTitle.textContent = view ? `Edit "${view.profile.name}"` : 'Add a profile';
+  const p = view?.profile;
+  setFields({
+    name: p?.name ?? '',
+    enabled: p?.enabled ?? true,
+    hosts: p?.hosts.join('\n') ?? '',
+    pages: p?.pages.join('\n') ?? '',
+    headerName: p?.header.name ?? DEFAULT_HEADER.name,
+    headerValue: p?.header.value ?? DEFAULT_HEADER.value,
+    leadSeconds: String(p?.refresh.leadSeconds ?? DEFAULT_REFRESH.leadSeconds),
+    defaultLifetimeSeconds: String(
+      p?.refresh.defaultLifetimeSeconds ?? DEFAULT_REFRESH.defaultLifetimeSeconds,
+    ),
+    testUrl: p?.testUrl ?? '',
+    kind: p?.auth.kind ?? 'json-login',
+  });
+  const auth = p?.auth;
+  if (auth?.kind === 'json-login') {
+    setFields({
+      loginUrl: auth.login.url,
+      loginBody: pretty(auth.login.body),
+      refreshUrl: auth.refresh?.url ?? '',
+      refreshBody: pretty(auth.refresh?.body),
+      accessTokenPath: auth.response.accessToken,
+      refreshTokenPath: auth.response.refreshToken,
+      expiresInPath: auth.response.expiresIn,
+    });
+  }
+  if (auth?.kind === 'oauth2-password') {
+    setFields({
+      tokenUrl: auth.tokenUrl,
+      clientId: auth.clientId,
+      clientSecret: auth.clientSecret ?? '',
+      scope: auth.scope ?? '',
+    });
+  }
+  showKindFields();
+  form.hidden = false;
+  field<HTMLInputElement>('name').focus();
+}
+
+class FormProblem extends Error {}
+
+function parseJsonField(name: string, label: string): unknown {
+  const text = value(name);
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FormProblem(`${label}: not JSON (${(error as Error).message})`);
+  }
+}
+
+function optional<T>(key: string, v: T | undefined | ''): Record<string, T> {
+  return v === undefined || v === '' ? {} : { [key]: v as T };
+}
+
+/** The profile the form describes, keeping what the form does not show (login headers, …). */
+function profileFromForm(): unknown {
+  const kind = value('kind');
+  const previous = editing?.profile.auth;
+  let auth: Record<string, unknown>;
+  if (kind === 'json-login') {
+    const prev = previous?.kind === 'json-login' ? previous : undefined;
+    const refreshUrl = value('refreshUrl');
+    auth = {
+      kind,
+      login: {
+        ...prev?.login,
+        url: value('loginUrl'),
+        ...optional('body', parseJsonField('loginBody', 'Login body')),
+      },
+      ...(refreshUrl
+        ? {
+            refresh: {
+              ...prev?.refresh,
+              url: refreshUrl,
+              ...optional('body', parseJsonField('refreshBody', 'Refresh body')),
+            },
+          }
+        : {}),
+      response: {
+        accessToken: value('accessTokenPath') || 'access_token',
+        refreshToken: value('refreshTokenPath') || 'refresh_token',
+        expiresIn: value('expiresInPath') || 'expires_in',
+      },
+    };
+  } else if (kind === 'oauth2-password') {
+    auth = {
+      kind,
+      tokenUrl: value('tokenUrl'),
+      clientId: value('clientId'),
+      ...optional('clientSecret', value('clientSecret')),
+      ...optional('scope', value('scope')),
+    };
+  } else {
+    auth = { kind };
+  }
+  const number = (name: string): number | string =>
+    /^\d+$/.test(value(name)) ? Number(value(name)) : value(name);
+  return {
+    name: value('name'),
+    enabled: field<HTMLInputElement>('enabled').checked,
+    hosts: lines('hosts'),
+    pages: lines('pages'),
+    header: { name: value('headerName'), value: field('headerValue').value },
+    auth,
+    refresh: { leadSeconds: number('leadSeconds'), defaultLifetimeSeconds: number('defaultLifetimeSeconds') },
+    ...optional('testUrl', value('testUrl')),
+  };
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  let input: unknown;
+  try {
+    input = profileFromForm();
+  } catch (error) {
+    if (error instanceof FormProblem)
+      return showProblems(formProblems, 'The profile has problems', [error.message]);
+    throw error;
+  }
+  const valid = validateProfile(input);
+  if (!valid.ok) return showProblems(formProblems, 'The profile has problems', valid.problems);
+  // Ask for the hosts straight from the click: browsers show the prompt only with a user gesture.
+  const granted = browser.permissions
+    .request({ origins: originsFor(valid.value as Profile) })
+    .catch(() => false);
+  void (async () => {
+    try {
+      const allowed = await granted;
+      const { state } = await send('saveProfile', { ...(editing ? { id: editing.id } : {}), profile: input });
+      renderList(state);
+      form.hidden = true;
+      showOk(
+        fileResult,
+        allowed
+          ? `Saved "${valid.value.name}".`
+          : `Saved "${valid.value.name}", but without host permission: the header is not sent until you grant access.`,
+      );
+    } catch (error) {
+      if (error instanceof UserError) showProblems(formProblems, error.message, error.problems);
+      else showProblems(formProblems, String(error));
+    }
+  })();
+});
+
+byId('cancel-edit').addEventListener('click', () => {
+  form.hidden = true;
+});
+byId('add-profile').addEventListener('click', () => openForm());
+field('kind').addEventListener('change', showKindFields);
+
+// ---- import and export ---------------------------------------------------------------------
+
+byId<HTMLInputElement>('import-file').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (!file) return;
+  if (file.size > 1024 * 1024) {
+    return showProblems(fileResult, `"${file.name}" was refused; nothing was changed`, [
+      `the file is ${file.size} bytes; a profile file is at most 1 MiB`,
+    ]);
+  }
+  try {
+    const state = await send('importFile', { text: await file.text() });
+    renderList(state);
+    showOk(
+      fileResult,
+      `Imported ${state.profiles.length} profile${state.profiles.length === 1 ? '' : 's'} from "${file.name}".`,
+    );
+  } catch (error) {
+    if (error instanceof UserError)
+      showProblems(fileResult, `"${file.name}" was refused; nothing was changed`, error.problems);
+    else showProblems(fileResult, String(error));
+  }
+});
+
+byId('export-file').addEventListener('click', async () => {
+  const { text } = await send('exportFile', {});
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = h('a', { href: url, download: 'autobearer-profiles.json' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+});
+
+browser.storage.onChanged.addListener((_changes, area) => {
+  if (area === 'local') void load();
+});
+void load();

@@ -1,0 +1,209 @@
+// The popup: every profile with its state, and the buttons to sign in, refresh, sign out.
+import { usesPassword } from '../core/auth-requests.js';
+import type { PublicStatus } from '../core/session.js';
+import { send } from '../messages/client.js';
+import type { AppState, ProfileView } from '../messages/protocol.js';
+import { UserError } from '../messages/protocol.js';
+import { byId, countdown, h } from '../pages/dom.js';
+import { browser } from '../platform/browser.js';
+
+const list = byId('profiles');
+/** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
+const notices = new Map<string, { text: string; error: boolean }>();
+let latest: AppState = { profiles: [] };
+
+function describe(status: PublicStatus, now: number): string {
+  switch (status.phase) {
+    case 'disabled':
+      return 'Disabled';
+    case 'signed-out':
+      return 'Signed out';
+    case 'refreshing':
+      return 'Refreshing…';
+    case 'expired':
+      return 'Token expired: nothing is sent';
+    case 'signed-in':
+    case 'retrying': {
+      const who = status.username ? `Signed in as ${status.username}` : 'Token in use';
+      return status.expiresAt ? `${who} · expires in ${countdown(status.expiresAt, now)}` : who;
+    }
+  }
+}
+
+async function act(id: string, action: () => Promise<AppState>, done?: string): Promise<void> {
+  notices.delete(id);
+  try {
+    render(await action());
+    if (done) notices.set(id, { text: done, error: false });
+  } catch (error) {
+    notices.set(id, { text: error instanceof UserError ? error.message : String(error), error: true });
+  }
+  render(latest, true);
+}
+
+function signInForm(view: ProfileView): HTMLFormElement {
+  const username = h('input', { name: 'username', autocomplete: 'username', required: true });
+  const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password' });
+  const button = h('button', { type: 'submit' }, 'Sign in');
+  const form = h(
+    'form',
+    { class: 'sign-in', 'aria-label': `Sign in to ${view.profile.name}` },
+    h('label', {}, 'Username', username),
+    h('label', {}, 'Password', password),
+    button,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    const payload = { id: view.id, username: username.value, password: password.value };
+    password.value = '';
+    void act(view.id, () => send('signIn', payload));
+  });
+  return form;
+}
+
+function tokenForm(view: ProfileView): HTMLFormElement {
+  const token = h('input', { name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const lifetime = h('input', { name: 'lifetime', type: 'number', min: 1, inputmode: 'numeric' });
+  const form = h(
+    'form',
+    { class: 'sign-in', 'aria-label': `Token for ${view.profile.name}` },
+    h('label', {}, 'Token', token),
+    h('label', {}, 'Lifetime (seconds, optional)', lifetime),
+    h('button', { type: 'submit' }, 'Use token'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const lifetimeSeconds = lifetime.value ? Number(lifetime.value) : undefined;
+    const payload = { id: view.id, token: token.value, ...(lifetimeSeconds ? { lifetimeSeconds } : {}) };
+    token.value = '';
+    void act(view.id, () => send('useToken', payload));
+  });
+  return form;
+}
+
+function card(view: ProfileView, now: number): HTMLElement {
+  const { id, profile, status } = view;
+  const notice = notices.get(id);
+  const signedIn =
+    status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
+  const needsSignIn = profile.enabled && (status.phase === 'signed-out' || status.phase === 'expired');
+  const enabled = h('input', {
+    type: 'checkbox',
+    role: 'switch',
+    'aria-label': `Enabled: ${profile.name}`,
+    checked: profile.enabled,
+    onchange: (event: Event) => {
+      const checked = (event.target as HTMLInputElement).checked;
+      void act(id, () => send('setEnabled', { id, enabled: checked }));
+    },
+  });
+  return h(
+    'section',
+    { class: `profile phase-${status.phase}`, 'data-profile': profile.name, 'aria-label': profile.name },
+    h('header', {}, h('h2', {}, profile.name), h('label', { class: 'switch' }, enabled)),
+    h('p', { class: 'hosts' }, profile.hosts.join(', ')),
+    h('p', { class: 'state', 'data-expires-at': status.expiresAt ?? '' }, describe(status, now)),
+    status.error && h('p', { class: 'error', role: 'alert' }, status.error),
+    view.missingOrigins.length > 0 &&
+      h(
+        'p',
+        { class: 'warning' },
+        `No access to ${view.missingOrigins.join(', ')}: the header is not sent there. `,
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              // Called straight from the click: the browser asks only with a user gesture.
+              void browser.permissions
+                .request({ origins: [...view.origins] })
+                .then(() => send('getState', {}))
+                .then(render);
+            },
+          },
+          'Grant access',
+        ),
+      ),
+    notice &&
+      h(
+        'p',
+        { class: notice.error ? 'error' : 'notice', role: notice.error ? 'alert' : 'status' },
+        notice.text,
+      ),
+    needsSignIn && usesPassword(profile.auth) && signInForm(view),
+    needsSignIn && profile.auth.kind === 'manual' && tokenForm(view),
+    signedIn &&
+      h(
+        'div',
+        { class: 'actions' },
+        status.canRefresh &&
+          h(
+            'button',
+            { type: 'button', onclick: () => void act(id, () => send('refreshNow', { id })) },
+            'Refresh now',
+          ),
+        h(
+          'button',
+          { type: 'button', onclick: () => void act(id, () => send('signOut', { id })) },
+          'Sign out',
+        ),
+      ),
+  );
+}
+
+/** Re-renders a card only when what it shows changed, so typing in a form is never lost. */
+const shown = new Map<string, string>();
+function render(state: AppState, force = false): void {
+  latest = state;
+  const now = Date.now();
+  if (state.profiles.length === 0) {
+    list.replaceChildren(
+      h(
+        'p',
+        { class: 'empty' },
+        'No profiles yet. ',
+        h('a', { href: 'options.html', target: '_blank' }, 'Add one'),
+      ),
+    );
+    shown.clear();
+    return;
+  }
+  const cards = state.profiles.map((view) => {
+    const key = JSON.stringify([view, notices.get(view.id)]);
+    const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);
+    if (!force && existing && shown.get(view.id) === key) return existing;
+    shown.set(view.id, key);
+    const element = card(view, now);
+    element.dataset.id = view.id;
+    return element;
+  });
+  if (cards.some((c, i) => list.children[i] !== c) || list.children.length !== cards.length)
+    list.replaceChildren(...cards);
+}
+
+function tick(): void {
+  const now = Date.now();
+  for (const state of list.querySelectorAll<HTMLElement>('.state[data-expires-at]')) {
+    const view = latest.profiles.find((p) => p.id === state.closest<HTMLElement>('[data-id]')?.dataset.id);
+    if (view) state.textContent = describe(view.status, now);
+  }
+}
+
+async function refreshView(): Promise<void> {
+  try {
+    render(await send('getState', {}));
+  } catch (error) {
+    list.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
+  }
+}
+
+byId('open-options').addEventListener('click', (event) => {
+  event.preventDefault();
+  void browser.runtime.openOptionsPage();
+});
+browser.storage.onChanged.addListener((_changes, area) => {
+  if (area === 'local') void refreshView();
+});
+setInterval(tick, 1000);
+void refreshView();

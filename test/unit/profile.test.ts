@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseProfileFile, serializeProfileFile } from '../../src/core/profile.js';
+
+const forumCase = {
+  autobearer: 1,
+  profiles: [
+    {
+      name: 'Verification API',
+      hosts: ['api.example.com'],
+      pages: ['myapp.bubbleapps.io'],
+      auth: {
+        kind: 'json-login',
+        login: {
+          url: 'https://api.example.com/v2/login',
+          body: { email: '{username}', password: '{password}' },
+        },
+        refresh: { url: 'https://api.example.com/v2/refresh', body: { refresh: '{refresh_token}' } },
+        response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+      },
+    },
+  ],
+};
+
+const problems = (value: unknown): string[] => {
+  const result = parseProfileFile(typeof value === 'string' ? value : JSON.stringify(value));
+  assert.equal(result.ok, false, 'refused');
+  return result.ok ? [] : result.problems;
+};
+
+describe('profile file', () => {
+  it('reads the spec example and fills the defaults', () => {
+    const result = parseProfileFile(JSON.stringify(forumCase));
+    assert.ok(result.ok);
+    const [profile] = result.value.profiles;
+    assert.equal(profile?.enabled, true);
+    assert.deepEqual(profile?.header, { name: 'Authorization', value: 'Bearer {access_token}' });
+    assert.deepEqual(profile?.refresh, { leadSeconds: 300, defaultLifetimeSeconds: 3600 });
+    assert.equal(profile?.auth.kind === 'json-login' && profile.auth.login.method, 'POST');
+  });
+
+  it('round-trips: export then import gives the same profiles', () => {
+    const first = parseProfileFile(JSON.stringify(forumCase));
+    assert.ok(first.ok);
+    const again = parseProfileFile(serializeProfileFile(first.value.profiles));
+    assert.ok(again.ok);
+    assert.deepEqual(again.value, first.value);
+  });
+
+  it('lists every problem by its path', () => {
+    const list = problems({
+      autobearer: 1,
+      profiles: [
+        { name: 'A', hosts: ['ok.example.com'], auth: { kind: 'manual' } },
+        { name: 'A', hosts: ['ok.example.com'], auth: { kind: 'manual' } },
+        { name: 'C', hosts: ['exa mple.com'], auth: { kind: 'manual' }, colour: 'red' },
+      ],
+    });
+    assert.ok(list.includes('profiles[2].hosts[0]: "exa mple.com" is not a host name'), list.join('\n'));
+    assert.ok(
+      list.some((p) => p.startsWith('profiles[1].name: "A" is already the name of profiles[0]')),
+      list.join('\n'),
+    );
+    assert.ok(
+      list.some((p) => p === 'profiles[2]: unknown key "colour"'),
+      list.join('\n'),
+    );
+  });
+
+  it('refuses another version, unknown top-level keys, non-JSON, too large', () => {
+    assert.match(problems({ autobearer: 2, profiles: [] })[0] ?? '', /^autobearer: must be 1/);
+    assert.match(problems({ autobearer: 1, profiles: [], extra: 1 })[0] ?? '', /unknown key "extra"/);
+    assert.match(problems('{ nope')[0] ?? '', /^the file is not JSON/);
+    assert.match(problems('[]')[0] ?? '', /must be a JSON object/);
+    assert.match(
+      problems(`{"autobearer":1,"profiles":[],"x":"${'a'.repeat(1024 * 1024)}"}`)[0] ?? '',
+      /at most 1 MiB/,
+    );
+  });
+
+  it('refuses missing fields, bad URLs, bad header names, a testUrl off the hosts', () => {
+    const list = problems({
+      autobearer: 1,
+      profiles: [
+        { name: '', hosts: [], auth: { kind: 'oauth2-password', tokenUrl: 'not a url' } },
+        {
+          name: 'T',
+          hosts: ['a.example.com'],
+          auth: { kind: 'manual' },
+          header: { name: 'Bad Header', value: 'x' },
+        },
+        { name: 'U', hosts: ['a.example.com'], auth: { kind: 'manual' }, testUrl: 'https://b.example.com/' },
+        { name: 'V', hosts: ['a.example.com'], auth: { kind: 'sso' } },
+      ],
+    });
+    const text = list.join('\n');
+    assert.match(text, /profiles\[0\]\.name: must not be empty/);
+    assert.match(text, /profiles\[0\]\.hosts: needs at least one host/);
+    assert.match(text, /profiles\[0\]\.auth\.tokenUrl: "not a url" is not an absolute http\(s\) URL/);
+    assert.match(text, /profiles\[0\]\.auth\.clientId: is required/);
+    assert.match(text, /profiles\[1\]\.header\.name: is not a valid header name/);
+    assert.match(
+      text,
+      /profiles\[2\]\.testUrl: "https:\/\/b\.example\.com\/" is not on one of the profile's hosts/,
+    );
+    assert.match(text, /profiles\[3\]\.auth(\.kind)?: has an unknown "kind"/);
+  });
+
+  it('says a kind is not supported yet instead of accepting what it cannot do', () => {
+    const list = problems({
+      autobearer: 1,
+      profiles: [
+        {
+          name: 'Machine',
+          hosts: ['a.example.com'],
+          auth: {
+            kind: 'oauth2-client-credentials',
+            tokenUrl: 'https://id.example.com/t',
+            clientId: 'c',
+            clientSecret: 's',
+          },
+        },
+      ],
+    });
+    assert.deepEqual(list, [
+      'profiles[0].auth.kind: "oauth2-client-credentials" is not supported yet by this version of AutoBearer',
+    ]);
+  });
+});

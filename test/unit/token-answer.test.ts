@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  jwtExpiry,
+  OAUTH_PATHS,
+  parseTokenAnswer,
+  readDotPath,
+  serverMessage,
+} from '../../src/core/token-answer.js';
+
+const NOW = 1_700_000_000_000;
+const jwt = (payload: object): string =>
+  ['{"alg":"none"}', JSON.stringify(payload), ''].map((p) => Buffer.from(p).toString('base64url')).join('.') +
+  'sig';
+
+describe('token answers', () => {
+  it('reads dot paths, including array indexes', () => {
+    assert.equal(readDotPath({ data: { auth: { token: 't' } } }, 'data.auth.token'), 't');
+    assert.equal(readDotPath({ list: [{ a: 1 }] }, 'list.0.a'), 1);
+    assert.equal(readDotPath({ data: null }, 'data.token'), undefined);
+    assert.equal(readDotPath({}, 'constructor'), undefined, 'no prototype keys');
+  });
+
+  it('takes the expiry from the answer, as number or numeric string', () => {
+    const tokens = parseTokenAnswer(
+      { data: { token: 'abc', refresh: 'r', ttl: '3600' } },
+      { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+      NOW,
+      60,
+    );
+    assert.deepEqual(tokens, {
+      accessToken: 'abc',
+      refreshToken: 'r',
+      issuedAt: NOW,
+      expiresAt: NOW + 3_600_000,
+      expirySource: 'answer',
+    });
+  });
+
+  it('falls back to the JWT exp claim, then to the default lifetime', () => {
+    const token = jwt({ exp: NOW / 1000 + 120 });
+    assert.equal(jwtExpiry(token), NOW / 1000 + 120);
+    const fromJwt = parseTokenAnswer({ access_token: token }, OAUTH_PATHS, NOW, 60);
+    assert.equal(fromJwt.expiresAt, NOW + 120_000);
+    assert.equal(fromJwt.expirySource, 'jwt');
+    assert.equal(fromJwt.refreshToken, undefined);
+    const fallback = parseTokenAnswer({ access_token: 'opaque' }, OAUTH_PATHS, NOW, 60);
+    assert.equal(fallback.expiresAt, NOW + 60_000);
+    assert.equal(fallback.expirySource, 'default');
+  });
+
+  it('says where the token was missing, naming keys but never values', () => {
+    assert.throws(
+      () =>
+        parseTokenAnswer(
+          { data: { jwt: 'secret-value' } },
+          { ...OAUTH_PATHS, accessToken: 'data.token' },
+          NOW,
+          60,
+        ),
+      (error: Error) =>
+        /no access token at "data\.token" \(the answer has "data"\)/.test(error.message) &&
+        !error.message.includes('secret-value'),
+    );
+    assert.throws(
+      () => parseTokenAnswer({ access_token: 'a b' }, OAUTH_PATHS, NOW, 60),
+      /characters a header cannot carry/,
+    );
+    assert.throws(
+      () => parseTokenAnswer({ access_token: 'a\r\nX-Evil: 1' }, OAUTH_PATHS, NOW, 60),
+      /characters a header cannot carry/,
+    );
+  });
+
+  it('quotes the server’s own error message', () => {
+    assert.equal(
+      serverMessage('{"error":"invalid_grant","error_description":"Token revoked"}', 'application/json'),
+      'invalid_grant: Token revoked',
+    );
+    assert.equal(
+      serverMessage('{"message":"Wrong email or password"}', 'application/json'),
+      'Wrong email or password',
+    );
+    assert.equal(
+      serverMessage('<html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html'),
+      '502 Bad Gateway',
+    );
+    assert.equal(serverMessage('', null), undefined);
+  });
+});
