@@ -7,8 +7,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { ChromiumSession, extensionCopy, removeDir, tempDir, waitFor } from '../support/chromium.js';
+import { ChromiumSession, extensionCopy, removeDir, tempDir } from '../support/chromium.js';
 import { TestApi } from '../support/test-api.js';
+import { waitFor } from '../support/wait.js';
 
 const USER = 'alice@example.com';
 const PASSWORD = 'correct horse battery staple';

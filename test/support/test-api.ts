@@ -40,6 +40,10 @@ export class TestApi {
   loginCalls = 0;
   /** Set to a status to make the refresh endpoint fail with it. */
   refreshFailure: number | undefined;
+  /** Answer refreshes without a new refresh token (the client must keep the old one). */
+  omitRotatedRefreshToken = false;
+  /** Delay before the refresh endpoint answers, to make concurrent triggers overlap. */
+  refreshDelayMs = 0;
   private server: http.Server | undefined;
 
   constructor(readonly options: TestApiOptions) {}
@@ -96,6 +100,26 @@ export class TestApi {
     res.end(JSON.stringify(value));
   }
 
+  private answerRefresh(res: http.ServerResponse, refreshToken: string | undefined): void {
+    if (this.refreshFailure) {
+      this.refreshCalls.push({ at: Date.now(), ok: false });
+      this.json(res, this.refreshFailure, { message: `refresh failure ${this.refreshFailure} (test)` });
+      return;
+    }
+    const stored = refreshToken ? this.refreshTokens.get(refreshToken) : undefined;
+    if (!stored || stored.used) {
+      this.refreshCalls.push({ at: Date.now(), ok: false });
+      this.json(res, 401, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
+      return;
+    }
+    // Rotation: a refresh token works once, unless the server is set not to rotate.
+    stored.used = !this.omitRotatedRefreshToken;
+    this.refreshCalls.push({ at: Date.now(), ok: true });
+    const issued = this.issue(stored.user);
+    const rotated = this.omitRotatedRefreshToken ? {} : { refresh: issued.refresh };
+    this.json(res, 200, { data: { token: issued.token, ...rotated, ttl: issued.ttl } });
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
     const url = new URL(req.url ?? '/', 'http://x');
@@ -110,7 +134,7 @@ export class TestApi {
       res.end();
       return;
     }
-    if (host === 'api.test' && url.pathname === '/v2/login' && req.method === 'POST') {
+    if (url.pathname === '/v2/login' && req.method === 'POST') {
       this.loginCalls++;
       const input = safeJson(body) as { email?: string; password?: string } | undefined;
       if (!input?.email || this.options.users[input.email] !== input.password) {
@@ -121,23 +145,9 @@ export class TestApi {
       this.json(res, 200, { data: { token: issued.token, refresh: issued.refresh, ttl: issued.ttl } });
       return;
     }
-    if (host === 'api.test' && url.pathname === '/v2/refresh' && req.method === 'POST') {
+    if (url.pathname === '/v2/refresh' && req.method === 'POST') {
       const input = safeJson(body) as { refresh?: string } | undefined;
-      if (this.refreshFailure) {
-        this.refreshCalls.push({ at: Date.now(), ok: false });
-        this.json(res, this.refreshFailure, { message: `refresh failure ${this.refreshFailure} (test)` });
-        return;
-      }
-      const stored = input?.refresh ? this.refreshTokens.get(input.refresh) : undefined;
-      if (!stored || stored.used) {
-        this.refreshCalls.push({ at: Date.now(), ok: false });
-        this.json(res, 401, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
-        return;
-      }
-      stored.used = true;
-      this.refreshCalls.push({ at: Date.now(), ok: true });
-      const issued = this.issue(stored.user);
-      this.json(res, 200, { data: { token: issued.token, refresh: issued.refresh, ttl: issued.ttl } });
+      setTimeout(() => this.answerRefresh(res, input?.refresh), this.refreshDelayMs);
       return;
     }
     if (url.pathname === '/' || url.pathname.endsWith('.html')) {

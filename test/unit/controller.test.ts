@@ -1,0 +1,230 @@
+// The background controller on an in-memory platform (the adapter edge), with a fake clock and
+// real HTTP to a local test API. The fake storage area is strict: any call it does not expect throws.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { Controller, type Platform } from '../../src/background/controller.js';
+import { profileStore } from '../../src/background/profile-store.js';
+import type { HeaderRule } from '../../src/core/rules.js';
+import type { Badge, Session } from '../../src/core/session.js';
+import { TestApi } from '../support/test-api.js';
+import { waitFor } from '../support/wait.js';
+
+const USER = 'bob';
+const PASSWORD = 'pw';
+
+function strictStorageArea() {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    async get(key: unknown) {
+      if (typeof key !== 'string') throw new Error(`unexpected storage.get(${JSON.stringify(key)})`);
+      return data.has(key) ? { [key]: structuredClone(data.get(key)) } : {};
+    },
+    async set(items: Record<string, unknown>) {
+      for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
+    },
+  };
+}
+
+class FakePlatform implements Platform {
+  clock = Date.now();
+  rules: HeaderRule[] = [];
+  readonly alarmMap = new Map<string, number>();
+  readonly sessionMap = new Map<string, Session>();
+  readonly area = strictStorageArea();
+  badge: Badge | undefined;
+  ids = 0;
+  readonly now = () => this.clock;
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init);
+  readonly newId = () => `id-${++this.ids}`;
+  readonly profiles = profileStore(this.area);
+  readonly sessions = {
+    get: async (key: string) => structuredClone(this.sessionMap.get(key)),
+    set: async (key: string, value: Session) => {
+      this.sessionMap.set(key, structuredClone(value));
+    },
+    delete: async (key: string) => {
+      this.sessionMap.delete(key);
+    },
+  };
+  readonly setRules = async (rules: HeaderRule[]) => {
+    this.rules = structuredClone(rules);
+  };
+  readonly alarms = {
+    set: async (name: string, when: number) => {
+      this.alarmMap.set(name, when);
+    },
+    clear: async (name: string) => {
+      this.alarmMap.delete(name);
+    },
+    all: async () => [...this.alarmMap].map(([name, scheduledTime]) => ({ name, scheduledTime })),
+  };
+  readonly missingOrigins = async (_origins: string[]) => [];
+  readonly setBadge = async (badge: Badge) => {
+    this.badge = badge;
+  };
+}
+
+describe('background controller', () => {
+  const api = new TestApi({ ttlSeconds: 3600, users: { [USER]: PASSWORD } });
+  let platform: FakePlatform;
+  let controller: Controller;
+  let id: string;
+
+  const profile = (refresh = true) => ({
+    name: 'API',
+    hosts: ['http://api.test'],
+    auth: {
+      kind: 'json-login',
+      login: {
+        url: `http://127.0.0.1:${api.port}/v2/login`,
+        body: { email: '{username}', password: '{password}' },
+      },
+      ...(refresh
+        ? {
+            refresh: { url: `http://127.0.0.1:${api.port}/v2/refresh`, body: { refresh: '{refresh_token}' } },
+          }
+        : {}),
+      response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+    },
+  });
+  const headerValue = () => platform.rules[0]?.action.requestHeaders[0]?.value;
+  const phase = async () => (await controller.handlers.getState({})).profiles[0]?.status;
+
+  before(() => api.start());
+  after(() => api.stop());
+  beforeEach(async () => {
+    api.refreshCalls.length = 0;
+    api.refreshFailure = undefined;
+    api.omitRotatedRefreshToken = false;
+    api.refreshDelayMs = 0;
+    platform = new FakePlatform();
+    controller = new Controller(platform);
+    ({ id } = await controller.handlers.saveProfile({ profile: profile() }));
+    await controller.handlers.signIn({ id, username: USER, password: PASSWORD });
+  });
+
+  it('signs in: the rule carries the token, refresh and drop alarms are set, the password is not stored', async () => {
+    assert.ok(api.isValid(headerValue()));
+    assert.equal(platform.alarmMap.size, 2);
+    const stored = JSON.stringify([...platform.area.data, ...platform.sessionMap]);
+    assert.ok(!stored.includes(PASSWORD), 'no password anywhere in storage');
+    const publicState = JSON.stringify(platform.area.data.get('status'));
+    assert.ok(!publicState.includes(headerValue()?.slice(7) ?? '?'), 'storage.local holds no token');
+    assert.equal((await phase())?.phase, 'signed-in');
+    assert.equal(platform.badge?.text, '1');
+  });
+
+  it('an alarm, "Refresh now" and a worker start at once make one refresh', async () => {
+    platform.clock += 3_400_000; // past the due time (expiry minus 300 s)
+    api.refreshDelayMs = 200;
+    const before = headerValue();
+    await Promise.all([
+      controller.onAlarm(`refresh:${id}`),
+      controller.handlers.refreshNow({ id }),
+      controller.sync(),
+      controller.onAlarm(`refresh:${id}`),
+    ]);
+    await controller.sync();
+    assert.equal(api.refreshCalls.length, 1, 'one refresh call');
+    assert.equal(api.refreshCalls[0]?.ok, true);
+    assert.notEqual(headerValue(), before);
+    assert.ok(api.isValid(headerValue()));
+  });
+
+  it('an alarm for a token that is not due does nothing', async () => {
+    await controller.onAlarm(`refresh:${id}`);
+    assert.equal(api.refreshCalls.length, 0);
+  });
+
+  it('stores the rotated refresh token; keeps the old one when the answer has none', async () => {
+    const first = platform.sessionMap.get(id)?.tokens?.refreshToken;
+    await controller.handlers.refreshNow({ id });
+    const second = platform.sessionMap.get(id)?.tokens?.refreshToken;
+    assert.notEqual(second, first);
+    api.omitRotatedRefreshToken = true;
+    await controller.handlers.refreshNow({ id });
+    assert.equal(platform.sessionMap.get(id)?.tokens?.refreshToken, second);
+  });
+
+  it('a server error keeps the valid token and schedules a retry; success clears the error', async () => {
+    api.refreshFailure = 503;
+    const before = headerValue();
+    await controller.handlers.refreshNow({ id });
+    const status = await phase();
+    assert.equal(status?.phase, 'retrying');
+    assert.match(status?.error ?? '', /^Refresh failed: 127\.0\.0\.1:\d+ answered 503/);
+    assert.equal(headerValue(), before, 'the still-valid token is still sent');
+    assert.equal(platform.alarmMap.get(`refresh:${id}`), platform.clock + 5_000);
+    assert.equal(platform.badge?.text, '!');
+    api.refreshFailure = undefined;
+    platform.clock += 5_000;
+    await controller.onAlarm(`refresh:${id}`);
+    assert.equal((await phase())?.phase, 'signed-in');
+  });
+
+  it('invalid_grant signs the user out with the reason and removes the rule', async () => {
+    api.refreshFailure = 400;
+    await controller.handlers.refreshNow({ id });
+    const status = await phase();
+    assert.equal(status?.phase, 'signed-out');
+    assert.match(status?.error ?? '', /^Signed out: the refresh was refused/);
+    assert.deepEqual(platform.rules, []);
+    assert.equal(platform.alarmMap.size, 0);
+  });
+
+  it('a token past its expiry is never sent: the rule goes at the drop alarm', async () => {
+    await controller.handlers.saveProfile({ id, profile: profile(false) });
+    platform.clock += 3_600_000 - 1_000;
+    await controller.onAlarm(`drop:${id}`);
+    assert.deepEqual(platform.rules, []);
+    assert.equal((await phase())?.phase, 'expired');
+  });
+
+  it('a token already due at a worker start is refreshed at once', async () => {
+    platform.clock += 3_500_000;
+    const restarted = new Controller(platform);
+    await restarted.sync();
+    await waitFor(
+      () => api.refreshCalls.length === 1 && platform.sessionMap.get(id)?.lastRefresh,
+      5_000,
+      'the refresh is done',
+    );
+    await restarted.sync();
+    assert.equal(api.refreshCalls.length, 1);
+    assert.ok(api.isValid(headerValue()));
+  });
+
+  it('a disabled profile injects nothing and refreshes nothing', async () => {
+    await controller.handlers.setEnabled({ id, enabled: false });
+    assert.deepEqual(platform.rules, []);
+    assert.equal(platform.alarmMap.size, 0);
+    assert.equal((await phase())?.phase, 'disabled');
+    await controller.handlers.setEnabled({ id, enabled: true });
+    assert.ok(api.isValid(headerValue()));
+  });
+
+  it('a refused import changes nothing stored', async () => {
+    const before = structuredClone([...platform.area.data]);
+    await assert.rejects(
+      controller.handlers.importFile({ text: '{"autobearer":1,"profiles":[{"name":"x"}]}' }),
+      (error: Error & { problems?: string[] }) => {
+        assert.match(error.message, /nothing was changed/);
+        assert.ok(error.problems?.some((p) => p.startsWith('profiles[0].hosts')));
+        return true;
+      },
+    );
+    assert.deepEqual([...platform.area.data], before);
+    assert.ok(api.isValid(headerValue()));
+  });
+
+  it('a wrong password says so and stores nothing', async () => {
+    await controller.handlers.signOut({ id });
+    await assert.rejects(
+      controller.handlers.signIn({ id, username: USER, password: 'nope' }),
+      /Sign-in failed: .*answered 401: Wrong email or password/,
+    );
+    assert.equal(platform.sessionMap.size, 0);
+    assert.deepEqual(platform.rules, []);
+  });
+});
