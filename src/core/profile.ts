@@ -1,6 +1,6 @@
 // The profile file format (../shared/spec/profile-format.md), version 1, as a schema. The schema is
 // the one source of the types; every read (import, storage, options form) goes through it.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { parseHostPattern, urlMatchesHost } from './hosts.js';
 
 export const FILE_VERSION = 1;
@@ -9,155 +9,173 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 /** The kinds this version of AutoBearer can sign in with. The others validate but are refused. */
 export const SUPPORTED_KINDS = new Set(['json-login', 'oauth2-password', 'manual']);
 
-const hostSchema = z.string().check((ctx) => {
-  const parsed = parseHostPattern(ctx.value);
-  if (!parsed.ok) ctx.issues.push({ code: 'custom', message: parsed.error, input: ctx.value });
-});
+const hostSchema = v.pipe(
+  v.string('must be a string'),
+  v.check(
+    (text) => parseHostPattern(text).ok,
+    (issue) => {
+      const parsed = parseHostPattern(String(issue.input));
+      return parsed.ok ? '' : parsed.error;
+    },
+  ),
+);
 
-const urlSchema = z.string().check((ctx) => {
-  let url: URL | undefined;
+function isHttpUrl(text: string): boolean {
   try {
-    url = new URL(ctx.value);
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
   } catch {
-    // reported below
+    return false;
   }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not an absolute http(s) URL`,
-      input: ctx.value,
-    });
-  }
-});
+}
+
+const urlSchema = v.pipe(
+  v.string('must be a string'),
+  v.check(isHttpUrl, (issue) => `${JSON.stringify(issue.input)} is not an absolute http(s) URL`),
+);
 
 // RFC 9110 field-name token characters.
-const headerNameSchema = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'is not a valid header name');
-const noLineBreaks = z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks');
+const headerNameSchema = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'is not a valid header name'),
+);
+const noLineBreaks = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+);
 
-const jsonValue: z.ZodType<unknown> = z.json();
-
-const endpointSchema = z.strictObject({
+const endpointSchema = v.strictObject({
   url: urlSchema,
-  method: z.enum(['POST', 'PUT', 'PATCH', 'GET']).default('POST'),
-  headers: z.record(headerNameSchema, noLineBreaks).default({}),
-  body: jsonValue.optional(),
+  method: v.optional(v.picklist(['POST', 'PUT', 'PATCH', 'GET'], 'must be POST, PUT, PATCH or GET'), 'POST'),
+  headers: v.optional(
+    v.record(headerNameSchema, noLineBreaks, 'must be an object of header names to values'),
+    {},
+  ),
+  /** Any JSON value: the file is JSON, and the options form parses its JSON fields. */
+  body: v.optional(v.unknown()),
 });
 
-const jsonLoginSchema = z.strictObject({
-  kind: z.literal('json-login'),
+const path = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+
+const jsonLoginSchema = v.strictObject({
+  kind: v.literal('json-login'),
   login: endpointSchema,
-  refresh: endpointSchema.optional(),
-  response: z
-    .strictObject({
-      accessToken: z.string().min(1).default('access_token'),
-      refreshToken: z.string().min(1).default('refresh_token'),
-      expiresIn: z.string().min(1).default('expires_in'),
-    })
-    .default({ accessToken: 'access_token', refreshToken: 'refresh_token', expiresIn: 'expires_in' }),
+  refresh: v.optional(endpointSchema),
+  response: v.optional(
+    v.strictObject({
+      accessToken: v.optional(path, 'access_token'),
+      refreshToken: v.optional(path, 'refresh_token'),
+      expiresIn: v.optional(path, 'expires_in'),
+    }),
+    { accessToken: 'access_token', refreshToken: 'refresh_token', expiresIn: 'expires_in' },
+  ),
 });
 
+const nonEmpty = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
 const clientFields = {
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1).optional(),
-  scope: z.string().optional(),
+  clientId: nonEmpty,
+  clientSecret: v.optional(nonEmpty),
+  scope: v.optional(v.string('must be a string')),
 };
 
-const passwordSchema = z.strictObject({
-  kind: z.literal('oauth2-password'),
+const passwordSchema = v.strictObject({
+  kind: v.literal('oauth2-password'),
   tokenUrl: urlSchema,
   ...clientFields,
 });
 
-const clientCredentialsSchema = z.strictObject({
-  kind: z.literal('oauth2-client-credentials'),
+const clientCredentialsSchema = v.strictObject({
+  kind: v.literal('oauth2-client-credentials'),
   tokenUrl: urlSchema,
   ...clientFields,
-  clientSecret: z.string().min(1),
+  clientSecret: nonEmpty,
 });
 
-const authorizationCodeSchema = z
-  .strictObject({
-    kind: z.literal('oauth2-authorization-code'),
-    issuer: urlSchema.optional(),
-    authorizationUrl: urlSchema.optional(),
-    tokenUrl: urlSchema.optional(),
+const authorizationCodeSchema = v.pipe(
+  v.strictObject({
+    kind: v.literal('oauth2-authorization-code'),
+    issuer: v.optional(urlSchema),
+    authorizationUrl: v.optional(urlSchema),
+    tokenUrl: v.optional(urlSchema),
     ...clientFields,
-  })
-  .check((ctx) => {
-    const { issuer, authorizationUrl, tokenUrl } = ctx.value;
-    if (!issuer && !(authorizationUrl && tokenUrl)) {
-      ctx.issues.push({
-        code: 'custom',
-        message: 'give "issuer", or both "authorizationUrl" and "tokenUrl"',
-        input: ctx.value,
-      });
-    }
-  });
+  }),
+  v.check(
+    ({ issuer, authorizationUrl, tokenUrl }) => !!issuer || !!(authorizationUrl && tokenUrl),
+    'give "issuer", or both "authorizationUrl" and "tokenUrl"',
+  ),
+);
 
-const manualSchema = z.strictObject({ kind: z.literal('manual') });
+const manualSchema = v.strictObject({ kind: v.literal('manual') });
 
-const authSchema = z.discriminatedUnion(
+const authSchema = v.variant(
   'kind',
   [jsonLoginSchema, passwordSchema, clientCredentialsSchema, authorizationCodeSchema, manualSchema],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'has an unknown "kind": use json-login, oauth2-password, oauth2-client-credentials, oauth2-authorization-code or manual'
-        : undefined,
-  },
+  'has an unknown "kind": use json-login, oauth2-password, oauth2-client-credentials, oauth2-authorization-code or manual',
 );
 
 export const DEFAULT_HEADER = { name: 'Authorization', value: 'Bearer {access_token}' } as const;
 export const DEFAULT_REFRESH = { leadSeconds: 300, defaultLifetimeSeconds: 3600 } as const;
 
-export const profileSchema = z
-  .strictObject({
-    name: z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
-    enabled: z.boolean().default(true),
-    hosts: z.array(hostSchema).min(1, 'needs at least one host').max(100, 'allows at most 100 hosts'),
-    pages: z.array(hostSchema).max(100, 'allows at most 100 pages').default([]),
-    header: z.strictObject({ name: headerNameSchema, value: noLineBreaks }).default({ ...DEFAULT_HEADER }),
-    auth: authSchema,
-    refresh: z
-      .strictObject({
-        leadSeconds: z.int().min(0).max(86_400).default(DEFAULT_REFRESH.leadSeconds),
-        defaultLifetimeSeconds: z
-          .int()
-          .min(1)
-          .max(31_536_000)
-          .default(DEFAULT_REFRESH.defaultLifetimeSeconds),
-      })
-      .default({ ...DEFAULT_REFRESH }),
-    testUrl: urlSchema.optional(),
-  })
-  .check((ctx) => {
-    const { testUrl, hosts } = ctx.value;
-    if (testUrl === undefined) return;
-    let href: string;
-    try {
-      href = new URL(testUrl).href;
-    } catch {
-      return; // already reported as not a URL
-    }
-    const onHost = hosts.some((text) => {
-      const parsed = parseHostPattern(text);
-      return parsed.ok && urlMatchesHost(href, parsed.host);
-    });
-    if (!onHost) {
-      ctx.issues.push({
-        code: 'custom',
-        path: ['testUrl'],
-        message: `${JSON.stringify(testUrl)} is not on one of the profile's hosts`,
-        input: testUrl,
-      });
-    }
-  });
+const seconds = (min: number, max: number) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
 
-export const profileFileSchema = z.strictObject({
-  autobearer: z.literal(FILE_VERSION, {
-    error: `must be ${FILE_VERSION}: this version of AutoBearer reads profile files of version ${FILE_VERSION}`,
+export const profileSchema = v.pipe(
+  v.strictObject({
+    name: v.pipe(
+      v.string('must be a string'),
+      v.minLength(1, 'must not be empty'),
+      v.maxLength(80, 'must be at most 80 characters'),
+    ),
+    enabled: v.optional(v.boolean('must be true or false'), true),
+    hosts: v.pipe(
+      v.array(hostSchema, 'must be a list of hosts'),
+      v.minLength(1, 'needs at least one host'),
+      v.maxLength(100, 'allows at most 100 hosts'),
+    ),
+    pages: v.optional(
+      v.pipe(v.array(hostSchema, 'must be a list of hosts'), v.maxLength(100, 'allows at most 100 pages')),
+      [],
+    ),
+    header: v.optional(v.strictObject({ name: headerNameSchema, value: noLineBreaks }), {
+      ...DEFAULT_HEADER,
+    }),
+    auth: authSchema,
+    refresh: v.optional(
+      v.strictObject({
+        leadSeconds: v.optional(seconds(0, 86_400), DEFAULT_REFRESH.leadSeconds),
+        defaultLifetimeSeconds: v.optional(seconds(1, 31_536_000), DEFAULT_REFRESH.defaultLifetimeSeconds),
+      }),
+      { ...DEFAULT_REFRESH },
+    ),
+    testUrl: v.optional(urlSchema),
   }),
-  profiles: z.array(profileSchema),
+  v.forward(
+    v.partialCheck(
+      [['testUrl'], ['hosts']],
+      ({ testUrl, hosts }) =>
+        testUrl === undefined ||
+        hosts.some((text) => {
+          const parsed = parseHostPattern(text);
+          return parsed.ok && urlMatchesHost(new URL(testUrl).href, parsed.host);
+        }),
+      (issue) =>
+        `${JSON.stringify((issue.input as { testUrl?: string }).testUrl)} is not on one of the profile's hosts`,
+    ),
+    ['testUrl'],
+  ),
+);
+
+export const profileFileSchema = v.strictObject({
+  autobearer: v.literal(
+    FILE_VERSION,
+    `must be ${FILE_VERSION}: this version of AutoBearer reads profile files of version ${FILE_VERSION}`,
+  ),
+  profiles: v.array(profileSchema, 'must be a list of profiles'),
 });
 
 /** Names must be unique within a file. Checked on the raw JSON so it is listed with every other problem. */
@@ -177,12 +195,12 @@ function duplicateNames(json: unknown): string[] {
   });
 }
 
-export type Profile = z.output<typeof profileSchema>;
-export type ProfileInput = z.input<typeof profileSchema>;
+export type Profile = v.InferOutput<typeof profileSchema>;
+export type ProfileInput = v.InferInput<typeof profileSchema>;
 export type Auth = Profile['auth'];
-export type JsonLoginAuth = z.output<typeof jsonLoginSchema>;
-export type Endpoint = z.output<typeof endpointSchema>;
-export type ProfileFile = z.output<typeof profileFileSchema>;
+export type JsonLoginAuth = v.InferOutput<typeof jsonLoginSchema>;
+export type Endpoint = v.InferOutput<typeof endpointSchema>;
+export type ProfileFile = v.InferOutput<typeof profileFileSchema>;
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -193,15 +211,20 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     .join('');
 }
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PropertyKey>): string {
-  const path = formatPath([...prefix, ...issue.path]);
+type Issue = v.BaseIssue<unknown>;
+
+function describeIssue(issue: Issue, prefix: ReadonlyArray<PropertyKey>): string {
+  const keys: PropertyKey[] = [...prefix, ...(issue.path ?? []).map((item) => item.key as PropertyKey)];
   let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.type === 'strict_object' && issue.received !== 'undefined') {
+    // An unknown key: the path ends at the key itself.
+    const key = keys.pop();
+    message = `unknown key ${JSON.stringify(key)}`;
+  } else if (issue.kind === 'schema' && issue.received === 'undefined' && issue.type !== 'variant') {
     message = 'is required';
   }
-  return path ? `${path}: ${message}` : message;
+  const where = formatPath(keys);
+  return where ? `${where}: ${message}` : message;
 }
 
 function unsupportedKinds(profiles: readonly Profile[], prefix: ReadonlyArray<PropertyKey>): string[] {
@@ -236,21 +259,21 @@ export function validateProfileFile(json: unknown): Validated<ProfileFile> {
       problems: ['the file must be a JSON object: { "autobearer": 1, "profiles": [ … ] }'],
     };
   }
-  const result = profileFileSchema.safeParse(json);
+  const result = v.safeParse(profileFileSchema, json);
   const duplicates = duplicateNames(json);
   if (!result.success) {
-    return { ok: false, problems: [...result.error.issues.map((i) => describeIssue(i, [])), ...duplicates] };
+    return { ok: false, problems: [...result.issues.map((i) => describeIssue(i, [])), ...duplicates] };
   }
-  const problems = [...duplicates, ...unsupportedKinds(result.data.profiles, ['profiles'])];
-  return problems.length ? { ok: false, problems } : { ok: true, value: result.data };
+  const problems = [...duplicates, ...unsupportedKinds(result.output.profiles, ['profiles'])];
+  return problems.length ? { ok: false, problems } : { ok: true, value: result.output };
 }
 
 /** Validates one profile (the options form, stored data), with paths relative to it. */
 export function validateProfile(json: unknown): Validated<Profile> {
-  const result = profileSchema.safeParse(json);
-  if (!result.success) return { ok: false, problems: result.error.issues.map((i) => describeIssue(i, [])) };
-  const problems = unsupportedKinds([result.data], []).map((p) => p.replace(/^\[0\]\./, ''));
-  return problems.length ? { ok: false, problems } : { ok: true, value: result.data };
+  const result = v.safeParse(profileSchema, json);
+  if (!result.success) return { ok: false, problems: result.issues.map((i) => describeIssue(i, [])) };
+  const problems = unsupportedKinds([result.output], []).map((p) => p.replace(/^\[0\]\./, ''));
+  return problems.length ? { ok: false, problems } : { ok: true, value: result.output };
 }
 
 export function serializeProfileFile(profiles: readonly Profile[]): string {

@@ -1,53 +1,53 @@
-// Drives the built extension in real headless Chromium (Debian's), with playwright-core.
+// The Chromium driver: the built extension in Debian's headless Chromium, driven by playwright-core.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type BrowserDriver,
+  type EvaluatingPage,
+  extensionPage,
+  type SessionRule,
+  TEST_HOSTS,
+  webPage,
+} from './driver.js';
 import { withTimeout } from './wait.js';
-
-/** The part of chrome.declarativeNetRequest the tests read, as the browser returns it. */
-export interface SessionRule {
-  id: number;
-  action: { type: string; requestHeaders?: Array<{ header: string; operation: string; value?: string }> };
-  condition: Record<string, unknown>;
-}
-declare const chrome: { declarativeNetRequest: { getSessionRules(): Promise<SessionRule[]> } };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
+declare const chrome: { declarativeNetRequest: { getSessionRules(): Promise<SessionRule[]> } };
+
 /**
- * A copy of dist/chrome whose manifest also grants the given host permissions at install:
- * headless Chromium cannot answer the permission prompt that the options page raises.
+ * A copy of dist/chrome whose manifest also grants the test hosts at install: headless Chromium
+ * cannot answer the permission prompt that "Grant access" raises.
  */
-export function extensionCopy(grantedOrigins: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'autobearer-ext-'));
+function extensionCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'autobearer-chrome-'));
   cpSync(path.resolve('dist/chrome'), dir, { recursive: true });
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  manifest.host_permissions = grantedOrigins;
+  manifest.host_permissions = ['http://*.test/*', 'https://*.test/*'];
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return dir;
 }
 
-export class ChromiumSession {
-  private constructor(
-    readonly context: BrowserContext,
-    readonly extensionId: string,
-    private worker: Worker,
-  ) {}
+const asEvaluating = (page: Page): EvaluatingPage => page as unknown as EvaluatingPage;
 
-  static async launch(options: {
-    extensionDir: string;
-    userDataDir: string;
-    port: number;
-  }): Promise<ChromiumSession> {
-    const { extensionDir, userDataDir, port } = options;
-    const context = await chromium.launchPersistentContext(userDataDir, {
+export class ChromiumDriver implements BrowserDriver {
+  readonly name = 'chromium';
+  readonly hostsGrantedAtInstall = true;
+  private context: BrowserContext | undefined;
+  private extensionId = '';
+  private readonly work = mkdtempSync(path.join(tmpdir(), 'autobearer-chromium-profile-'));
+  private readonly extensionDir = extensionCopy();
+
+  async launch(): Promise<this> {
+    const context = await chromium.launchPersistentContext(this.work, {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        `--disable-extensions-except=${extensionDir}`,
-        `--load-extension=${extensionDir}`,
+        `--disable-extensions-except=${this.extensionDir}`,
+        `--load-extension=${this.extensionDir}`,
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',
@@ -55,54 +55,57 @@ export class ChromiumSession {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
-        `--host-resolver-rules=MAP *.test 127.0.0.1:${port}, MAP *.example 127.0.0.1:${port}`,
+        // Every test name reaches the local servers; the port in the URL is kept.
+        `--host-resolver-rules=${TEST_HOSTS.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
       ],
     });
+    this.context = context;
     const worker =
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
-    const extensionId = new URL(worker.url()).host;
-    return new ChromiumSession(context, extensionId, worker);
+    this.extensionId = new URL(worker.url()).host;
+    return this;
   }
 
-  url(page: string): string {
-    return `chrome-extension://${this.extensionId}/${page}`;
+  private get ctx(): BrowserContext {
+    if (!this.context) throw new Error('Chromium is not running');
+    return this.context;
   }
 
-  async open(pageName: 'popup.html' | 'options.html'): Promise<Page> {
-    const page = await this.context.newPage();
-    await page.goto(this.url(pageName));
-    return page;
+  async open(name: 'popup.html' | 'options.html') {
+    const page = await this.ctx.newPage();
+    await page.goto(`chrome-extension://${this.extensionId}/${name}`);
+    return extensionPage(asEvaluating(page), {
+      click: (selector) => page.locator(selector).click(),
+      setFile: (selector, file) => page.setInputFiles(selector, file),
+      close: () => page.close(),
+    });
   }
 
-  /** The running service worker, waiting for a new one if the browser stopped the last. */
-  async serviceWorker(): Promise<Worker> {
-    const current = this.context
-      .serviceWorkers()
-      .find((w) => w.url().startsWith(`chrome-extension://${this.extensionId}/`));
-    if (current) this.worker = current;
-    return this.worker;
+  async openWeb(url: string) {
+    const page = await this.ctx.newPage();
+    await page.goto(url);
+    return webPage(asEvaluating(page), () => page.close());
   }
 
-  /** Session rules as the browser holds them, read from an extension page (never wakes a stale handle). */
   async sessionRules(): Promise<SessionRule[]> {
-    const page = await this.open('popup.html');
+    const page = await this.ctx.newPage();
     try {
+      await page.goto(`chrome-extension://${this.extensionId}/popup.html`);
       return await page.evaluate(() => chrome.declarativeNetRequest.getSessionRules());
     } finally {
       await page.close();
     }
   }
 
-  /** Stops the extension's service worker the way the browser does when it is idle. */
-  async stopServiceWorker(): Promise<void> {
-    const page = this.context.pages()[0] ?? (await this.context.newPage());
-    const cdp = await this.context.newCDPSession(page);
+  /** Stops the service worker as Chromium does when it is idle (CDP, as DevTools does). */
+  async stopBackground(): Promise<void> {
+    const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
+    const cdp = await this.ctx.newCDPSession(page);
     await cdp.send('ServiceWorker.enable');
+    const prefix = `chrome-extension://${this.extensionId}/`;
     const stopped = new Promise<void>((resolve) => {
       cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-        const ours = versions.filter((v) =>
-          v.scriptURL.startsWith(`chrome-extension://${this.extensionId}/`),
-        );
+        const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
         if (ours.length > 0 && ours.every((v) => v.runningStatus === 'stopped')) resolve();
       });
     });
@@ -111,15 +114,14 @@ export class ChromiumSession {
     await cdp.detach();
   }
 
-  async close(): Promise<void> {
-    await this.context.close();
+  async restart(): Promise<void> {
+    await this.ctx.close();
+    await this.launch();
   }
-}
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  async close(): Promise<void> {
+    await this.context?.close().catch(() => undefined);
+    rmSync(this.work, { recursive: true, force: true });
+    rmSync(this.extensionDir, { recursive: true, force: true });
+  }
 }

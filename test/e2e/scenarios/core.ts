@@ -1,0 +1,292 @@
+// The core promise, end to end in a real browser: import a profile, sign in from the popup, and
+// the header goes exactly to the chosen hosts, stays fresh across refreshes with rotation while
+// the browser stops the background, survives a browser restart, and stops at sign-out.
+// Written once; each browser's test file runs it with its driver.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
+import { TestApi } from '../../support/test-api.js';
+import { waitFor } from '../../support/wait.js';
+
+const USER = 'alice@example.com';
+const PASSWORD = 'correct horse battery staple';
+const TTL_SECONDS = 45;
+const CARD = 'section[data-profile="Verification API"]';
+const ITEM = 'li[data-profile="Verification API"]';
+
+export function coreScenario(launch: () => Promise<BrowserDriver>): void {
+  describe('core', { timeout: 480_000 }, () => {
+    const api = new TestApi({ ttlSeconds: TTL_SECONDS, users: { [USER]: PASSWORD } });
+    const work = mkdtempSync(path.join(tmpdir(), 'autobearer-e2e-'));
+    let driver: BrowserDriver;
+    let popup: ExtensionPage;
+    let app: WebPage;
+    let signedInAt = 0;
+    const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
+    const arrived = (pathname: string) =>
+      waitFor(
+        () => api.on('api.test').find((r) => r.path === pathname),
+        5_000,
+        `${pathname} reached the API`,
+      );
+    const popupSays = (pattern: RegExp, selector = CARD) =>
+      waitFor(async () => pattern.test(await popup.text(selector)), 5_000, `the popup shows ${pattern}`);
+
+    const profileFile = () => ({
+      autobearer: 1,
+      profiles: [
+        {
+          name: 'Verification API',
+          hosts: ['http://api.test'],
+          pages: ['http://app.test'],
+          auth: {
+            kind: 'json-login',
+            login: {
+              url: url('api.test', '/v2/login'),
+              body: { email: '{username}', password: '{password}' },
+            },
+            refresh: { url: url('api.test', '/v2/refresh'), body: { refresh: '{refresh_token}' } },
+            response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+          },
+        },
+        { name: 'Elsewhere', hosts: ['http://api.example'], auth: { kind: 'manual' } },
+      ],
+    });
+
+    before(async () => {
+      await api.start();
+      driver = await launch();
+    });
+
+    after(async () => {
+      await driver?.close();
+      await api.stop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('refuses a bad profile file, listing every problem by its path, and stores nothing', async () => {
+      const options = await driver.open('options.html');
+      const file = path.join(work, 'bad.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          autobearer: 1,
+          profiles: [
+            {
+              name: 'Typo',
+              hosts: ['exa mple.com'],
+              auth: { kind: 'manual' },
+              header: { name: 'A', valeu: 'x' },
+            },
+          ],
+        }),
+      );
+      await options.setFile('#import-file', file);
+      const text = await waitFor(
+        async () => options.text('#file-result[role=alert]'),
+        5_000,
+        'the refusal is shown',
+      );
+      assert.match(text, /nothing was changed/);
+      assert.match(text, /profiles\[0\]\.hosts\[0\]: "exa mple\.com" is not a host name/);
+      assert.match(text, /profiles\[0\]\.header: unknown key "valeu"/);
+      assert.match(await options.text('#profile-list'), /No profiles yet/);
+
+      writeFileSync(file, '{ "autobearer": 1, "profiles": [');
+      await options.setFile('#import-file', file);
+      await waitFor(
+        async () => /not JSON/.test(await options.text('#file-result')),
+        5_000,
+        'a non-JSON file is refused',
+      );
+      await options.close();
+    });
+
+    it('imports the profile file, grants host access, and shows a profile that still lacks it', async () => {
+      const options = await driver.open('options.html');
+      const file = path.join(work, 'profiles.json');
+      writeFileSync(file, JSON.stringify(profileFile()));
+      await options.setFile('#import-file', file);
+      await waitFor(
+        async () => /Imported 2 profiles/.test(await options.text('#file-result')),
+        5_000,
+        'imported',
+      );
+      if (!driver.hostsGrantedAtInstall) {
+        assert.match(await options.text(ITEM), /Missing host permission/);
+        await options.click(ITEM, 'Grant access');
+      }
+      await waitFor(
+        async () => !/Missing/.test(await options.text(ITEM)),
+        5_000,
+        'the profile has its host access',
+      );
+      assert.match(
+        await options.text('li[data-profile="Elsewhere"]'),
+        /Missing host permission: http:\/\/api\.example\/\*/,
+      );
+      await options.close();
+    });
+
+    it('says why a sign-in with a wrong password fails, and sends no header', async () => {
+      popup = await driver.open('popup.html');
+      await popupSays(/Signed out/);
+      await popup.fill(CARD, 'Username', USER);
+      await popup.fill(CARD, 'Password', 'wrong');
+      await popup.click(CARD, 'Sign in');
+      await popupSays(/Wrong email or password/, `${CARD} [role=alert]`);
+      assert.deepEqual(await driver.sessionRules(), []);
+      assert.equal(api.loginCalls, 1);
+    });
+
+    it('signs in from the popup and shows who is signed in and when the token expires', async () => {
+      await popup.fill(CARD, 'Username', USER);
+      await popup.fill(CARD, 'Password', PASSWORD);
+      await popup.click(CARD, 'Sign in');
+      await popupSays(new RegExp(`Signed in as ${USER}`));
+      signedInAt = Date.now();
+      assert.match(await popup.text(`${CARD} .state`), /expires in 00:[34]\d/);
+      const rules = await driver.sessionRules();
+      const value = rules[0]?.action.requestHeaders?.[0]?.value ?? '';
+      assert.ok(api.isValid(value), 'the rule carries the token the API issued');
+      assert.ok(
+        !(await popup.html()).includes(value.slice('Bearer '.length)),
+        'the popup never holds the token',
+      );
+    });
+
+    it('sends the header to the chosen host from an allowed page, and nowhere else', async () => {
+      app = await driver.openWeb(url('app.test', '/'));
+      await app.fetch(url('api.test', '/data'));
+      assert.equal((await arrived('/data')).validToken, true, 'api.test got a valid token from app.test');
+
+      for (const host of ['eu.api.test', 'api.test.evil.test', 'evilapi.test']) {
+        await app.fetch(url(host, '/data'));
+        const got = await waitFor(() => api.on(host).at(-1), 5_000, `${host} got the request`);
+        assert.equal(got.authorization, undefined, `${host} must not get the header`);
+      }
+
+      const evil = await driver.openWeb(url('evil.test', '/'));
+      await evil.fetch(url('api.test', '/from-evil'));
+      assert.equal(
+        (await arrived('/from-evil')).authorization,
+        undefined,
+        'a fetch from evil.test must not carry it',
+      );
+      await evil.postForm(url('api.test', '/form-post'));
+      assert.equal(
+        (await arrived('/form-post')).authorization,
+        undefined,
+        'a form POST from evil.test must not carry it',
+      );
+      await evil.close();
+
+      const tab = await driver.openWeb(url('api.test', '/opened-in-a-tab'));
+      assert.equal(
+        (await arrived('/opened-in-a-tab')).validToken,
+        true,
+        'a navigation the user makes carries the token',
+      );
+      await tab.close();
+    });
+
+    it('refreshes three times with rotation before expiry, with the background stopped between cycles', async () => {
+      await app.startPolling(url('api.test', '/poll'), 500);
+      let previous = signedInAt;
+      for (let cycle = 1; cycle <= 3; cycle++) {
+        await driver.stopBackground();
+        const done = await waitFor(
+          () => api.refreshCalls.filter((c) => c.ok)[cycle - 1],
+          TTL_SECONDS * 1000,
+          `refresh ${cycle} came before the token expired`,
+          200,
+        );
+        assert.ok(
+          done.at - previous < (TTL_SECONDS - 2) * 1000,
+          `refresh ${cycle} came before the previous token expired`,
+        );
+        previous = done.at;
+      }
+      await app.stopPolling();
+      const polls = api.on('api.test', signedInAt).filter((r) => r.path === '/poll');
+      assert.ok(polls.length > 100, `the app made its calls (${polls.length})`);
+      const bad = polls.filter((r) => !r.validToken);
+      assert.equal(
+        bad.length,
+        0,
+        `${bad.length} of ${polls.length} calls reached the API without a valid token`,
+      );
+      assert.equal(
+        api.refreshCalls.filter((c) => !c.ok).length,
+        0,
+        'no refresh was refused (no refresh token reused)',
+      );
+      await popupSays(/Signed in as/);
+    });
+
+    it('is still signed in after a browser restart, and the header is back', async () => {
+      await driver.restart();
+      await waitFor(
+        async () => (await driver.sessionRules()).length > 0,
+        10_000,
+        'the rule is rebuilt after restart',
+      );
+      app = await driver.openWeb(url('app.test', '/'));
+      await app.fetch(url('api.test', '/after-restart'));
+      assert.equal((await arrived('/after-restart')).validToken, true);
+      popup = await driver.open('popup.html');
+      await popupSays(new RegExp(`Signed in as ${USER}`));
+    });
+
+    it('keeps sending the valid token while a refresh fails for a server error, and says so', async () => {
+      api.refreshFailure = 503;
+      await popup.click(CARD, 'Refresh now');
+      await popupSays(/Refresh failed: api\.test:\d+ answered 503/);
+      await app.fetch(url('api.test', '/during-outage'));
+      assert.equal((await arrived('/during-outage')).validToken, true);
+      api.refreshFailure = undefined;
+      await popup.click(CARD, 'Refresh now');
+      await waitFor(async () => !/Refresh failed/.test(await popup.text(CARD)), 5_000, 'the error clears');
+    });
+
+    it('disabling the profile stops the header; enabling brings it back', async () => {
+      await popup.click(CARD, 'Enabled: Verification API');
+      await popupSays(/Disabled/);
+      assert.deepEqual(await driver.sessionRules(), []);
+      await app.fetch(url('api.test', '/while-disabled'));
+      assert.equal((await arrived('/while-disabled')).authorization, undefined);
+      await popup.click(CARD, 'Enabled: Verification API');
+      await popupSays(/Signed in as/);
+      await app.fetch(url('api.test', '/enabled-again'));
+      assert.equal((await arrived('/enabled-again')).validToken, true);
+    });
+
+    it('signs out when the refresh is refused, with the server reason, and stops the header', async () => {
+      api.refreshFailure = 401;
+      await popup.click(CARD, 'Refresh now');
+      await popupSays(
+        /Signed out: the refresh was refused \(api\.test:\d+ answered 401: refresh failure 401/,
+        `${CARD} [role=alert]`,
+      );
+      api.refreshFailure = undefined;
+      assert.deepEqual(await driver.sessionRules(), []);
+      await app.fetch(url('api.test', '/after-refusal'));
+      assert.equal((await arrived('/after-refusal')).authorization, undefined);
+    });
+
+    it('signs in again, and sign-out removes the header', async () => {
+      await popup.fill(CARD, 'Username', USER);
+      await popup.fill(CARD, 'Password', PASSWORD);
+      await popup.click(CARD, 'Sign in');
+      await popupSays(/Signed in as/);
+      await popup.click(CARD, 'Sign out');
+      await popupSays(/Signed out/);
+      assert.deepEqual(await driver.sessionRules(), []);
+      await app.fetch(url('api.test', '/after-sign-out'));
+      assert.equal((await arrived('/after-sign-out')).authorization, undefined);
+    });
+  });
+}

@@ -1,0 +1,153 @@
+// What an end-to-end scenario needs from a browser. Each scenario is written once against this
+// interface; chromium.ts and firefox.ts are the thin drivers.
+
+/** The part of a declarativeNetRequest rule the tests read, as the browser returns it. */
+export interface SessionRule {
+  id: number;
+  action: { type: string; requestHeaders?: Array<{ header: string; operation: string; value?: string }> };
+  condition: Record<string, unknown>;
+}
+
+/** The subset of Playwright's and Puppeteer's Page that both drivers share. */
+export interface EvaluatingPage {
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+}
+
+export interface ExtensionPage {
+  /** Fills the input whose label starts with `label`, inside the first element matching `scope`. */
+  fill(scope: string, label: string, value: string): Promise<void>;
+  /** A trusted click, as a user makes it (a user gesture), on the button named `name` (its text or
+   * aria-label) inside `scope`. */
+  click(scope: string, name: string): Promise<void>;
+  /** The text of the first element matching `selector`, or '' when there is none. */
+  text(selector: string): Promise<string>;
+  setFile(selector: string, file: string): Promise<void>;
+  /** The page's whole HTML, to check what it holds. */
+  html(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface WebPage {
+  /** Has the page call a URL (no-cors, so the server, not CORS, decides what is recorded). */
+  fetch(url: string): Promise<void>;
+  /** Has the page submit a cross-site form POST (a top-level navigation). */
+  postForm(url: string): Promise<void>;
+  /** Has the page call a URL every `ms` until `stopPolling`. */
+  startPolling(url: string, ms: number): Promise<void>;
+  stopPolling(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BrowserDriver {
+  readonly name: 'chromium' | 'firefox';
+  /** Chromium's test copy grants the *.test hosts at install (headless cannot answer its prompt);
+   * in Firefox the scenario grants them with the extension's own "Grant access" button. */
+  readonly hostsGrantedAtInstall: boolean;
+  open(page: 'popup.html' | 'options.html'): Promise<ExtensionPage>;
+  openWeb(url: string): Promise<WebPage>;
+  sessionRules(): Promise<SessionRule[]>;
+  /** Stops the background (service worker / event page) as the browser does when it is idle. */
+  stopBackground(): Promise<void>;
+  /** Closes and relaunches the browser on the same profile directory. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Host names the tests use; every one resolves to 127.0.0.1. */
+export const TEST_HOSTS = [
+  'api.test',
+  'app.test',
+  'evil.test',
+  'eu.api.test',
+  'api.test.evil.test',
+  'evilapi.test',
+  'api.example',
+];
+
+/**
+ * DOM helpers run inside a page by both drivers: self-contained arrow functions for `evaluate`
+ * (no named inner functions: the test loader would add helpers the page does not have).
+ */
+export const dom = {
+  /** Marks the target of a click with a fresh `data-e2e` attribute and returns its selector. */
+  markButton: ({ scope, name }: { scope: string; name: string }): string | undefined => {
+    const root = document.querySelector(scope);
+    const button =
+      [...(root?.querySelectorAll('button') ?? [])].find((b) => b.textContent?.trim() === name) ??
+      root?.querySelector(`[aria-label="${CSS.escape(name)}"]`);
+    if (!button) return undefined;
+    const mark = String(Math.random()).slice(2);
+    button.setAttribute('data-e2e', mark);
+    return `[data-e2e="${mark}"]`;
+  },
+  fill: ({ scope, label, value }: { scope: string; label: string; value: string }): boolean => {
+    const root = document.querySelector(scope);
+    const element = [...(root?.querySelectorAll('label') ?? [])].find((l) =>
+      (l.firstChild?.textContent ?? '').trim().startsWith(label),
+    );
+    const input = element?.querySelector('input, textarea, select') as HTMLInputElement | null | undefined;
+    if (!input) return false;
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    return true;
+  },
+  text: (selector: string): string => {
+    const element = document.querySelector(selector) as HTMLElement | null;
+    return element ? (element.innerText ?? element.textContent ?? '') : '';
+  },
+  fetch: async (url: string): Promise<void> => {
+    await fetch(url, { mode: 'no-cors', cache: 'no-store' }).catch(() => undefined);
+  },
+  postForm: (url: string): void => {
+    const form = document.createElement('form');
+    form.method = 'POST';
+    form.action = url;
+    document.body.append(form);
+    form.submit();
+  },
+  startPolling: ({ url, ms }: { url: string; ms: number }): void => {
+    (window as unknown as { e2ePoller: number }).e2ePoller = window.setInterval(() => {
+      void fetch(url, { mode: 'no-cors', cache: 'no-store' }).catch(() => undefined);
+    }, ms);
+  },
+  stopPolling: (): void => {
+    window.clearInterval((window as unknown as { e2ePoller: number }).e2ePoller);
+  },
+};
+
+/** The shared part of both drivers' extension pages; `click` and `setFile` use native input. */
+export function extensionPage(
+  page: EvaluatingPage,
+  native: {
+    click(selector: string): Promise<void>;
+    setFile(selector: string, file: string): Promise<void>;
+    close(): Promise<void>;
+  },
+): ExtensionPage {
+  return {
+    async fill(scope, label, value) {
+      if (!(await page.evaluate(dom.fill, { scope, label, value })))
+        throw new Error(`no field "${label}" in ${scope}`);
+    },
+    async click(scope, name) {
+      const selector = await page.evaluate(dom.markButton, { scope, name });
+      if (!selector) throw new Error(`no button "${name}" in ${scope}`);
+      await native.click(selector);
+    },
+    text: (selector) => page.evaluate(dom.text, selector),
+    setFile: (selector, file) => native.setFile(selector, file),
+    html: () => page.evaluate(() => document.documentElement.outerHTML, undefined),
+    close: () => native.close(),
+  };
+}
+
+export function webPage(page: EvaluatingPage, close: () => Promise<void>): WebPage {
+  return {
+    fetch: (url) => page.evaluate(dom.fetch, url),
+    postForm: (url) => page.evaluate(dom.postForm, url),
+    startPolling: (url, ms) => page.evaluate(dom.startPolling, { url, ms }),
+    stopPolling: () => page.evaluate(dom.stopPolling, undefined),
+    close,
+  };
+}

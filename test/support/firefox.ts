@@ -1,0 +1,156 @@
+// The Firefox driver: the built extension in Debian's headless Firefox ESR, driven by
+// puppeteer-core over WebDriver BiDi. The add-on is installed the way a user's is (an .xpi in
+// the profile; ESR accepts it unsigned when told to), so it survives a browser restart, and its
+// host permissions start ungranted, as Firefox MV3 does.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import {
+  type BrowserDriver,
+  type EvaluatingPage,
+  extensionPage,
+  type SessionRule,
+  TEST_HOSTS,
+  webPage,
+} from './driver.js';
+import { waitFor } from './wait.js';
+
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+const GECKO_ID = 'autobearer@autobearer.dev';
+/** Fixed so the tests know the extension's origin (moz-extension://UUID). */
+const UUID = '6a1f0c52-54d2-4f6e-9f0e-4b1a1e0c7a11';
+
+declare const browser: { declarativeNetRequest: { getSessionRules(): Promise<SessionRule[]> } };
+
+const asEvaluating = (page: Page): EvaluatingPage => page as unknown as EvaluatingPage;
+
+interface BidiConnection {
+  send(method: string, params: object): Promise<{ result: unknown }>;
+}
+
+export class FirefoxDriver implements BrowserDriver {
+  readonly name = 'firefox';
+  readonly hostsGrantedAtInstall = false;
+  private browser: Browser | undefined;
+  private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
+
+  constructor() {
+    mkdirSync(path.join(this.profile, 'extensions'));
+    copyFileSync(
+      path.resolve('dist/autobearer-firefox.zip'),
+      path.join(this.profile, 'extensions', `${GECKO_ID}.xpi`),
+    );
+  }
+
+  async launch(): Promise<this> {
+    this.browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      userDataDir: this.profile,
+      // Lets the tests reach extension pages and, for stopBackground, Firefox's own chrome scope.
+      args: ['--remote-allow-system-access'],
+      extraPrefsFirefox: {
+        'xpinstall.signatures.required': false,
+        'extensions.autoDisableScopes': 0,
+        'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: UUID }),
+        // "Grant access" is still a real permissions.request from a trusted click; the prompt,
+        // which headless cannot show, answers yes.
+        'extensions.webextOptionalPermissionPrompts': false,
+        'network.dns.localDomains': TEST_HOSTS.join(','),
+        'network.trr.mode': 5,
+        'dom.security.https_first': false,
+      },
+    });
+    return this;
+  }
+
+  private get b(): Browser {
+    if (!this.browser) throw new Error('Firefox is not running');
+    return this.browser;
+  }
+
+  /** Extension pages load, but puppeteer's goto never resolves for them: poll the page instead. */
+  private async extensionTab(name: string): Promise<Page> {
+    const page = await this.b.newPage();
+    const url = `moz-extension://${UUID}/${name}`;
+    void page.goto(url).catch(() => undefined);
+    await waitFor(
+      async () =>
+        page
+          .evaluate(() => location.href + document.readyState)
+          .then((state) => state === `${url}complete`)
+          .catch(() => false),
+      10_000,
+      `${name} did not load`,
+    );
+    return page;
+  }
+
+  async open(name: 'popup.html' | 'options.html') {
+    const page = await this.extensionTab(name);
+    return extensionPage(asEvaluating(page), {
+      click: (selector) => page.click(selector),
+      setFile: async (selector, file) => {
+        const input = await page.$(selector);
+        if (!input) throw new Error(`no ${selector}`);
+        await (input as unknown as { uploadFile(f: string): Promise<void> }).uploadFile(file);
+      },
+      close: () => page.close(),
+    });
+  }
+
+  async openWeb(url: string) {
+    const page = await this.b.newPage();
+    await page.goto(url);
+    return webPage(asEvaluating(page), () => page.close());
+  }
+
+  async sessionRules(): Promise<SessionRule[]> {
+    const page = await this.extensionTab('popup.html');
+    try {
+      return await page.evaluate(() => browser.declarativeNetRequest.getSessionRules());
+    } finally {
+      await page.close();
+    }
+  }
+
+  /** Runs privileged script in Firefox's own chrome scope (what about:debugging does). */
+  private async chromeScope(expression: string): Promise<unknown> {
+    const connection = (this.b as unknown as { connection: BidiConnection }).connection;
+    const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })).result as {
+      contexts: Array<{ context: string }>;
+    };
+    const context = tree.contexts[0]?.context;
+    if (!context) throw new Error('no chrome context');
+    const { result } = await connection.send('script.evaluate', {
+      expression,
+      target: { context },
+      awaitPromise: true,
+      resultOwnership: 'none',
+    });
+    return (result as { result?: { value?: unknown } }).result?.value;
+  }
+
+  /** Terminates the event page as Firefox does when it is idle (about:debugging's "Terminate"). */
+  async stopBackground(): Promise<void> {
+    const state = await this.chromeScope(`(async () => {
+      const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+      const extension = ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)});
+      await extension.terminateBackground();
+      return extension.backgroundState;
+    })()`);
+    if (state !== 'stopped') throw new Error(`the event page did not stop (${String(state)})`);
+  }
+
+  async restart(): Promise<void> {
+    await this.b.close();
+    await this.launch();
+  }
+
+  async close(): Promise<void> {
+    await this.browser?.close().catch(() => undefined);
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}
