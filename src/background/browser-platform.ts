@@ -48,5 +48,13 @@ export function browserPlatform(): Platform {
     },
     missingOrigins,
     setBadge,
+    webAuthFlow: {
+      redirectUrl: () => browser.identity.getRedirectURL(),
+      launch: async (url) => {
+        const redirected = await browser.identity.launchWebAuthFlow({ url, interactive: true });
+        if (!redirected) throw new Error('no answer from the sign-in window');
+        return redirected;
+      },
+    },
   };
 }

@@ -1,13 +1,7 @@
 // The background's logic: sign-in, refresh, sign-out, and the reconciliation that turns stored
 // state into rules, alarms, status and badge. Everything it needs is in storage, so the browser
 // may stop it at any moment; every start calls `sync()` and carries on.
-import {
-  answerPaths,
-  type Credentials,
-  refreshRequest,
-  signInRequest,
-  usesPassword,
-} from '../core/auth-requests.js';
+import { canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
 import { buildRules, type HeaderRule } from '../core/rules.js';
@@ -21,12 +15,14 @@ import {
   type Session,
   SIGNED_OUT,
 } from '../core/session.js';
-import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
+import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import type { SecretStore } from '../platform/secret-store.js';
+import type { WebAuthFlow } from './oauth.js';
 import type { ProfileStore, StoredProfile } from './profile-store.js';
-import { requestTokens, TokenRequestError } from './token-client.js';
+import { TokenRequestError } from './token-client.js';
+import { renew, type SignedIn, signIn, type TokenServiceDeps } from './token-service.js';
 
 export interface Platform {
   readonly now: () => number;
@@ -44,6 +40,7 @@ export interface Platform {
   /** The match patterns among `origins` that the browser has not granted. */
   readonly missingOrigins: (origins: string[]) => Promise<string[]>;
   readonly setBadge: (badge: Badge) => Promise<void>;
+  readonly webAuthFlow: WebAuthFlow;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -52,7 +49,7 @@ const DROP_ALARM = 'drop:';
 const DUE_TOLERANCE_MS = 1_000;
 
 function canRefresh(profile: Profile, session: Session): boolean {
-  return !!session.tokens?.refreshToken && !!refreshRequest(profile.auth, session.tokens.refreshToken);
+  return canRenew(profile.auth, session.tokens);
 }
 
 export class Controller {
@@ -60,9 +57,16 @@ export class Controller {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Session writes per profile happen one after another. */
   private readonly sessionLocks = new Map<string, Promise<unknown>>();
+  /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
+  private readonly signingIn = new Set<string>();
   private syncChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly platform: Platform) {}
+
+  private get tokenDeps(): TokenServiceDeps {
+    const { fetch, now, webAuthFlow } = this.platform;
+    return { fetch, now, webAuthFlow };
+  }
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
@@ -109,6 +113,7 @@ export class Controller {
       statuses[id] = publicStatus(session, {
         enabled: profile.enabled,
         refreshing: this.inflight.has(id),
+        signingIn: this.signingIn.has(id),
         usable,
         canRefresh: refreshable,
         nextAttemptAt,
@@ -191,37 +196,28 @@ export class Controller {
   private async refreshOnce(id: string, onlyIfDue: boolean): Promise<void> {
     const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
     const session = await this.platform.sessions.get(id);
-    const oldRefreshToken = session?.tokens?.refreshToken;
-    const request =
-      oldRefreshToken && entry ? refreshRequest(entry.profile.auth, oldRefreshToken) : undefined;
-    if (!entry?.profile.enabled || !request || !oldRefreshToken || !session?.tokens) return;
+    const old = session?.tokens;
+    if (!entry?.profile.enabled || !session || !old || !canRefresh(entry.profile, session)) return;
     if (onlyIfDue && this.platform.now() < this.nextAttemptAt(entry.profile, session) - DUE_TOLERANCE_MS)
       return;
     await this.sync(); // shows "refreshing"
-    const { profile } = entry;
     const startedAt = this.platform.now();
+    // A sign-out or a new sign-in while the request was in flight wins: its session no longer
+    // holds the token this refresh started from, and the answer is dropped.
+    const unchanged = (current: Session) => current.tokens?.accessToken === old.accessToken;
     try {
-      const tokens = await requestTokens(
-        request,
-        answerPaths(profile.auth),
-        profile.refresh.defaultLifetimeSeconds,
-        {
-          fetch: this.platform.fetch,
-          now: this.platform.now,
-        },
-      );
-      // The rotated refresh token is stored before anything else happens. A sign-out or a new
-      // sign-in while the request was in flight wins: its session no longer holds the old token.
+      const tokens = await renew(entry.profile, old, this.tokenDeps);
+      // The rotated refresh token is stored before anything else happens.
       await this.updateSession(id, (current) =>
-        current.tokens?.refreshToken !== oldRefreshToken
-          ? current
-          : {
+        unchanged(current)
+          ? {
               ...current,
-              tokens: { ...tokens, refreshToken: tokens.refreshToken ?? oldRefreshToken },
+              tokens: { ...tokens, refreshToken: tokens.refreshToken ?? old.refreshToken },
               failures: 0,
               error: undefined,
               lastRefresh: { at: startedAt, ok: true },
-            },
+            }
+          : current,
       );
     } catch (error) {
       const failure =
@@ -229,7 +225,7 @@ export class Controller {
           ? error
           : new TokenRequestError('invalid-answer', (error as Error).message);
       await this.updateSession(id, (current) => {
-        if (current.tokens?.refreshToken !== oldRefreshToken) return current;
+        if (!unchanged(current)) return current;
         const lastRefresh = { at: this.platform.now(), ok: false, message: failure.message };
         if (failure.kind === 'transient') {
           return {
@@ -251,6 +247,34 @@ export class Controller {
     await this.sync();
   }
 
+  /** Stores a fresh sign-in, or the reason it failed, where the popup shows it. */
+  private async completeSignIn(
+    id: string,
+    attempt: () => Promise<SignedIn>,
+    keepErrorInSession: boolean,
+  ): Promise<AppState> {
+    this.signingIn.add(id);
+    await this.sync();
+    try {
+      const { tokens, username } = await attempt();
+      await this.updateSession(id, () => ({
+        ...(username !== undefined ? { username } : {}),
+        tokens,
+        failures: 0,
+      }));
+    } catch (error) {
+      if (!(error instanceof TokenRequestError)) throw error;
+      const message = `Sign-in failed: ${error.message}`;
+      // The provider's window takes the focus and closes the popup: keep the reason for its next opening.
+      if (keepErrorInSession) await this.updateSession(id, (current) => ({ ...current, error: message }));
+      throw new UserError(message);
+    } finally {
+      this.signingIn.delete(id);
+      await this.sync();
+    }
+    return this.state();
+  }
+
   // ---- messages ----------------------------------------------------------------------------
 
   readonly handlers: {
@@ -259,21 +283,19 @@ export class Controller {
     getState: () => this.state(),
     signIn: async ({ id, username, password }) => {
       const { profile } = await this.profileById(id);
-      const credentials: Credentials = { username, password };
-      const request = signInRequest(profile.auth, credentials);
-      if (!request || !usesPassword(profile.auth)) {
+      if (signInMethod(profile.auth) !== 'password') {
         throw new UserError(`"${profile.name}" does not sign in with a username and password`);
       }
       if (!username) throw new UserError('Enter a username');
-      const tokens = await this.tokensOrUserError(() =>
-        requestTokens(request, answerPaths(profile.auth), profile.refresh.defaultLifetimeSeconds, {
-          fetch: this.platform.fetch,
-          now: this.platform.now,
-        }),
-      );
-      await this.updateSession(id, () => ({ username, tokens, failures: 0 }));
-      await this.sync();
-      return this.state();
+      return this.completeSignIn(id, () => signIn(profile, { username, password }, this.tokenDeps), false);
+    },
+    signInWithProvider: async ({ id }) => {
+      const { profile } = await this.profileById(id);
+      const method = signInMethod(profile.auth);
+      if (method !== 'provider' && method !== 'connect') {
+        throw new UserError(`"${profile.name}" does not sign in with a provider`);
+      }
+      return this.completeSignIn(id, () => signIn(profile, undefined, this.tokenDeps), true);
     },
     useToken: async ({ id, token, lifetimeSeconds }) => {
       const { profile } = await this.profileById(id);
@@ -282,7 +304,7 @@ export class Controller {
       if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
         throw new UserError('The lifetime must be a positive number of seconds');
       }
-      let tokens: ReturnType<typeof parseTokenAnswer>;
+      let tokens: Tokens;
       try {
         tokens = parseTokenAnswer(
           { access_token: token.trim(), expires_in: lifetimeSeconds },
@@ -363,15 +385,6 @@ export class Controller {
     }),
   };
 
-  private async tokensOrUserError<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      if (error instanceof TokenRequestError) throw new UserError(`Sign-in failed: ${error.message}`);
-      throw error;
-    }
-  }
-
   private async profileById(id: string): Promise<StoredProfile> {
     const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
     if (!entry) throw new UserError('That profile no longer exists');
@@ -398,6 +411,7 @@ export class Controller {
           status: publicStatus(session, {
             enabled: profile.enabled,
             refreshing: this.inflight.has(id),
+            signingIn: this.signingIn.has(id),
             usable: isUsable(session.tokens, this.platform.now(), dropAt),
             canRefresh: canRefresh(profile, session),
           }),

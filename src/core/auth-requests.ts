@@ -1,7 +1,6 @@
 // The sign-in and refresh requests each auth kind sends, as plain data. Pure: sending is the
 // token client's job (src/background/token-client.ts).
-import type { Auth, Endpoint } from './profile.js';
-import { type AnswerPaths, OAUTH_PATHS } from './token-answer.js';
+import type { Auth, Endpoint, JsonLoginAuth } from './profile.js';
 
 export interface HttpRequest {
   readonly url: string;
@@ -47,66 +46,59 @@ function jsonRequest(endpoint: Endpoint, values: Partial<Placeholders>): HttpReq
   };
 }
 
-interface OAuthClient {
-  readonly tokenUrl: string;
-  readonly clientId: string;
-  readonly clientSecret?: string | undefined;
-  readonly scope?: string | undefined;
+/** json-login's sign-in request (the OAuth kinds go through oauth4webapi). */
+export function loginRequest(auth: JsonLoginAuth, credentials: Credentials): HttpRequest {
+  return jsonRequest(auth.login, credentials);
 }
 
-// RFC 6749 §2.3.1: the client id and secret are form-encoded before Basic encoding.
-const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
-
-function grantRequest(client: OAuthClient, params: Record<string, string>): HttpRequest {
-  const form = new URLSearchParams(params);
-  const headers: Record<string, string> = {
-    Accept: 'application/json',
-    'Content-Type': 'application/x-www-form-urlencoded',
-  };
-  if (client.clientSecret) {
-    headers.Authorization = `Basic ${btoa(`${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`)}`;
-  } else {
-    form.set('client_id', client.clientId);
-  }
-  return { url: client.tokenUrl, method: 'POST', headers, body: form.toString() };
+/** json-login's refresh request; `undefined` when the profile has no refresh endpoint. */
+export function loginRefreshRequest(auth: JsonLoginAuth, refreshToken: string): HttpRequest | undefined {
+  return auth.refresh ? jsonRequest(auth.refresh, { refresh_token: refreshToken }) : undefined;
 }
 
-/** The request that signs a user in; `undefined` for kinds that do not sign in with a password. */
-export function signInRequest(auth: Auth, credentials: Credentials): HttpRequest | undefined {
+export type OAuthAuth = Extract<
+  Auth,
+  { kind: 'oauth2-password' | 'oauth2-client-credentials' | 'oauth2-authorization-code' }
+>;
+
+export function isOAuth(auth: Auth): auth is OAuthAuth {
+  return auth.kind.startsWith('oauth2-');
+}
+
+/**
+ * How the popup signs in for each kind: a username and password, the provider's own page,
+ * a machine identity ("Connect"), or a pasted token.
+ */
+export type SignInMethod = 'password' | 'provider' | 'connect' | 'token';
+
+export function signInMethod(auth: Auth): SignInMethod {
   switch (auth.kind) {
     case 'json-login':
-      return jsonRequest(auth.login, credentials);
     case 'oauth2-password':
-      return grantRequest(auth, {
-        grant_type: 'password',
-        username: credentials.username,
-        password: credentials.password,
-        ...(auth.scope ? { scope: auth.scope } : {}),
-      });
-    default:
-      return undefined;
+      return 'password';
+    case 'oauth2-authorization-code':
+      return 'provider';
+    case 'oauth2-client-credentials':
+      return 'connect';
+    case 'manual':
+      return 'token';
   }
 }
 
-/** The request that trades a refresh token for new tokens; `undefined` when the kind has none. */
-export function refreshRequest(auth: Auth, refreshToken: string): HttpRequest | undefined {
+/** Whether new tokens can be had without the user: a refresh token, or the client credentials grant again. */
+export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined } | undefined): boolean {
+  if (!tokens) return false;
   switch (auth.kind) {
     case 'json-login':
-      return auth.refresh ? jsonRequest(auth.refresh, { refresh_token: refreshToken }) : undefined;
+      return !!auth.refresh && !!tokens.refreshToken;
     case 'oauth2-password':
-      return grantRequest(auth, { grant_type: 'refresh_token', refresh_token: refreshToken });
-    default:
-      return undefined;
+    case 'oauth2-authorization-code':
+      return !!tokens.refreshToken;
+    case 'oauth2-client-credentials':
+      return true;
+    case 'manual':
+      return false;
   }
-}
-
-export function answerPaths(auth: Auth): AnswerPaths {
-  return auth.kind === 'json-login' ? auth.response : OAUTH_PATHS;
-}
-
-/** Whether the user signs in with a username and password in the popup. */
-export function usesPassword(auth: Auth): boolean {
-  return auth.kind === 'json-login' || auth.kind === 'oauth2-password';
 }
 
 /** Every endpoint the extension itself calls for this auth, for host permissions. */

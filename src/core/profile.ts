@@ -6,9 +6,6 @@ import { parseHostPattern, urlMatchesHost } from './hosts.js';
 export const FILE_VERSION = 1;
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-/** The kinds this version of AutoBearer can sign in with. The others validate but are refused. */
-export const SUPPORTED_KINDS = new Set(['json-login', 'oauth2-password', 'manual']);
-
 const hostSchema = v.pipe(
   v.string('must be a string'),
   v.check(
@@ -227,16 +224,6 @@ function describeIssue(issue: Issue, prefix: ReadonlyArray<PropertyKey>): string
   return where ? `${where}: ${message}` : message;
 }
 
-function unsupportedKinds(profiles: readonly Profile[], prefix: ReadonlyArray<PropertyKey>): string[] {
-  return profiles.flatMap((profile, index) =>
-    SUPPORTED_KINDS.has(profile.auth.kind)
-      ? []
-      : [
-          `${formatPath([...prefix, index, 'auth', 'kind'])}: "${profile.auth.kind}" is not supported yet by this version of AutoBearer`,
-        ],
-  );
-}
-
 /** Parses a profile file's text: every problem is listed by its path, or the file is whole. */
 export function parseProfileFile(text: string): Validated<ProfileFile> {
   const bytes = new TextEncoder().encode(text).length;
@@ -264,16 +251,14 @@ export function validateProfileFile(json: unknown): Validated<ProfileFile> {
   if (!result.success) {
     return { ok: false, problems: [...result.issues.map((i) => describeIssue(i, [])), ...duplicates] };
   }
-  const problems = [...duplicates, ...unsupportedKinds(result.output.profiles, ['profiles'])];
-  return problems.length ? { ok: false, problems } : { ok: true, value: result.output };
+  return duplicates.length ? { ok: false, problems: duplicates } : { ok: true, value: result.output };
 }
 
 /** Validates one profile (the options form, stored data), with paths relative to it. */
 export function validateProfile(json: unknown): Validated<Profile> {
   const result = v.safeParse(profileSchema, json);
   if (!result.success) return { ok: false, problems: result.issues.map((i) => describeIssue(i, [])) };
-  const problems = unsupportedKinds([result.output], []).map((p) => p.replace(/^\[0\]\./, ''));
-  return problems.length ? { ok: false, problems } : { ok: true, value: result.output };
+  return { ok: true, value: result.output };
 }
 
 export function serializeProfileFile(profiles: readonly Profile[]): string {

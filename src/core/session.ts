@@ -37,6 +37,8 @@ export interface PublicStatus {
   readonly lastRefresh?: RefreshOutcome;
   readonly nextAttemptAt?: number;
   readonly canRefresh: boolean;
+  /** A sign-in is in progress (the provider's page is open, or a grant is in flight). */
+  readonly signingIn: boolean;
 }
 
 export function isUsable(
@@ -52,6 +54,7 @@ export function publicStatus(
   opts: {
     enabled: boolean;
     refreshing: boolean;
+    signingIn?: boolean;
     usable: boolean;
     canRefresh: boolean;
     nextAttemptAt?: number | undefined;
@@ -62,6 +65,7 @@ export function publicStatus(
     ...(session.lastRefresh ? { lastRefresh: session.lastRefresh } : {}),
     ...(session.error ? { error: session.error } : {}),
     canRefresh: opts.canRefresh,
+    signingIn: opts.signingIn ?? false,
   };
   if (!opts.enabled) return { ...base, phase: 'disabled' };
   if (!session.tokens) return { ...base, phase: 'signed-out' };

@@ -20,6 +20,8 @@ export interface AppState {
 export interface Protocol {
   getState: { request: Record<string, never>; response: AppState };
   signIn: { request: { id: string; username: string; password: string }; response: AppState };
+  /** The provider's own sign-in page (authorization code), or "Connect" (client credentials). */
+  signInWithProvider: { request: { id: string }; response: AppState };
   useToken: { request: { id: string; token: string; lifetimeSeconds?: number }; response: AppState };
   signOut: { request: { id: string }; response: AppState };
   refreshNow: { request: { id: string }; response: AppState };

@@ -1,4 +1,5 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
+import { isOAuth } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { DEFAULT_HEADER, DEFAULT_REFRESH, type Profile, validateProfile } from '../core/profile.js';
 import { send } from '../messages/client.js';
@@ -105,11 +106,14 @@ async function load(): Promise<void> {
 
 // ---- the form ------------------------------------------------------------------------------
 
-const KIND_FIELDSETS = ['json-login', 'oauth2-password', 'manual'] as const;
-
 function showKindFields(): void {
   const kind = value('kind');
-  for (const k of KIND_FIELDSETS) byId(`auth-${k}`).hidden = k !== kind;
+  byId('auth-json-login').hidden = kind !== 'json-login';
+  byId('auth-manual').hidden = kind !== 'manual';
+  byId('auth-oauth').hidden = !kind.startsWith('oauth2-');
+  for (const label of byId('auth-oauth').querySelectorAll<HTMLElement>('[data-kinds]')) {
+    label.hidden = !label.dataset.kinds?.split(' ').includes(kind);
+  }
 }
 
 function setFields(values: Record<string, string | boolean>): void {
@@ -154,9 +158,11 @@ function openForm(view?: ProfileView): void {
       expiresInPath: auth.response.expiresIn,
     });
   }
-  if (auth?.kind === 'oauth2-password') {
+  if (auth && isOAuth(auth)) {
     setFields({
-      tokenUrl: auth.tokenUrl,
+      issuer: ('issuer' in auth && auth.issuer) || '',
+      authorizationUrl: ('authorizationUrl' in auth && auth.authorizationUrl) || '',
+      tokenUrl: auth.tokenUrl ?? '',
       clientId: auth.clientId,
       clientSecret: auth.clientSecret ?? '',
       scope: auth.scope ?? '',
@@ -213,10 +219,16 @@ function profileFromForm(): unknown {
         expiresIn: value('expiresInPath') || 'expires_in',
       },
     };
-  } else if (kind === 'oauth2-password') {
+  } else if (kind.startsWith('oauth2-')) {
     auth = {
       kind,
-      tokenUrl: value('tokenUrl'),
+      ...(kind === 'oauth2-authorization-code'
+        ? {
+            ...optional('issuer', value('issuer')),
+            ...optional('authorizationUrl', value('authorizationUrl')),
+          }
+        : {}),
+      ...optional('tokenUrl', value('tokenUrl')),
       clientId: value('clientId'),
       ...optional('clientSecret', value('clientSecret')),
       ...optional('scope', value('scope')),
@@ -316,6 +328,10 @@ byId('export-file').addEventListener('click', async () => {
 });
 
 browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'local') void load();
+  if (area === 'local') byId('redirect-url').textContent = browser.identity.getRedirectURL();
+  byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
+  void load();
 });
+byId('redirect-url').textContent = browser.identity.getRedirectURL();
+byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
 void load();

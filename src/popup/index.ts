@@ -1,5 +1,5 @@
 // The popup: every profile with its state, and the buttons to sign in, refresh, sign out.
-import { usesPassword } from '../core/auth-requests.js';
+import { signInMethod } from '../core/auth-requests.js';
 import type { PublicStatus } from '../core/session.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
@@ -17,7 +17,7 @@ function describe(status: PublicStatus, now: number): string {
     case 'disabled':
       return 'Disabled';
     case 'signed-out':
-      return 'Signed out';
+      return status.signingIn ? 'Signing in… finish in the window that opened' : 'Signed out';
     case 'refreshing':
       return 'Refreshing…';
     case 'expired':
@@ -82,6 +82,36 @@ function tokenForm(view: ProfileView): HTMLFormElement {
   return form;
 }
 
+function providerButton(view: ProfileView, label: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'actions' },
+    h(
+      'button',
+      {
+        type: 'submit',
+        // The provider's page takes the focus and may close the popup: the background finishes
+        // the sign-in, and the popup shows the result when it opens again.
+        onclick: () => void act(view.id, () => send('signInWithProvider', { id: view.id })),
+      },
+      label,
+    ),
+  );
+}
+
+function signInControls(view: ProfileView): HTMLElement {
+  switch (signInMethod(view.profile.auth)) {
+    case 'password':
+      return signInForm(view);
+    case 'provider':
+      return providerButton(view, 'Sign in');
+    case 'connect':
+      return providerButton(view, 'Connect');
+    case 'token':
+      return tokenForm(view);
+  }
+}
+
 function card(view: ProfileView, now: number): HTMLElement {
   const { id, profile, status } = view;
   const notice = notices.get(id);
@@ -131,8 +161,7 @@ function card(view: ProfileView, now: number): HTMLElement {
         { class: notice.error ? 'error' : 'notice', role: notice.error ? 'alert' : 'status' },
         notice.text,
       ),
-    needsSignIn && usesPassword(profile.auth) && signInForm(view),
-    needsSignIn && profile.auth.kind === 'manual' && tokenForm(view),
+    needsSignIn && !status.signingIn && signInControls(view),
     signedIn &&
       h(
         'div',

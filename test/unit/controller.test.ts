@@ -63,6 +63,12 @@ class FakePlatform implements Platform {
   readonly setBadge = async (badge: Badge) => {
     this.badge = badge;
   };
+  readonly webAuthFlow = {
+    redirectUrl: () => 'https://extension.example/',
+    launch: async (): Promise<string> => {
+      throw new Error('unexpected web-auth flow in this test');
+    },
+  };
 }
 
 describe('background controller', () => {

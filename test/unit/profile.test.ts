@@ -106,24 +106,69 @@ describe('profile file', () => {
     assert.match(text, /profiles\[3\]\.auth(\.kind)?: has an unknown "kind"/);
   });
 
-  it('says a kind is not supported yet instead of accepting what it cannot do', () => {
+  it('reads every kind of the spec', () => {
+    const result = parseProfileFile(
+      JSON.stringify({
+        autobearer: 1,
+        profiles: [
+          {
+            name: 'P',
+            hosts: ['a.example.com'],
+            auth: {
+              kind: 'oauth2-password',
+              tokenUrl: 'https://id.example.com/oauth/token',
+              clientId: 'cli',
+            },
+          },
+          {
+            name: 'M',
+            hosts: ['a.example.com'],
+            auth: {
+              kind: 'oauth2-client-credentials',
+              tokenUrl: 'https://id.example.com/t',
+              clientId: 'c',
+              clientSecret: 's',
+              scope: 'read',
+            },
+          },
+          {
+            name: 'C',
+            hosts: ['a.example.com'],
+            auth: {
+              kind: 'oauth2-authorization-code',
+              issuer: 'https://id.example.com',
+              clientId: 'c',
+              scope: 'openid offline_access',
+            },
+          },
+          {
+            name: 'C2',
+            hosts: ['a.example.com'],
+            auth: {
+              kind: 'oauth2-authorization-code',
+              authorizationUrl: 'https://id.example.com/authorize',
+              tokenUrl: 'https://id.example.com/token',
+              clientId: 'c',
+            },
+          },
+          { name: 'T', hosts: ['a.example.com'], auth: { kind: 'manual' } },
+        ],
+      }),
+    );
+    assert.ok(result.ok, JSON.stringify(result));
+  });
+
+  it('an authorization-code profile needs an issuer or both endpoints', () => {
     const list = problems({
       autobearer: 1,
       profiles: [
         {
-          name: 'Machine',
+          name: 'C',
           hosts: ['a.example.com'],
-          auth: {
-            kind: 'oauth2-client-credentials',
-            tokenUrl: 'https://id.example.com/t',
-            clientId: 'c',
-            clientSecret: 's',
-          },
+          auth: { kind: 'oauth2-authorization-code', tokenUrl: 'https://id.example.com/t', clientId: 'c' },
         },
       ],
     });
-    assert.deepEqual(list, [
-      'profiles[0].auth.kind: "oauth2-client-credentials" is not supported yet by this version of AutoBearer',
-    ]);
+    assert.deepEqual(list, ['profiles[0].auth: give "issuer", or both "authorizationUrl" and "tokenUrl"']);
   });
 });

@@ -1,0 +1,310 @@
+// The OAuth 2.0 kinds, through oauth4webapi: discovery, the authorization code flow with PKCE,
+// client credentials, the password grant and refresh. `fetch`, the clock and the browser's
+// web-auth flow are parameters. Every failure becomes a TokenRequestError the user can read.
+import * as oauth from 'oauth4webapi';
+import type { OAuthAuth } from '../core/auth-requests.js';
+import type { Auth } from '../core/profile.js';
+import { OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
+import { REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
+
+type CodeAuth = Extract<Auth, { kind: 'oauth2-authorization-code' }>;
+
+export interface OAuthDeps {
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+  readonly timeoutMs?: number;
+}
+
+export interface WebAuthFlow {
+  /** The redirect URI the provider must send the user back to (the browser's extension URL). */
+  readonly redirectUrl: () => string;
+  /** Opens the provider's page and resolves with the URL it redirected to. */
+  readonly launch: (url: string) => Promise<string>;
+}
+
+const hostOf = (url: string | undefined): string => {
+  try {
+    return new URL(url ?? '').host;
+  } catch {
+    return 'the provider';
+  }
+};
+
+function requestOptions(url: string | undefined, deps: OAuthDeps) {
+  const timeoutMs = deps.timeoutMs ?? REQUEST_TIMEOUT_MS;
+  return {
+    // Plain http only where the profile spelled it out (local development).
+    [oauth.allowInsecureRequests]: url?.startsWith('http://') ?? false,
+    [oauth.customFetch]: (input: string, init: RequestInit) =>
+      deps.fetch(input, { ...init, credentials: 'omit', cache: 'no-store' }),
+    signal: () => AbortSignal.timeout(timeoutMs),
+  };
+}
+
+/** Turns whatever oauth4webapi or fetch threw into a failure with a stable kind. */
+export function toTokenRequestError(
+  error: unknown,
+  where: string,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): TokenRequestError {
+  if (error instanceof TokenRequestError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const said = `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+    const transient = error.status >= 500 || error.status === 429 || error.status === 408;
+    return new TokenRequestError(
+      transient ? 'transient' : 'rejected',
+      `${where} answered ${error.status}: ${said}`,
+      error.status,
+    );
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    const said = `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+    return new TokenRequestError('rejected', `the provider refused: ${said}`);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const parameters = error.cause[0]?.parameters;
+    const said = parameters?.error
+      ? `${parameters.error}${parameters.error_description ? `: ${parameters.error_description}` : ''}`
+      : 'the client was refused';
+    return new TokenRequestError('rejected', `${where} answered ${error.status}: ${said}`, error.status);
+  }
+  const name = (error as Error)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new TokenRequestError(
+      'transient',
+      `${where} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+    );
+  }
+  if (error instanceof TypeError) {
+    return new TokenRequestError('transient', `could not reach ${where} (${error.message})`);
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const status = (error.cause as Response | undefined)?.status;
+    if (status !== undefined && status >= 500) {
+      return new TokenRequestError('transient', `${where} answered ${status}`, status);
+    }
+    return new TokenRequestError('invalid-answer', `${where}: ${error.message}`);
+  }
+  return new TokenRequestError('invalid-answer', `${where}: ${(error as Error)?.message ?? String(error)}`);
+}
+
+const discovered = new Map<string, oauth.AuthorizationServer>();
+
+/** The authorization server: from discovery (OpenID Connect, then RFC 8414), or as configured. */
+export async function authorizationServer(
+  auth: OAuthAuth,
+  deps: OAuthDeps,
+): Promise<oauth.AuthorizationServer> {
+  const issuer = auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
+  if (!issuer) {
+    const tokenUrl = auth.tokenUrl as string;
+    return {
+      issuer: new URL(tokenUrl).origin,
+      token_endpoint: tokenUrl,
+      ...(auth.kind === 'oauth2-authorization-code' ? { authorization_endpoint: auth.authorizationUrl } : {}),
+    };
+  }
+  const cached = discovered.get(issuer);
+  if (cached) return cached;
+  const issuerUrl = new URL(issuer);
+  let lastError: unknown;
+  for (const algorithm of ['oidc', 'oauth2'] as const) {
+    try {
+      const response = await oauth.discoveryRequest(issuerUrl, {
+        algorithm,
+        ...requestOptions(issuer, deps),
+      });
+      const server = await oauth.processDiscoveryResponse(issuerUrl, response);
+      discovered.set(issuer, server);
+      return server;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const failure = toTokenRequestError(lastError, hostOf(issuer), deps.timeoutMs);
+  throw new TokenRequestError(failure.kind, `discovery of ${issuer} failed: ${failure.message}`);
+}
+
+function clientOf(auth: OAuthAuth): { client: oauth.Client; clientAuth: oauth.ClientAuth } {
+  return {
+    client: { client_id: auth.clientId },
+    clientAuth: auth.clientSecret ? oauth.ClientSecretBasic(auth.clientSecret) : oauth.None(),
+  };
+}
+
+function tokensFrom(
+  response: oauth.TokenEndpointResponse,
+  defaultLifetimeSeconds: number,
+  now: number,
+): Tokens {
+  return parseTokenAnswer(response, OAUTH_PATHS, now, defaultLifetimeSeconds);
+}
+
+async function withErrors<T>(where: string, deps: OAuthDeps, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toTokenRequestError(error, where, deps.timeoutMs);
+  }
+}
+
+export async function passwordGrant(
+  auth: Extract<Auth, { kind: 'oauth2-password' }>,
+  credentials: { username: string; password: string },
+  defaultLifetimeSeconds: number,
+  deps: OAuthDeps,
+): Promise<Tokens> {
+  const as = await authorizationServer(auth, deps);
+  const { client, clientAuth } = clientOf(auth);
+  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+    const parameters = new URLSearchParams({
+      username: credentials.username,
+      password: credentials.password,
+    });
+    if (auth.scope) parameters.set('scope', auth.scope);
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      client,
+      clientAuth,
+      'password',
+      parameters,
+      requestOptions(as.token_endpoint, deps),
+    );
+    return tokensFrom(
+      await oauth.processGenericTokenEndpointResponse(as, client, response),
+      defaultLifetimeSeconds,
+      deps.now(),
+    );
+  });
+}
+
+export async function clientCredentialsGrant(
+  auth: Extract<Auth, { kind: 'oauth2-client-credentials' }>,
+  defaultLifetimeSeconds: number,
+  deps: OAuthDeps,
+): Promise<Tokens> {
+  const as = await authorizationServer(auth, deps);
+  const { client, clientAuth } = clientOf(auth);
+  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+    const parameters = new URLSearchParams(auth.scope ? { scope: auth.scope } : {});
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      clientAuth,
+      parameters,
+      requestOptions(as.token_endpoint, deps),
+    );
+    return tokensFrom(
+      await oauth.processClientCredentialsResponse(as, client, response),
+      defaultLifetimeSeconds,
+      deps.now(),
+    );
+  });
+}
+
+export async function refreshGrant(
+  auth: OAuthAuth,
+  refreshToken: string,
+  defaultLifetimeSeconds: number,
+  deps: OAuthDeps,
+): Promise<Tokens> {
+  const as = await authorizationServer(auth, deps);
+  const { client, clientAuth } = clientOf(auth);
+  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+    const response = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      clientAuth,
+      refreshToken,
+      requestOptions(as.token_endpoint, deps),
+    );
+    return tokensFrom(
+      await oauth.processRefreshTokenResponse(as, client, response),
+      defaultLifetimeSeconds,
+      deps.now(),
+    );
+  });
+}
+
+/** The user's name as the provider's ID token gives it, for "Signed in as …". */
+function displayName(claims: oauth.IDToken | undefined): string | undefined {
+  if (!claims) return undefined;
+  for (const key of ['preferred_username', 'email', 'name', 'sub']) {
+    const value = claims[key];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Sign-in on the provider's own page: PKCE S256 always, `state` checked, the code exchanged at
+ * the token endpoint. The password never passes through AutoBearer.
+ */
+export async function authorizationCodeFlow(
+  auth: CodeAuth,
+  defaultLifetimeSeconds: number,
+  flow: WebAuthFlow,
+  deps: OAuthDeps,
+): Promise<{ tokens: Tokens; username?: string }> {
+  const as = await authorizationServer(auth, deps);
+  if (!as.authorization_endpoint) {
+    throw new TokenRequestError(
+      'invalid-answer',
+      `${auth.issuer ?? 'the provider'} has no authorization endpoint`,
+    );
+  }
+  const { client, clientAuth } = clientOf(auth);
+  const redirectUri = flow.redirectUrl();
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const url = new URL(as.authorization_endpoint);
+  url.searchParams.set('client_id', auth.clientId);
+  url.searchParams.set('redirect_uri', redirectUri);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('state', state);
+  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+  url.searchParams.set('code_challenge_method', 'S256');
+  if (auth.scope) url.searchParams.set('scope', auth.scope);
+  // OpenID Connect grants offline_access (a refresh token) only after explicit consent.
+  if (auth.scope?.split(/\s+/).includes('offline_access')) url.searchParams.set('prompt', 'consent');
+
+  let callback: URL;
+  try {
+    callback = new URL(await flow.launch(url.href));
+  } catch (error) {
+    throw new TokenRequestError(
+      'rejected',
+      `the sign-in window was closed before sign-in finished (${(error as Error)?.message ?? 'no answer'})`,
+    );
+  }
+  // Without a configured issuer there is no identifier to compare an `iss` parameter with.
+  if (!auth.issuer) callback.searchParams.delete('iss');
+
+  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+    let parameters: URLSearchParams;
+    try {
+      parameters = oauth.validateAuthResponse(as, client, callback, state);
+    } catch (error) {
+      if (error instanceof oauth.OperationProcessingError && /state/i.test(error.message)) {
+        throw new TokenRequestError(
+          'rejected',
+          'the provider answered with a state that does not match this sign-in',
+        );
+      }
+      throw error;
+    }
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      parameters,
+      redirectUri,
+      codeVerifier,
+      requestOptions(as.token_endpoint, deps),
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response);
+    const tokens = tokensFrom(result, defaultLifetimeSeconds, deps.now());
+    const username = displayName(oauth.getValidatedIdTokenClaims(result));
+    return username ? { tokens, username } : { tokens };
+  });
+}

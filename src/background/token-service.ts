@@ -1,0 +1,72 @@
+// One door to tokens for every auth kind: sign in, and renew before expiry. json-login speaks
+// the API's own JSON; the OAuth kinds go through oauth4webapi (oauth.ts).
+import { type Credentials, canRenew, loginRefreshRequest, loginRequest } from '../core/auth-requests.js';
+import type { Profile } from '../core/profile.js';
+import type { Tokens } from '../core/token-answer.js';
+import {
+  authorizationCodeFlow,
+  clientCredentialsGrant,
+  type OAuthDeps,
+  passwordGrant,
+  refreshGrant,
+  type WebAuthFlow,
+} from './oauth.js';
+import { requestTokens, TokenRequestError } from './token-client.js';
+
+export interface TokenServiceDeps extends OAuthDeps {
+  readonly webAuthFlow: WebAuthFlow;
+}
+
+export interface SignedIn {
+  readonly tokens: Tokens;
+  readonly username?: string;
+}
+
+/** Signs in; `credentials` only for the kinds that take a username and password. */
+export async function signIn(
+  profile: Profile,
+  credentials: Credentials | undefined,
+  deps: TokenServiceDeps,
+): Promise<SignedIn> {
+  const { auth } = profile;
+  const lifetime = profile.refresh.defaultLifetimeSeconds;
+  switch (auth.kind) {
+    case 'json-login':
+    case 'oauth2-password': {
+      if (!credentials?.username) throw new TokenRequestError('rejected', 'enter a username');
+      const tokens =
+        auth.kind === 'json-login'
+          ? await requestTokens(loginRequest(auth, credentials), auth.response, lifetime, deps)
+          : await passwordGrant(auth, credentials, lifetime, deps);
+      return { tokens, username: credentials.username };
+    }
+    case 'oauth2-authorization-code':
+      return authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps);
+    case 'oauth2-client-credentials':
+      return { tokens: await clientCredentialsGrant(auth, lifetime, deps), username: auth.clientId };
+    case 'manual':
+      throw new TokenRequestError('rejected', 'this profile takes a pasted token');
+  }
+}
+
+/** New tokens without the user. The caller checks `canRenew` first. */
+export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
+  const { auth } = profile;
+  const lifetime = profile.refresh.defaultLifetimeSeconds;
+  if (!canRenew(auth, tokens)) throw new TokenRequestError('rejected', 'nothing to renew the token with');
+  switch (auth.kind) {
+    case 'json-login': {
+      const request = loginRefreshRequest(auth, tokens.refreshToken as string);
+      if (!request) throw new TokenRequestError('rejected', 'the profile has no refresh endpoint');
+      return requestTokens(request, auth.response, lifetime, deps);
+    }
+    case 'oauth2-client-credentials':
+      // No refresh token in this grant: the grant is simply run again.
+      return clientCredentialsGrant(auth, lifetime, deps);
+    case 'oauth2-password':
+    case 'oauth2-authorization-code':
+      return refreshGrant(auth, tokens.refreshToken as string, lifetime, deps);
+    case 'manual':
+      throw new TokenRequestError('rejected', 'a pasted token cannot be renewed');
+  }
+}

@@ -1,0 +1,125 @@
+// A real OAuth 2.0 / OpenID Connect server for the tests: oidc-provider on loopback, with its
+// development login and consent pages (they accept any user name and password).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface TestProviderOptions {
+  /** The host name the browser uses (resolved to 127.0.0.1), e.g. `id.test`. */
+  hostname: string;
+  /** The extension's redirect URL, as its options page shows it. */
+  redirectUri: string;
+  /** Origins allowed to call the token endpoint from a browser (the extension's own). */
+  allowedOrigins: string[];
+  accessTokenSeconds: number;
+}
+
+export const PUBLIC_CLIENT = 'autobearer-test';
+export const MACHINE_CLIENT = 'machine';
+export const MACHINE_SECRET = 'machine-secret-for-tests';
+
+interface IssuedToken {
+  jti: string;
+  exp: number;
+  grantId?: string;
+}
+
+export class TestProvider {
+  provider: Provider | undefined;
+  private server: http.Server | undefined;
+  /** Access tokens the provider issued, for the test API to tell valid from stale. */
+  readonly accessTokens = new Map<string, number>();
+  /** Refresh tokens as issued, newest last, to revoke a grant from the test. */
+  readonly refreshTokens: IssuedToken[] = [];
+  readonly refreshGrants: number[] = [];
+
+  constructor(readonly options: TestProviderOptions) {}
+
+  get issuer(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('the test provider is not started');
+    return `http://${this.options.hostname}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer();
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const { redirectUri, allowedOrigins, accessTokenSeconds } = this.options;
+    const provider = new Provider(this.issuer, {
+      clients: [
+        {
+          client_id: PUBLIC_CLIENT,
+          token_endpoint_auth_method: 'none',
+          redirect_uris: [redirectUri],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+        {
+          client_id: MACHINE_CLIENT,
+          client_secret: MACHINE_SECRET,
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+        },
+      ],
+      features: {
+        devInteractions: { enabled: true },
+        clientCredentials: { enabled: true },
+        revocation: { enabled: true },
+      },
+      scopes: ['openid', 'offline_access', 'api'],
+      pkce: { required: () => true },
+      clientBasedCORS: (_ctx, origin) => allowedOrigins.includes(origin),
+      rotateRefreshToken: true,
+      ttl: {
+        AccessToken: accessTokenSeconds,
+        ClientCredentials: accessTokenSeconds,
+        RefreshToken: 3600,
+        Grant: 3600,
+        Session: 3600,
+        Interaction: 600,
+        AuthorizationCode: 60,
+        IdToken: 3600,
+      },
+    });
+    provider.proxy = false;
+    // Tokens whose lifetime is computed (no `exp` yet when saved) live the configured seconds.
+    const remember = (token: { jti: string; exp?: number | undefined }) =>
+      this.accessTokens.set(token.jti, token.exp ? token.exp * 1000 : Date.now() + accessTokenSeconds * 1000);
+    provider.addListener('access_token.saved', remember);
+    provider.addListener('access_token.issued', remember);
+    provider.addListener('client_credentials.saved', remember);
+    provider.addListener('client_credentials.issued', remember);
+    provider.addListener('refresh_token.saved', (token) =>
+      this.refreshTokens.push({ jti: token.jti, exp: token.exp ?? 0, grantId: token.grantId }),
+    );
+    provider.addListener('grant.success', (ctx) => {
+      if (ctx.oidc.params?.grant_type === 'refresh_token') this.refreshGrants.push(Date.now());
+    });
+    this.provider = provider;
+    this.server.on('request', provider.callback());
+  }
+
+  isValid(authorization: string | undefined, at = Date.now()): boolean {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
+    const expiresAt = token ? this.accessTokens.get(token) : undefined;
+    return expiresAt !== undefined && at < expiresAt;
+  }
+
+  /** Revokes the grant behind the newest refresh token, as an administrator would. */
+  async revokeLatestGrant(): Promise<void> {
+    const latest = this.refreshTokens.at(-1);
+    if (!latest?.grantId || !this.provider) throw new Error('no refresh token to revoke');
+    const grant = await this.provider.Grant.find(latest.grantId);
+    await grant?.destroy();
+    for (const token of this.refreshTokens) {
+      const stored = await this.provider.RefreshToken.find(token.jti);
+      await stored?.destroy();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}

@@ -1,0 +1,144 @@
+// The OAuth adapter against a real authorization server (oidc-provider on loopback).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { authorizationCodeFlow, clientCredentialsGrant, refreshGrant } from '../../src/background/oauth.js';
+import { TokenRequestError } from '../../src/background/token-client.js';
+import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../support/oidc.js';
+
+const REDIRECT = 'https://extension.example/';
+const deps = { fetch, now: () => Date.now(), timeoutMs: 2_000 };
+
+async function failure(promise: Promise<unknown>): Promise<TokenRequestError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof TokenRequestError, String(error));
+    return error;
+  }
+  assert.fail('expected a failure');
+}
+
+describe('OAuth through oauth4webapi, against oidc-provider', () => {
+  const provider = new TestProvider({
+    hostname: '127.0.0.1',
+    redirectUri: REDIRECT,
+    allowedOrigins: [],
+    accessTokenSeconds: 60,
+  });
+  const codeAuth = () =>
+    ({
+      kind: 'oauth2-authorization-code',
+      issuer: provider.issuer,
+      clientId: PUBLIC_CLIENT,
+      scope: 'openid offline_access',
+    }) as const;
+  const machine = () =>
+    ({
+      kind: 'oauth2-client-credentials',
+      tokenUrl: `${provider.issuer}/token`,
+      clientId: MACHINE_CLIENT,
+      clientSecret: MACHINE_SECRET,
+    }) as const;
+
+  before(() => provider.start());
+  after(() => provider.stop());
+
+  it('client credentials: a token the server issued, with its lifetime', async () => {
+    const tokens = await clientCredentialsGrant(machine(), 3600, deps);
+    assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
+    assert.ok(Math.abs(tokens.expiresAt - tokens.issuedAt - 60_000) < 2_000);
+  });
+
+  it('a wrong client secret is refused with the provider’s words', async () => {
+    const error = await failure(clientCredentialsGrant({ ...machine(), clientSecret: 'nope' }, 3600, deps));
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /answered 401: invalid_client/);
+  });
+
+  it('a wrong issuer ends in a clear message', async () => {
+    const unreachable = await failure(
+      authorizationCodeFlow(
+        { ...codeAuth(), issuer: 'http://127.0.0.1:9' },
+        3600,
+        { redirectUrl: () => REDIRECT, launch: async () => '' },
+        deps,
+      ),
+    );
+    assert.match(unreachable.message, /^discovery of http:\/\/127\.0\.0\.1:9 failed: could not reach/);
+    const wrongPath = await failure(
+      authorizationCodeFlow(
+        { ...codeAuth(), issuer: `${provider.issuer}/nope` },
+        3600,
+        { redirectUrl: () => REDIRECT, launch: async () => '' },
+        deps,
+      ),
+    );
+    assert.match(wrongPath.message, /^discovery of .*\/nope failed/);
+  });
+
+  it('sends PKCE S256 and state, and refuses an answer with another state', async () => {
+    let asked: URL | undefined;
+    const error = await failure(
+      authorizationCodeFlow(
+        codeAuth(),
+        3600,
+        {
+          redirectUrl: () => REDIRECT,
+          launch: async (url) => {
+            asked = new URL(url);
+            return `${REDIRECT}?code=abc&state=not-the-one&iss=${encodeURIComponent(provider.issuer)}`;
+          },
+        },
+        deps,
+      ),
+    );
+    assert.equal(asked?.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok((asked?.searchParams.get('code_challenge') ?? '').length >= 43);
+    assert.ok(asked?.searchParams.get('state'));
+    assert.equal(asked?.searchParams.get('redirect_uri'), REDIRECT);
+    assert.equal(asked?.searchParams.get('prompt'), 'consent', 'offline_access needs consent');
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /state that does not match/);
+  });
+
+  it('shows the provider’s error as it wrote it', async () => {
+    const error = await failure(
+      authorizationCodeFlow(
+        codeAuth(),
+        3600,
+        {
+          redirectUrl: () => REDIRECT,
+          launch: async (url) => {
+            const state = new URL(url).searchParams.get('state');
+            return `${REDIRECT}?error=access_denied&error_description=${encodeURIComponent('End-User aborted interaction')}&state=${state}&iss=${encodeURIComponent(provider.issuer)}`;
+          },
+        },
+        deps,
+      ),
+    );
+    assert.equal(error.message, 'the provider refused: access_denied: End-User aborted interaction');
+  });
+
+  it('a closed sign-in window says so', async () => {
+    const error = await failure(
+      authorizationCodeFlow(
+        codeAuth(),
+        3600,
+        {
+          redirectUrl: () => REDIRECT,
+          launch: async () => {
+            throw new Error('The user did not approve access.');
+          },
+        },
+        deps,
+      ),
+    );
+    assert.match(error.message, /^the sign-in window was closed before sign-in finished/);
+  });
+
+  it('a refresh token the server does not know is invalid_grant, "rejected"', async () => {
+    const error = await failure(refreshGrant(codeAuth(), 'not-a-refresh-token', 3600, deps));
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /answered 400: invalid_grant/);
+  });
+});
