@@ -2,7 +2,9 @@
 import { describe } from 'node:test';
 import { ChromiumDriver } from '../support/chromium.js';
 import { coreScenario } from './scenarios/core.js';
+import { oauthScenario } from './scenarios/oauth.js';
 
 describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
+  oauthScenario(() => new ChromiumDriver().launch());
 });

@@ -2,7 +2,9 @@
 import { describe } from 'node:test';
 import { FirefoxDriver } from '../support/firefox.js';
 import { coreScenario } from './scenarios/core.js';
+import { oauthScenario } from './scenarios/oauth.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
+  oauthScenario(() => new FirefoxDriver().launch());
 });

@@ -7,11 +7,12 @@ import {
   type BrowserDriver,
   type EvaluatingPage,
   extensionPage,
+  openedPage,
   type SessionRule,
   TEST_HOSTS,
   webPage,
 } from './driver.js';
-import { withTimeout } from './wait.js';
+import { waitFor, withTimeout } from './wait.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
@@ -95,6 +96,20 @@ export class ChromiumDriver implements BrowserDriver {
     } finally {
       await page.close();
     }
+  }
+
+  async openedPage(part: string) {
+    const page = await waitFor(
+      () => this.ctx.pages().find((p) => p.url().includes(part)),
+      10_000,
+      `a page with ${part}`,
+    );
+    await page.waitForLoadState('domcontentloaded');
+    return openedPage(asEvaluating(page), {
+      url: () => page.url(),
+      click: (selector) => page.locator(selector).first().click(),
+      close: () => page.close(),
+    });
   }
 
   /** Stops the service worker as Chromium does when it is idle (CDP, as DevTools does). */

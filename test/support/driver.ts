@@ -38,6 +38,16 @@ export interface WebPage {
   close(): Promise<void>;
 }
 
+/** A page the browser opened by itself, such as the provider's sign-in page of a web-auth flow. */
+export interface OpenedPage {
+  url(): string;
+  fill(selector: string, value: string): Promise<void>;
+  /** A trusted click on the first element matching `selector`. */
+  click(selector: string): Promise<void>;
+  exists(selector: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
 export interface BrowserDriver {
   readonly name: 'chromium' | 'firefox';
   /** Chromium's test copy grants the *.test hosts at install (headless cannot answer its prompt);
@@ -46,6 +56,8 @@ export interface BrowserDriver {
   open(page: 'popup.html' | 'options.html'): Promise<ExtensionPage>;
   openWeb(url: string): Promise<WebPage>;
   sessionRules(): Promise<SessionRule[]>;
+  /** Waits for a page whose URL contains `part` to be open, and returns it. */
+  openedPage(part: string): Promise<OpenedPage>;
   /** Stops the background (service worker / event page) as the browser does when it is idle. */
   stopBackground(): Promise<void>;
   /** Closes and relaunches the browser on the same profile directory. */
@@ -62,6 +74,8 @@ export const TEST_HOSTS = [
   'api.test.evil.test',
   'evilapi.test',
   'api.example',
+  'machine.test',
+  'id.test',
 ];
 
 /**
@@ -90,6 +104,13 @@ export const dom = {
     input.value = value;
     input.dispatchEvent(new Event('input', { bubbles: true }));
     input.dispatchEvent(new Event('change', { bubbles: true }));
+    return true;
+  },
+  fillSelector: ({ selector, value }: { selector: string; value: string }): boolean => {
+    const input = document.querySelector(selector) as HTMLInputElement | null;
+    if (!input) return false;
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
     return true;
   },
   text: (selector: string): string => {
@@ -149,5 +170,21 @@ export function webPage(page: EvaluatingPage, close: () => Promise<void>): WebPa
     startPolling: (url, ms) => page.evaluate(dom.startPolling, { url, ms }),
     stopPolling: () => page.evaluate(dom.stopPolling, undefined),
     close,
+  };
+}
+
+export function openedPage(
+  page: EvaluatingPage,
+  native: { url(): string; click(selector: string): Promise<void>; close(): Promise<void> },
+): OpenedPage {
+  return {
+    url: () => native.url(),
+    async fill(selector, value) {
+      if (!(await page.evaluate(dom.fillSelector, { selector, value })))
+        throw new Error(`no ${selector} on ${native.url()}`);
+    },
+    click: (selector) => native.click(selector),
+    exists: (selector) => page.evaluate((s: string) => document.querySelector(s) !== null, selector),
+    close: () => native.close(),
   };
 }

@@ -10,6 +10,7 @@ import {
   type BrowserDriver,
   type EvaluatingPage,
   extensionPage,
+  openedPage,
   type SessionRule,
   TEST_HOSTS,
   webPage,
@@ -114,6 +115,24 @@ export class FirefoxDriver implements BrowserDriver {
     } finally {
       await page.close();
     }
+  }
+
+  async openedPage(part: string) {
+    const page = await waitFor(
+      async () => (await this.b.pages()).find((p) => p.url().includes(part)),
+      10_000,
+      `a page with ${part}`,
+    );
+    await waitFor(
+      () => page.evaluate(() => document.readyState !== 'loading').catch(() => false),
+      10_000,
+      `${part} loaded`,
+    );
+    return openedPage(asEvaluating(page), {
+      url: () => page.url(),
+      click: (selector) => page.click(selector),
+      close: () => page.close(),
+    });
   }
 
   /** Runs privileged script in Firefox's own chrome scope (what about:debugging does). */

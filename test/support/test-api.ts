@@ -44,6 +44,8 @@ export class TestApi {
   omitRotatedRefreshToken = false;
   /** Delay before the refresh endpoint answers, to make concurrent triggers overlap. */
   refreshDelayMs = 0;
+  /** Also accept tokens another server issued (the OAuth provider's). */
+  acceptToken: ((authorization: string | undefined) => boolean) | undefined;
   private server: http.Server | undefined;
 
   constructor(readonly options: TestApiOptions) {}
@@ -163,7 +165,7 @@ export class TestApi {
       path: url.pathname,
       ...(origin ? { origin } : {}),
       ...(authorization ? { authorization } : {}),
-      validToken: this.isValid(authorization),
+      validToken: this.isValid(authorization) || !!this.acceptToken?.(authorization),
     });
     this.json(res, 200, { host, path: url.pathname, authorized: !!authorization }, origin);
   }
