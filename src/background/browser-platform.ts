@@ -1,11 +1,12 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
 import type { HeaderRule } from '../core/rules.js';
-import type { Badge, Session } from '../core/session.js';
+import type { Badge } from '../core/session.js';
 import { browser } from '../platform/browser.js';
-import { indexedDbStore } from '../platform/secret-store.js';
+import { tokenKey } from '../platform/secret-store.js';
 import type { Platform } from './controller.js';
 import { profileStore } from './profile-store.js';
+import { encryptedSessionStore } from './session-store.js';
 
 async function setRules(rules: HeaderRule[]): Promise<void> {
   const existing = await browser.declarativeNetRequest.getSessionRules();
@@ -35,7 +36,7 @@ export function browserPlatform(): Platform {
     fetch: (input, init) => fetch(input, init),
     newId: () => crypto.randomUUID(),
     profiles: profileStore(browser.storage.local),
-    sessions: indexedDbStore<Session>(),
+    sessions: encryptedSessionStore(browser.storage.local, tokenKey),
     setRules,
     alarms: {
       set: async (name, when) => {
@@ -48,6 +49,14 @@ export function browserPlatform(): Platform {
     },
     missingOrigins,
     setBadge,
+    notify: async (title, message) => {
+      await browser.notifications.create({
+        type: 'basic',
+        iconUrl: browser.runtime.getURL('icons/icon-128.png'),
+        title,
+        message,
+      });
+    },
     webAuthFlow: {
       redirectUrl: () => browser.identity.getRedirectURL(),
       launch: async (url) => {

@@ -4,7 +4,7 @@
 import { canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
-import { buildRules, type HeaderRule } from '../core/rules.js';
+import { buildRules, type HeaderRule, headerValue } from '../core/rules.js';
 import { dropAt, refreshDueAt, retryAt } from '../core/schedule.js';
 import {
   type Badge,
@@ -18,9 +18,9 @@ import {
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import type { SecretStore } from '../platform/secret-store.js';
 import type { WebAuthFlow } from './oauth.js';
 import type { ProfileStore, StoredProfile } from './profile-store.js';
+import type { SessionStore } from './session-store.js';
 import { TokenRequestError } from './token-client.js';
 import { renew, type SignedIn, signIn, type TokenServiceDeps } from './token-service.js';
 
@@ -29,7 +29,7 @@ export interface Platform {
   readonly fetch: typeof fetch;
   readonly newId: () => string;
   readonly profiles: ProfileStore;
-  readonly sessions: SecretStore<Session>;
+  readonly sessions: SessionStore;
   /** Replaces every session rule with these, atomically. */
   readonly setRules: (rules: HeaderRule[]) => Promise<void>;
   readonly alarms: {
@@ -41,6 +41,8 @@ export interface Platform {
   readonly missingOrigins: (origins: string[]) => Promise<string[]>;
   readonly setBadge: (badge: Badge) => Promise<void>;
   readonly webAuthFlow: WebAuthFlow;
+  /** Tells the user something happened while they were not looking (a desktop notification). */
+  readonly notify: (title: string, message: string) => Promise<void>;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -242,6 +244,14 @@ export class Controller {
           lastRefresh,
         };
       });
+      if (failure.kind !== 'transient') {
+        await this.platform
+          .notify(
+            `${entry.profile.name}: signed out`,
+            `The refresh was refused (${failure.message}). Sign in again.`,
+          )
+          .catch(() => undefined);
+      }
     }
     this.inflight.delete(id);
     await this.sync();
@@ -379,6 +389,34 @@ export class Controller {
       for (const { id } of current) if (!kept.has(id)) await this.updateSession(id, () => undefined);
       await this.sync();
       return this.state();
+    },
+    testRequest: async ({ id }) => {
+      const { profile } = await this.profileById(id);
+      if (!profile.testUrl) throw new UserError(`"${profile.name}" has no test URL`);
+      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      if (!session.tokens || !isUsable(session.tokens, this.platform.now(), dropAt)) {
+        throw new UserError('Sign in first: there is no valid token to test with');
+      }
+      // The extension's own requests never get the header from the rules, so it is set here,
+      // for this one URL, which the profile check keeps on the profile's hosts.
+      const started = this.platform.now();
+      try {
+        const response = await this.platform.fetch(profile.testUrl, {
+          headers: { [profile.header.name]: headerValue(profile.header.value, session.tokens.accessToken) },
+          credentials: 'omit',
+          cache: 'no-store',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(15_000),
+        });
+        await response.body?.cancel();
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          ms: this.platform.now() - started,
+        };
+      } catch (error) {
+        throw new UserError(`The test request failed: ${(error as Error).message}`);
+      }
     },
     exportFile: async () => ({
       text: serializeProfileFile((await this.platform.profiles.load()).map((entry) => entry.profile)),

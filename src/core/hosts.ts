@@ -19,6 +19,15 @@ export type HostParseResult = { ok: true; host: HostPattern } | { ok: false; err
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const IPV6 = /^\[[0-9a-f:.]+\]$/;
 
+/** The browser's own form of a host name: IDN to punycode, numeric IPv4 forms (`0`) to dotted quads. */
+function canonicalHostname(name: string): string | undefined {
+  try {
+    return new URL(`https://${name}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseHostPattern(text: string): HostParseResult {
   const fail = (why: string): HostParseResult => ({ ok: false, error: `${JSON.stringify(text)} ${why}` });
   if (typeof text !== 'string' || text.length === 0) return fail('is not a host name');
@@ -47,12 +56,23 @@ export function parseHostPattern(text: string): HostParseResult {
   const hostname = rest.toLowerCase();
   if (IPV6.test(hostname)) {
     if (subdomains) return fail('is not a host name: an IP address has no subdomains');
-    return { ok: true, host: { text, allowHttp, subdomains, hostname, ...(port ? { port } : {}) } };
+    const canonical = canonicalHostname(hostname);
+    if (canonical === undefined) return fail('is not a host name: not an IPv6 address');
+    return {
+      ok: true,
+      host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) },
+    };
   }
-  if (hostname.length === 0 || hostname.length > 253) return fail('is not a host name');
-  const labels = hostname.split('.');
-  if (!labels.every((label) => LABEL.test(label))) return fail('is not a host name');
-  return { ok: true, host: { text, allowHttp, subdomains, hostname, ...(port ? { port } : {}) } };
+  // Characters that a URL would read as something else than a host name.
+  if (hostname.length === 0 || /[\s/?#@\\%:[\]*]/.test(hostname)) return fail('is not a host name');
+  const canonical = canonicalHostname(hostname);
+  if (canonical === undefined) return fail('is not a host name');
+  if (subdomains && /^[\d.]+$/.test(canonical))
+    return fail('is not a host name: an IP address has no subdomains');
+  if (canonical.length > 253 || !canonical.split('.').every((label) => LABEL.test(label))) {
+    return fail('is not a host name');
+  }
+  return { ok: true, host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) } };
 }
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

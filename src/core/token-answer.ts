@@ -23,6 +23,9 @@ export const OAUTH_PATHS: AnswerPaths = {
   expiresIn: 'expires_in',
 };
 
+/** Lifetimes beyond a year are taken as a year: a bogus answer must not make a token immortal. */
+export const MAX_LIFETIME_SECONDS = 365 * 24 * 3600;
+
 export class TokenAnswerError extends Error {
   override readonly name = 'TokenAnswerError';
 }
@@ -99,19 +102,21 @@ export function parseTokenAnswer(
   const rawRefresh = readDotPath(answer, paths.refreshToken);
   const refreshToken = typeof rawRefresh === 'string' && rawRefresh.length > 0 ? rawRefresh : undefined;
 
+  const latest = now + MAX_LIFETIME_SECONDS * 1000;
   const expiresIn = toSeconds(readDotPath(answer, paths.expiresIn));
   if (expiresIn !== undefined) {
+    const expiresAt = Math.min(now + expiresIn * 1000, latest);
+    return { accessToken, refreshToken, issuedAt: now, expiresAt, expirySource: 'answer' };
+  }
+  const exp = jwtExpiry(accessToken);
+  if (exp !== undefined) {
     return {
       accessToken,
       refreshToken,
       issuedAt: now,
-      expiresAt: now + expiresIn * 1000,
-      expirySource: 'answer',
+      expiresAt: Math.min(exp * 1000, latest),
+      expirySource: 'jwt',
     };
-  }
-  const exp = jwtExpiry(accessToken);
-  if (exp !== undefined) {
-    return { accessToken, refreshToken, issuedAt: now, expiresAt: exp * 1000, expirySource: 'jwt' };
   }
   return {
     accessToken,

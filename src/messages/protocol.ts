@@ -31,6 +31,8 @@ export interface Protocol {
   deleteProfile: { request: { id: string }; response: AppState };
   importFile: { request: { text: string }; response: AppState };
   exportFile: { request: Record<string, never>; response: { text: string } };
+  /** The popup's "Test": one GET to the profile's testUrl with the current header. */
+  testRequest: { request: { id: string }; response: { status: number; statusText: string; ms: number } };
 }
 
 export type MessageType = keyof Protocol;

@@ -57,7 +57,15 @@ function grantButton(view: ProfileView): HTMLButtonElement {
   );
 }
 
+let shownList = '';
+
+/** Re-renders the list only when what it shows changed, so focus and clicks are never lost. */
 function renderList(state: AppState): void {
+  const key = JSON.stringify(
+    state.profiles.map(({ id, profile, missingOrigins }) => [id, profile, missingOrigins]),
+  );
+  if (key === shownList) return;
+  shownList = key;
   if (state.profiles.length === 0) {
     listElement.replaceChildren(
       h('p', { class: 'empty' }, 'No profiles yet: add one or import a profile file.'),

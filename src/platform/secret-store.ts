@@ -1,22 +1,32 @@
-// Tokens live in the extension's own IndexedDB, through idb-keyval: unlike storage.local, no
-// content script can read it, and no web page can reach the extension's origin.
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+// The one home of idb-keyval: the key that seals tokens at rest. It is a non-extractable
+// AES-GCM CryptoKey kept in the extension's own IndexedDB, apart from the sealed tokens in
+// storage.local; no script, the extension's own included, can read its key material.
+import { createStore, get, type UseStore, update } from 'idb-keyval';
 
-export interface SecretStore<T> {
-  get(key: string): Promise<T | undefined>;
-  set(key: string, value: T): Promise<void>;
-  delete(key: string): Promise<void>;
+const KEY_NAME = 'token-key';
+let store: UseStore | undefined;
+let cached: Promise<CryptoKey> | undefined;
+
+async function loadOrCreate(): Promise<CryptoKey> {
+  store ??= createStore('autobearer', 'keys');
+  const existing = await get<CryptoKey>(KEY_NAME, store);
+  if (existing) return existing;
+  const fresh = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+    'encrypt',
+    'decrypt',
+  ]);
+  // Set only if still absent, in one transaction: two starts racing keep the same key.
+  await update<CryptoKey>(KEY_NAME, (current) => current ?? fresh, store);
+  const kept = await get<CryptoKey>(KEY_NAME, store);
+  if (!kept) throw new Error('the token key could not be stored');
+  return kept;
 }
 
-export function indexedDbStore<T>(dbName = 'autobearer', storeName = 'sessions'): SecretStore<T> {
-  let store: UseStore | undefined;
-  const open = (): UseStore => {
-    store ??= createStore(dbName, storeName);
-    return store;
-  };
-  return {
-    get: (key) => get<T>(key, open()),
-    set: (key, value) => set(key, value, open()),
-    delete: (key) => del(key, open()),
-  };
+/** The key that seals tokens at rest, created on first use. */
+export function tokenKey(): Promise<CryptoKey> {
+  cached ??= loadOrCreate().catch((error) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
 }

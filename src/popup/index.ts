@@ -41,6 +41,22 @@ async function act(id: string, action: () => Promise<AppState>, done?: string): 
   render(latest, true);
 }
 
+/** "Test": one GET to the profile's test URL with the header, and its status. */
+async function runTest(view: ProfileView): Promise<void> {
+  notices.set(view.id, { text: `GET ${view.profile.testUrl} …`, error: false });
+  render(latest);
+  try {
+    const { status, statusText, ms } = await send('testRequest', { id: view.id });
+    notices.set(view.id, {
+      text: `GET ${view.profile.testUrl} → ${status} ${statusText} (${ms} ms)`,
+      error: status >= 400,
+    });
+  } catch (error) {
+    notices.set(view.id, { text: error instanceof UserError ? error.message : String(error), error: true });
+  }
+  render(latest);
+}
+
 function signInForm(view: ProfileView): HTMLFormElement {
   const username = h('input', { name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password' });
@@ -134,6 +150,12 @@ function card(view: ProfileView, now: number): HTMLElement {
     h('header', {}, h('h2', {}, profile.name), h('label', { class: 'switch' }, enabled)),
     h('p', { class: 'hosts' }, profile.hosts.join(', ')),
     h('p', { class: 'state', 'data-expires-at': status.expiresAt ?? '' }, describe(status, now)),
+    status.lastRefresh &&
+      h(
+        'p',
+        { class: 'last-refresh' },
+        `Last refresh ${new Date(status.lastRefresh.at).toLocaleTimeString()}: ${status.lastRefresh.ok ? 'ok' : 'failed'}`,
+      ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
     view.missingOrigins.length > 0 &&
       h(
@@ -171,6 +193,12 @@ function card(view: ProfileView, now: number): HTMLElement {
             'button',
             { type: 'button', onclick: () => void act(id, () => send('refreshNow', { id })) },
             'Refresh now',
+          ),
+        profile.testUrl &&
+          h(
+            'button',
+            { type: 'button', title: `GET ${profile.testUrl}`, onclick: () => void runTest(view) },
+            'Test',
           ),
         h(
           'button',

@@ -152,9 +152,21 @@ export function extensionPage(
         throw new Error(`no field "${label}" in ${scope}`);
     },
     async click(scope, name) {
-      const selector = await page.evaluate(dom.markButton, { scope, name });
-      if (!selector) throw new Error(`no button "${name}" in ${scope}`);
-      await native.click(selector);
+      // A page may re-render between finding the button and clicking it: find it again then.
+      for (let attempt = 1; ; attempt++) {
+        const selector = await page.evaluate(dom.markButton, { scope, name });
+        if (!selector) throw new Error(`no button "${name}" in ${scope}`);
+        try {
+          await native.click(selector);
+          return;
+        } catch (error) {
+          if (
+            attempt >= 3 ||
+            !/detached|not attached|not found|No node|No element found/i.test(String(error))
+          )
+            throw error;
+        }
+      }
     },
     text: (selector) => page.evaluate(dom.text, selector),
     setFile: (selector, file) => native.setFile(selector, file),

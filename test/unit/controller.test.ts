@@ -4,12 +4,18 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Controller, type Platform } from '../../src/background/controller.js';
 import { profileStore } from '../../src/background/profile-store.js';
+import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
 import type { HeaderRule } from '../../src/core/rules.js';
-import type { Badge, Session } from '../../src/core/session.js';
+import type { Badge } from '../../src/core/session.js';
 import { TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
 const USER = 'bob';
+const testKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+  'encrypt',
+  'decrypt',
+]);
+const stored = (platform: FakePlatform, id: string) => platform.sessions.get(id);
 const PASSWORD = 'pw';
 
 function strictStorageArea() {
@@ -23,6 +29,10 @@ function strictStorageArea() {
     async set(items: Record<string, unknown>) {
       for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
     },
+    async remove(key: unknown) {
+      if (typeof key !== 'string') throw new Error(`unexpected storage.remove(${JSON.stringify(key)})`);
+      data.delete(key);
+    },
   };
 }
 
@@ -30,7 +40,7 @@ class FakePlatform implements Platform {
   clock = Date.now();
   rules: HeaderRule[] = [];
   readonly alarmMap = new Map<string, number>();
-  readonly sessionMap = new Map<string, Session>();
+
   readonly area = strictStorageArea();
   badge: Badge | undefined;
   ids = 0;
@@ -38,15 +48,7 @@ class FakePlatform implements Platform {
   readonly fetch = (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init);
   readonly newId = () => `id-${++this.ids}`;
   readonly profiles = profileStore(this.area);
-  readonly sessions = {
-    get: async (key: string) => structuredClone(this.sessionMap.get(key)),
-    set: async (key: string, value: Session) => {
-      this.sessionMap.set(key, structuredClone(value));
-    },
-    delete: async (key: string) => {
-      this.sessionMap.delete(key);
-    },
-  };
+  readonly sessions = encryptedSessionStore(this.area, async () => testKey);
   readonly setRules = async (rules: HeaderRule[]) => {
     this.rules = structuredClone(rules);
   };
@@ -62,6 +64,10 @@ class FakePlatform implements Platform {
   readonly missingOrigins = async (_origins: string[]) => [];
   readonly setBadge = async (badge: Badge) => {
     this.badge = badge;
+  };
+  readonly notifications: string[] = [];
+  readonly notify = async (title: string, message: string) => {
+    this.notifications.push(`${title}: ${message}`);
   };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
@@ -113,10 +119,13 @@ describe('background controller', () => {
   it('signs in: the rule carries the token, refresh and drop alarms are set, the password is not stored', async () => {
     assert.ok(api.isValid(headerValue()));
     assert.equal(platform.alarmMap.size, 2);
-    const stored = JSON.stringify([...platform.area.data, ...platform.sessionMap]);
-    assert.ok(!stored.includes(PASSWORD), 'no password anywhere in storage');
-    const publicState = JSON.stringify(platform.area.data.get('status'));
-    assert.ok(!publicState.includes(headerValue()?.slice(7) ?? '?'), 'storage.local holds no token');
+    const everything = JSON.stringify([...platform.area.data]);
+    assert.ok(!everything.includes(PASSWORD), 'no password anywhere in storage');
+    const session = await stored(platform, id);
+    assert.ok(session?.tokens?.refreshToken);
+    for (const secret of [headerValue()?.slice('Bearer '.length), session?.tokens?.refreshToken]) {
+      assert.ok(secret && !everything.includes(secret), 'storage.local holds no token in the clear');
+    }
     assert.equal((await phase())?.phase, 'signed-in');
     assert.equal(platform.badge?.text, '1');
   });
@@ -144,13 +153,13 @@ describe('background controller', () => {
   });
 
   it('stores the rotated refresh token; keeps the old one when the answer has none', async () => {
-    const first = platform.sessionMap.get(id)?.tokens?.refreshToken;
+    const first = (await stored(platform, id))?.tokens?.refreshToken;
     await controller.handlers.refreshNow({ id });
-    const second = platform.sessionMap.get(id)?.tokens?.refreshToken;
+    const second = (await stored(platform, id))?.tokens?.refreshToken;
     assert.notEqual(second, first);
     api.omitRotatedRefreshToken = true;
     await controller.handlers.refreshNow({ id });
-    assert.equal(platform.sessionMap.get(id)?.tokens?.refreshToken, second);
+    assert.equal((await stored(platform, id))?.tokens?.refreshToken, second);
   });
 
   it('a server error keeps the valid token and schedules a retry; success clears the error', async () => {
@@ -177,6 +186,8 @@ describe('background controller', () => {
     assert.match(status?.error ?? '', /^Signed out: the refresh was refused/);
     assert.deepEqual(platform.rules, []);
     assert.equal(platform.alarmMap.size, 0);
+    assert.equal(platform.notifications.length, 1);
+    assert.match(platform.notifications[0] ?? '', /^API: signed out: The refresh was refused/);
   });
 
   it('a token past its expiry is never sent: the rule goes at the drop alarm', async () => {
@@ -192,7 +203,7 @@ describe('background controller', () => {
     const restarted = new Controller(platform);
     await restarted.sync();
     await waitFor(
-      () => api.refreshCalls.length === 1 && platform.sessionMap.get(id)?.lastRefresh,
+      async () => api.refreshCalls.length === 1 && (await stored(platform, id))?.lastRefresh,
       5_000,
       'the refresh is done',
     );
@@ -224,13 +235,22 @@ describe('background controller', () => {
     assert.ok(api.isValid(headerValue()));
   });
 
+  it('a session whose key is gone reads as signed out, with the reason', async () => {
+    const otherKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+      'encrypt',
+      'decrypt',
+    ]);
+    const session = await encryptedSessionStore(platform.area, async () => otherKey).get(id);
+    assert.deepEqual(session, { failures: 0, error: UNREADABLE });
+  });
+
   it('a wrong password says so and stores nothing', async () => {
     await controller.handlers.signOut({ id });
     await assert.rejects(
       controller.handlers.signIn({ id, username: USER, password: 'nope' }),
       /Sign-in failed: .*answered 401: Wrong email or password/,
     );
-    assert.equal(platform.sessionMap.size, 0);
+    assert.equal(await stored(platform, id), undefined);
     assert.deepEqual(platform.rules, []);
   });
 });

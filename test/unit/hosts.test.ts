@@ -76,6 +76,13 @@ describe('host patterns', () => {
     assert.deepEqual(parsed, { ok: false, error: '"exa mple.com" is not a host name' });
   });
 
+  it('takes host names in the browser’s own form: IDN to punycode, numeric IPv4 to dotted', () => {
+    assert.equal(host('bücher.example').hostname, 'xn--bcher-kva.example');
+    assert.ok(matches('bücher.example', 'https://bücher.example/'));
+    assert.equal(host('API.Example.COM').hostname, 'api.example.com');
+    assert.equal(host('http://0:8080').hostname, '0.0.0.0');
+  });
+
   it('asks for permission per host, never for all URLs', () => {
     assert.deepEqual(permissionOrigins(host('api.example.com')), ['https://api.example.com/*']);
     assert.deepEqual(permissionOrigins(host('http://localhost:8080')), [

@@ -42,6 +42,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
           name: 'Verification API',
           hosts: ['http://api.test'],
           pages: ['http://app.test'],
+          testUrl: url('api.test', '/whoami'),
           auth: {
             kind: 'json-login',
             login: {
@@ -156,6 +157,12 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         !(await popup.html()).includes(value.slice('Bearer '.length)),
         'the popup never holds the token',
       );
+    });
+
+    it('"Test" sends one request with the header to the test URL and shows the status', async () => {
+      await popup.click(CARD, 'Test');
+      await popupSays(/GET http:\/\/api\.test:\d+\/whoami → 200 OK \(\d+ ms\)/);
+      assert.equal((await arrived('/whoami')).validToken, true);
     });
 
     it('sends the header to the chosen host from an allowed page, and nowhere else', async () => {

@@ -1,0 +1,84 @@
+// Sessions at rest: in storage.local, with both tokens encrypted (AES-GCM, a fresh IV per write)
+// under a non-extractable key that lives in IndexedDB. A copy of the extension's storage.local
+// (its settings database in the browser profile) alone does not yield a token; see README
+// "Tokens at rest" for what this does and does not protect against.
+import type { Session } from '../core/session.js';
+import type { Tokens } from '../core/token-answer.js';
+import type { Storage } from '../platform/browser.js';
+
+const PREFIX = 'session:';
+
+export interface SessionStore {
+  get(id: string): Promise<Session | undefined>;
+  set(id: string, session: Session): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+interface Sealed {
+  readonly iv: string;
+  readonly data: string;
+}
+
+type StoredSession = Omit<Session, 'tokens'> & {
+  readonly tokens?: Omit<Tokens, 'accessToken' | 'refreshToken'> & { readonly sealed: Sealed };
+};
+
+const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+async function seal(key: CryptoKey, plain: string): Promise<Sealed> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(plain));
+  return { iv: toBase64(iv), data: toBase64(new Uint8Array(data)) };
+}
+
+async function open(key: CryptoKey, sealed: Sealed): Promise<string> {
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64(sealed.iv) },
+    key,
+    fromBase64(sealed.data),
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/** Sessions a key can no longer open (the key's database was cleared) read as signed out, with the reason. */
+export const UNREADABLE =
+  'Signed out: the stored sign-in could not be read back (its key is gone). Sign in again.';
+
+export function encryptedSessionStore(
+  area: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>,
+  key: () => Promise<CryptoKey>,
+): SessionStore {
+  return {
+    async get(id) {
+      const stored = (await area.get(PREFIX + id))[PREFIX + id] as StoredSession | undefined;
+      if (!stored) return undefined;
+      const { tokens, ...rest } = stored;
+      if (!tokens) return rest;
+      const { sealed, ...times } = tokens;
+      try {
+        const secrets = JSON.parse(await open(await key(), sealed)) as Pick<
+          Tokens,
+          'accessToken' | 'refreshToken'
+        >;
+        return { ...rest, tokens: { ...times, ...secrets } };
+      } catch {
+        return { failures: 0, error: UNREADABLE };
+      }
+    },
+    async set(id, session) {
+      const { tokens, ...rest } = session;
+      let stored: StoredSession = rest;
+      if (tokens) {
+        const { accessToken, refreshToken, ...times } = tokens;
+        const sealed = await seal(await key(), JSON.stringify({ accessToken, refreshToken }));
+        stored = { ...rest, tokens: { ...times, sealed } };
+      }
+      await area.set({ [PREFIX + id]: stored });
+    },
+    async delete(id) {
+      await area.remove(PREFIX + id);
+    },
+  };
+}
