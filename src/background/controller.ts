@@ -5,7 +5,7 @@ import { canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
 import { buildRules, type HeaderRule, headerValue } from '../core/rules.js';
-import { dropAt, refreshDueAt, retryAt } from '../core/schedule.js';
+import { dropAt, refreshDueAt, retryAt, UNDO_MS } from '../core/schedule.js';
 import {
   type Badge,
   badgeFor,
@@ -122,6 +122,8 @@ export class Controller {
       });
     }
 
+    const trash = await this.platform.profiles.loadTrash();
+    if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
     await this.platform.setRules(buildRules(active));
     await this.reconcileAlarms(wanted);
     await this.platform.profiles.publishStatus(statuses);
@@ -370,9 +372,20 @@ export class Controller {
       return { id: savedId, state: await this.state() };
     },
     deleteProfile: async ({ id }) => {
-      await this.editProfiles((list) => list.filter((entry) => entry.id !== id));
-      await this.updateSession(id, () => undefined);
-      await this.sync();
+      const entry = await this.profileById(id);
+      // The rules go at once; the sealed sign-in stays only while "Undo" is offered.
+      await this.emptyTrash();
+      await this.platform.profiles.saveTrash({ entry, removedAt: this.platform.now() });
+      await this.editProfiles((list) => list.filter((e) => e.id !== id));
+      return this.state();
+    },
+    undoDelete: async () => {
+      const trash = await this.platform.profiles.loadTrash();
+      if (!trash || this.platform.now() - trash.removedAt > UNDO_MS) throw new UserError('Nothing to undo');
+      await this.platform.profiles.saveTrash(undefined);
+      await this.editProfiles((list) =>
+        list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
+      );
       return this.state();
     },
     importFile: async ({ text }) => {
@@ -422,6 +435,15 @@ export class Controller {
       text: serializeProfileFile((await this.platform.profiles.load()).map((entry) => entry.profile)),
     }),
   };
+
+  /** Forgets the last removed profile and its sign-in. */
+  private async emptyTrash(): Promise<void> {
+    const trash = await this.platform.profiles.loadTrash();
+    if (!trash) return;
+    await this.platform.profiles.saveTrash(undefined);
+    const stillListed = (await this.platform.profiles.load()).some((e) => e.id === trash.entry.id);
+    if (!stillListed) await this.updateSession(trash.entry.id, () => undefined);
+  }
 
   private async profileById(id: string): Promise<StoredProfile> {
     const entry = (await this.platform.profiles.load()).find((p) => p.id === id);

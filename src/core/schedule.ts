@@ -1,5 +1,8 @@
 // When to refresh, when to retry, when a token must stop being sent. Pure: times are ms since the epoch.
 
+/** How long a removed profile can be brought back, with its sign-in. */
+export const UNDO_MS = 30_000;
+
 /** A token is dropped from the rules this long before its expiry, to absorb late alarms and clock skew. */
 export const EXPIRY_MARGIN_MS = 2_000;
 

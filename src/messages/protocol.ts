@@ -28,7 +28,9 @@ export interface Protocol {
   setEnabled: { request: { id: string; enabled: boolean }; response: AppState };
   /** Adds (no id) or replaces a profile; the profile is validated again in the background. */
   saveProfile: { request: { id?: string; profile: unknown }; response: { id: string; state: AppState } };
+  /** Removes a profile at once; `undoDelete` brings it back, with its sign-in, for a short while. */
   deleteProfile: { request: { id: string }; response: AppState };
+  undoDelete: { request: Record<string, never>; response: AppState };
   importFile: { request: { text: string }; response: AppState };
   exportFile: { request: Record<string, never>; response: { text: string } };
   /** The popup's "Test": one GET to the profile's testUrl with the current header. */

@@ -2,6 +2,7 @@
 import { isOAuth } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { DEFAULT_HEADER, DEFAULT_REFRESH, type Profile, validateProfile } from '../core/profile.js';
+import { UNDO_MS } from '../core/schedule.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
@@ -90,22 +91,36 @@ function renderList(state: AppState): void {
           'div',
           { class: 'actions' },
           h('button', { type: 'button', onclick: () => openForm(view) }, 'Edit'),
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: () => {
-                if (!confirm(`Remove the profile "${view.profile.name}"? Its sign-in is removed too.`))
-                  return;
-                void send('deleteProfile', { id: view.id }).then(renderList);
-              },
-            },
-            'Remove',
-          ),
+          h('button', { type: 'button', onclick: () => openForm(view, { copy: true }) }, 'Duplicate'),
+          h('button', { type: 'button', onclick: () => void remove(view) }, 'Remove'),
         ),
       ),
     ),
   );
+}
+
+/** Removes at once, and offers "Undo" (with the sign-in) for as long as the background keeps it. */
+async function remove(view: ProfileView): Promise<void> {
+  renderList(await send('deleteProfile', { id: view.id }));
+  const undo = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        try {
+          renderList(await send('undoDelete', {}));
+          showOk(fileResult, `Restored "${view.profile.name}".`);
+        } catch (error) {
+          showProblems(fileResult, (error as Error).message);
+        }
+      },
+    },
+    'Undo',
+  );
+  showOk(fileResult, `Removed "${view.profile.name}". `);
+  fileResult.querySelector('p')?.append(undo);
+  undo.focus();
+  setTimeout(() => undo.remove(), UNDO_MS - 1_000);
 }
 
 async function load(): Promise<void> {
@@ -134,14 +149,19 @@ function setFields(values: Record<string, string | boolean>): void {
 
 const pretty = (json: unknown): string => (json === undefined ? '' : JSON.stringify(json, null, 2));
 
-function openForm(view?: ProfileView): void {
-  editing = view;
+function openForm(view?: ProfileView, { copy = false } = {}): void {
+  // A copy starts as a new profile with the original's settings.
+  editing = copy ? undefined : view;
   form.reset();
   formProblems.hidden = true;
-  formTitle.textContent = view ? `Edit "${view.profile.name}"` : 'Add a profile';
+  formTitle.textContent = !view
+    ? 'Add a profile'
+    : copy
+      ? `Copy of "${view.profile.name}"`
+      : `Edit "${view.profile.name}"`;
   const p = view?.profile;
   setFields({
-    name: p?.name ?? '',
+    name: p ? (copy ? `${p.name} (copy)`.slice(0, 80) : p.name) : '',
     enabled: p?.enabled ?? true,
     hosts: p?.hosts.join('\n') ?? '',
     pages: p?.pages.join('\n') ?? '',
@@ -291,6 +311,28 @@ form.addEventListener('submit', (event) => {
       else showProblems(formProblems, String(error));
     }
   })();
+});
+
+/** Validation as you type: the same checks as the import, listed under the form's title. */
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
+form.addEventListener('input', () => {
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    let problems: string[];
+    try {
+      const valid = validateProfile(profileFromForm());
+      problems = valid.ok ? [] : valid.problems;
+    } catch (error) {
+      problems = [error instanceof FormProblem ? error.message : String(error)];
+    }
+    if (problems.length === 0) {
+      formProblems.hidden = true;
+      return;
+    }
+    showProblems(formProblems, 'To fix before saving:', problems);
+    // Polite while typing; the submit turns it into an alert.
+    formProblems.setAttribute('role', 'status');
+  }, 400);
 });
 
 byId('cancel-edit').addEventListener('click', () => {

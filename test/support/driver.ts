@@ -35,6 +35,8 @@ export interface WebPage {
   /** Has the page call a URL every `ms` until `stopPolling`. */
   startPolling(url: string, ms: number): Promise<void>;
   stopPolling(): Promise<void>;
+  /** Whether the page has any extension messaging API (it must not: no externally_connectable). */
+  canMessageExtensions(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export const TEST_HOSTS = [
   'evilapi.test',
   'api.example',
   'machine.test',
+  'strict.test',
   'id.test',
 ];
 
@@ -181,6 +184,11 @@ export function webPage(page: EvaluatingPage, close: () => Promise<void>): WebPa
     postForm: (url) => page.evaluate(dom.postForm, url),
     startPolling: (url, ms) => page.evaluate(dom.startPolling, { url, ms }),
     stopPolling: () => page.evaluate(dom.stopPolling, undefined),
+    canMessageExtensions: () =>
+      page.evaluate(() => {
+        const g = globalThis as { chrome?: { runtime?: { sendMessage?: unknown } }; browser?: unknown };
+        return typeof g.chrome?.runtime?.sendMessage === 'function' || typeof g.browser !== 'undefined';
+      }, undefined),
     close,
   };
 }

@@ -152,15 +152,23 @@ export class FirefoxDriver implements BrowserDriver {
     return (result as { result?: { value?: unknown } }).result?.value;
   }
 
-  /** Terminates the event page as Firefox does when it is idle (about:debugging's "Terminate"). */
+  /**
+   * Terminates the event page as Firefox does when it is idle (about:debugging's "Terminate").
+   * Firefox may refuse while the page is busy (a refresh in flight), so ask again until it stops.
+   */
   async stopBackground(): Promise<void> {
-    const state = await this.chromeScope(`(async () => {
-      const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-      const extension = ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)});
-      await extension.terminateBackground();
-      return extension.backgroundState;
-    })()`);
-    if (state !== 'stopped') throw new Error(`the event page did not stop (${String(state)})`);
+    await waitFor(
+      async () =>
+        (await this.chromeScope(`(async () => {
+          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+          const extension = ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)});
+          await extension.terminateBackground();
+          return extension.backgroundState;
+        })()`)) === 'stopped',
+      10_000,
+      'the event page stopped',
+      250,
+    );
   }
 
   async restart(): Promise<void> {

@@ -122,6 +122,19 @@ export class TestApi {
     this.json(res, 200, { data: { token: issued.token, ...rotated, ttl: issued.ttl } });
   }
 
+  private record(req: http.IncomingMessage, host: string, path: string, origin: string | undefined): void {
+    const authorization = req.headers.authorization;
+    this.requests.push({
+      at: Date.now(),
+      host,
+      method: req.method ?? 'GET',
+      path,
+      ...(origin ? { origin } : {}),
+      ...(authorization ? { authorization } : {}),
+      validToken: this.isValid(authorization) || !!this.acceptToken?.(authorization),
+    });
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
     const url = new URL(req.url ?? '/', 'http://x');
@@ -152,22 +165,22 @@ export class TestApi {
       setTimeout(() => this.answerRefresh(res, input?.refresh), this.refreshDelayMs);
       return;
     }
+    if (url.pathname === '/redirect' && url.searchParams.get('to')) {
+      this.record(req, host, url.pathname, origin);
+      res.writeHead(302, {
+        Location: url.searchParams.get('to') ?? '/',
+        'Access-Control-Allow-Origin': origin ?? '*',
+      });
+      res.end();
+      return;
+    }
     if (url.pathname === '/' || url.pathname.endsWith('.html')) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(page(`${host}${url.pathname}`));
       return;
     }
-    const authorization = req.headers.authorization;
-    this.requests.push({
-      at: Date.now(),
-      host,
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      ...(origin ? { origin } : {}),
-      ...(authorization ? { authorization } : {}),
-      validToken: this.isValid(authorization) || !!this.acceptToken?.(authorization),
-    });
-    this.json(res, 200, { host, path: url.pathname, authorized: !!authorization }, origin);
+    this.record(req, host, url.pathname, origin);
+    this.json(res, 200, { host, path: url.pathname, authorized: !!req.headers.authorization }, origin);
   }
 }
 

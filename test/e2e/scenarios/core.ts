@@ -54,6 +54,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
           },
         },
         { name: 'Elsewhere', hosts: ['http://api.example'], auth: { kind: 'manual' } },
+        { name: 'Strict API', hosts: ['strict.test'], pages: ['http://app.test'], auth: { kind: 'manual' } },
       ],
     });
 
@@ -112,19 +113,21 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       writeFileSync(file, JSON.stringify(profileFile()));
       await options.setFile('#import-file', file);
       await waitFor(
-        async () => /Imported 2 profiles/.test(await options.text('#file-result')),
+        async () => /Imported 3 profiles/.test(await options.text('#file-result')),
         5_000,
         'imported',
       );
-      if (!driver.hostsGrantedAtInstall) {
-        assert.match(await options.text(ITEM), /Missing host permission/);
-        await options.click(ITEM, 'Grant access');
+      for (const item of [ITEM, 'li[data-profile="Strict API"]']) {
+        if (!driver.hostsGrantedAtInstall) {
+          assert.match(await options.text(item), /Missing host permission/);
+          await options.click(item, 'Grant access');
+        }
+        await waitFor(
+          async () => !/Missing/.test(await options.text(item)),
+          5_000,
+          `${item} has its host access`,
+        );
       }
-      await waitFor(
-        async () => !/Missing/.test(await options.text(ITEM)),
-        5_000,
-        'the profile has its host access',
-      );
       assert.match(
         await options.text('li[data-profile="Elsewhere"]'),
         /Missing host permission: http:\/\/api\.example\/\*/,
@@ -284,10 +287,63 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       assert.equal((await arrived('/after-refusal')).authorization, undefined);
     });
 
-    it('signs in again, and sign-out removes the header', async () => {
+    it('a pasted token goes over https only when the host did not opt into plain http', async () => {
+      const strict = 'section[data-profile="Strict API"]';
+      await popup.fill(strict, 'Token', 'pasted-token-123');
+      await popup.fill(strict, 'Lifetime', '600');
+      await popup.click(strict, 'Use token');
+      await popupSays(/Token in use · expires in (09|10):\d\d/, strict);
+      const rules = await driver.sessionRules();
+      assert.ok(rules.some((r) => r.action.requestHeaders?.[0]?.value === 'Bearer pasted-token-123'));
+      await app.fetch(url('strict.test', '/plain-http'));
+      const got = await waitFor(
+        () => api.on('strict.test').find((r) => r.path === '/plain-http'),
+        5_000,
+        'arrived',
+      );
+      assert.equal(got.authorization, undefined, 'plain http never carries the token of an https-only host');
+      await popup.click(strict, 'Sign out');
+    });
+
+    it('never follows a cross-host redirect with the header, and web pages cannot reach the extension', async () => {
       await popup.fill(CARD, 'Username', USER);
       await popup.fill(CARD, 'Password', PASSWORD);
       await popup.click(CARD, 'Sign in');
+      await popupSays(/Signed in as/);
+      await app.fetch(url('api.test', `/redirect?to=${encodeURIComponent(url('evil.test', '/landed'))}`));
+      assert.equal((await arrived('/redirect')).validToken, true, 'the API host itself got it');
+      const landed = await waitFor(
+        () => api.on('evil.test').find((r) => r.path === '/landed'),
+        5_000,
+        'followed',
+      );
+      assert.equal(landed.authorization, undefined, 'the redirect target must not get the header');
+      assert.equal(await app.canMessageExtensions(), false, 'a web page has no way to message the extension');
+    });
+
+    it('a removed profile stops the header at once; Undo brings it back with its sign-in', async () => {
+      const options = await driver.open('options.html');
+      await options.click(ITEM, 'Remove');
+      await waitFor(
+        async () => /Removed "Verification API"/.test(await options.text('#file-result')),
+        5_000,
+        'removed',
+      );
+      assert.deepEqual(await driver.sessionRules(), []);
+      await app.fetch(url('api.test', '/after-remove'));
+      assert.equal((await arrived('/after-remove')).authorization, undefined);
+      await options.click('#file-result', 'Undo');
+      await waitFor(
+        async () => /Restored "Verification API"/.test(await options.text('#file-result')),
+        5_000,
+        'restored',
+      );
+      await app.fetch(url('api.test', '/after-undo'));
+      assert.equal((await arrived('/after-undo')).validToken, true, 'the sign-in came back with the profile');
+      await options.close();
+    });
+
+    it('sign-out removes the header', async () => {
       await popupSays(/Signed in as/);
       await popup.click(CARD, 'Sign out');
       await popupSays(/Signed out/);
