@@ -4,7 +4,7 @@
 import { canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
-import { buildRules, type HeaderRule, headerValue } from '../core/rules.js';
+import { buildRules, type HeaderRule, headerValue, matchesHosts } from '../core/rules.js';
 import { dropAt, refreshDueAt, retryAt, UNDO_MS } from '../core/schedule.js';
 import {
   type Badge,
@@ -49,6 +49,8 @@ const REFRESH_ALARM = 'refresh:';
 const DROP_ALARM = 'drop:';
 /** Alarms may fire a little early; a refresh within this of its due time counts as due. */
 const DUE_TOLERANCE_MS = 1_000;
+/** A 401 refreshes only tokens older than this. */
+export const UNAUTHORIZED_MIN_AGE_MS = 10_000;
 
 function canRefresh(profile: Profile, session: Session): boolean {
   return canRenew(profile.auth, session.tokens);
@@ -59,6 +61,8 @@ export class Controller {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Session writes per profile happen one after another. */
   private readonly sessionLocks = new Map<string, Promise<unknown>>();
+  /** Tokens a 401 already made us refresh: one forced refresh per token. */
+  private readonly refreshedOn401 = new Set<string>();
   /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
   private readonly signingIn = new Set<string>();
   private syncChain: Promise<void> = Promise.resolve();
@@ -77,6 +81,28 @@ export class Controller {
     const run = this.syncChain.then(() => this.syncNow());
     this.syncChain = run.catch((error) => console.error('AutoBearer: sync failed', (error as Error).message));
     return run;
+  }
+
+  /**
+   * A response the browser saw on a profile's host. A 401 to a request made with a token that is
+   * not brand new means the server no longer takes it: refresh at once (one at a time, as ever).
+   * Only observed, never blocking the request.
+   */
+  async onResponse(url: string, status: number, fromExtension: boolean): Promise<void> {
+    if (status !== 401 || fromExtension) return;
+    const now = this.platform.now();
+    for (const { id, profile } of await this.platform.profiles.load()) {
+      if (!profile.enabled || !matchesHosts(profile, url)) continue;
+      const session = await this.platform.sessions.get(id);
+      const tokens = session?.tokens;
+      if (!session || !tokens || !canRefresh(profile, session)) continue;
+      // A fresh token that gets a 401 is the server's answer to something else (a wrong scope):
+      // refreshing again would loop.
+      if (now - tokens.issuedAt < UNAUTHORIZED_MIN_AGE_MS || this.refreshedOn401.has(tokens.accessToken))
+        continue;
+      this.refreshedOn401.add(tokens.accessToken);
+      void this.refresh(id);
+    }
   }
 
   async onAlarm(name: string): Promise<void> {

@@ -7,10 +7,21 @@ import { Controller } from './controller.js';
 import { handleMessage } from './messages.js';
 
 const controller = new Controller(browserPlatform());
+const extensionOrigin = new URL(browser.runtime.getURL('')).origin;
 
 browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
   handleMessage(controller, message, sender),
+);
+// Observed only (never blocking): a 401 from a profile's host triggers a refresh. The browser
+// reports only requests to hosts the extension has permission for.
+browser.webRequest.onCompleted.addListener(
+  (details) => {
+    const initiator = (details as { initiator?: string }).initiator ?? details.originUrl ?? '';
+    const fromExtension = initiator.startsWith(extensionOrigin);
+    void controller.onResponse(details.url, details.statusCode, fromExtension);
+  },
+  { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] },
 );
 browser.permissions.onAdded.addListener(() => void controller.sync());
 browser.permissions.onRemoved.addListener(() => void controller.sync());

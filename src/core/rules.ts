@@ -36,6 +36,20 @@ export function parsedHosts(texts: readonly string[]): HostPattern[] {
   });
 }
 
+/** Whether a URL is one the profile's header goes to (the same regex as its rules). */
+export function matchesHosts(profile: Profile, url: string): boolean {
+  return hostRegexes(profile).some((regex) => new RegExp(regex).test(url));
+}
+
+/** The profile's hosts as regexFilters, a few hosts per regex. */
+function hostRegexes(profile: Profile): string[] {
+  const hosts = parsedHosts(profile.hosts);
+  const regexes: string[] = [];
+  for (let i = 0; i < hosts.length; i += HOSTS_PER_RULE)
+    regexes.push(hostsRegex(hosts.slice(i, i + HOSTS_PER_RULE)));
+  return regexes;
+}
+
 /**
  * Rules for one profile, with ids from `firstId` upward. For each group of hosts:
  * - requests (all kinds but top-level navigations) whose initiator is one of the profile's
@@ -57,8 +71,7 @@ export function rulesForProfile(profile: Profile, accessToken: string, firstId: 
     },
   ];
   const rules: HeaderRule[] = [];
-  for (let i = 0; i < hosts.length; i += HOSTS_PER_RULE) {
-    const regexFilter = hostsRegex(hosts.slice(i, i + HOSTS_PER_RULE));
+  for (const regexFilter of hostRegexes(profile)) {
     const action = { type: 'modifyHeaders' as const, requestHeaders };
     rules.push(
       {

@@ -38,7 +38,8 @@ async function act(id: string, action: () => Promise<AppState>, done?: string): 
   } catch (error) {
     notices.set(id, { text: error instanceof UserError ? error.message : String(error), error: true });
   }
-  render(latest, true);
+  // Only the card whose notice changed is drawn again: typing in another card is never lost.
+  render(latest);
 }
 
 /** "Test": one GET to the profile's test URL with the header, and its status. */
@@ -211,7 +212,7 @@ function card(view: ProfileView, now: number): HTMLElement {
 
 /** Re-renders a card only when what it shows changed, so typing in a form is never lost. */
 const shown = new Map<string, string>();
-function render(state: AppState, force = false): void {
+function render(state: AppState): void {
   latest = state;
   const now = Date.now();
   if (state.profiles.length === 0) {
@@ -229,7 +230,7 @@ function render(state: AppState, force = false): void {
   const cards = state.profiles.map((view) => {
     const key = JSON.stringify([view, notices.get(view.id)]);
     const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);
-    if (!force && existing && shown.get(view.id) === key) return existing;
+    if (existing && shown.get(view.id) === key) return existing;
     shown.set(view.id, key);
     const element = card(view, now);
     element.dataset.id = view.id;

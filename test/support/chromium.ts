@@ -76,8 +76,12 @@ export class ChromiumDriver implements BrowserDriver {
     const page = await this.ctx.newPage();
     await page.goto(`chrome-extension://${this.extensionId}/${name}`);
     return extensionPage(asEvaluating(page), {
-      click: (selector) => page.locator(selector).click(),
+      click: (selector) => page.locator(selector).click({ timeout: 5_000 }),
       setFile: (selector, file) => page.setInputFiles(selector, file),
+      screenshot: async (file, scheme) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.locator('main').screenshot({ path: file });
+      },
       close: () => page.close(),
     });
   }

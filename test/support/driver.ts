@@ -24,6 +24,8 @@ export interface ExtensionPage {
   setFile(selector: string, file: string): Promise<void>;
   /** The page's whole HTML, to check what it holds. */
   html(): Promise<string>;
+  /** Saves a picture of the page, in the light or dark color scheme (where the driver can). */
+  screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export function extensionPage(
   native: {
     click(selector: string): Promise<void>;
     setFile(selector: string, file: string): Promise<void>;
+    screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
     close(): Promise<void>;
   },
 ): ExtensionPage {
@@ -165,7 +168,7 @@ export function extensionPage(
         } catch (error) {
           if (
             attempt >= 3 ||
-            !/detached|not attached|not found|No node|No element found/i.test(String(error))
+            !/detached|not attached|not found|No node|No element found|Timeout/i.test(String(error))
           )
             throw error;
         }
@@ -174,6 +177,7 @@ export function extensionPage(
     text: (selector) => page.evaluate(dom.text, selector),
     setFile: (selector, file) => native.setFile(selector, file),
     html: () => page.evaluate(() => document.documentElement.outerHTML, undefined),
+    screenshot: (file, scheme) => native.screenshot(file, scheme),
     close: () => native.close(),
   };
 }

@@ -98,6 +98,9 @@ export class FirefoxDriver implements BrowserDriver {
         if (!input) throw new Error(`no ${selector}`);
         await (input as unknown as { uploadFile(f: string): Promise<void> }).uploadFile(file);
       },
+      screenshot: async (file) => {
+        await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+      },
       close: () => page.close(),
     });
   }

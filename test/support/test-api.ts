@@ -20,7 +20,12 @@ export interface RecordedRequest {
 interface Issued {
   readonly user: string;
   readonly expiresAt: number;
+  /** The login a token descends from: a replayed refresh token revokes the whole family. */
+  readonly family: string;
 }
+
+/** What the refresh endpoint does to a call, for fault injection. */
+export type RefreshFault = 'ok' | '500' | 'hang' | 'drop' | 'slow';
 
 export interface TestApiOptions {
   /** Access-token lifetime the login and refresh answers announce. */
@@ -35,9 +40,19 @@ export class TestApi {
   readonly requests: RecordedRequest[] = [];
   readonly accessTokens = new Map<string, Issued>();
   /** Refresh token → its state; a used one stays in the map as `used`. */
-  readonly refreshTokens = new Map<string, { user: string; used: boolean }>();
-  readonly refreshCalls: Array<{ at: number; ok: boolean }> = [];
+  readonly refreshTokens = new Map<string, { user: string; used: boolean; family: string }>();
+  readonly revokedFamilies = new Set<string>();
+  /** Refresh tokens presented a second time (each revokes its family). */
+  reuseDetections = 0;
+  /** Faults applied to successive refresh calls, cycling; `undefined`: none. */
+  refreshFaults: RefreshFault[] | undefined;
+  private faultIndex = 0;
+  /** How long a `hang` holds the call, unanswered and unprocessed. */
+  hangMs = 20_000;
+  readonly refreshCalls: Array<{ at: number; ok: boolean; host: string }> = [];
   loginCalls = 0;
+  /** Sign-in and refresh calls that arrived with a bearer header (the extension's own: must be 0). */
+  bearerOnTokenEndpoints = 0;
   /** Set to a status to make the refresh endpoint fail with it. */
   refreshFailure: number | undefined;
   /** Answer refreshes without a new refresh token (the client must keep the old one). */
@@ -72,18 +87,21 @@ export class TestApi {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  private issue(user: string): { token: string; refresh: string; ttl: number } {
+  private issue(
+    user: string,
+    family = randomBytes(6).toString('hex'),
+  ): { token: string; refresh: string; ttl: number } {
     const token = `at-${randomBytes(12).toString('hex')}`;
     const refresh = `rt-${randomBytes(12).toString('hex')}`;
-    this.accessTokens.set(token, { user, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
-    this.refreshTokens.set(refresh, { user, used: false });
+    this.accessTokens.set(token, { user, family, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
+    this.refreshTokens.set(refresh, { user, used: false, family });
     return { token, refresh, ttl: this.options.ttlSeconds };
   }
 
   isValid(authorization: string | undefined, at = Date.now()): boolean {
     const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
     const issued = token ? this.accessTokens.get(token) : undefined;
-    return !!issued && at < issued.expiresAt;
+    return !!issued && at < issued.expiresAt && !this.revokedFamilies.has(issued.family);
   }
 
   /** Requests recorded on a host (without port), optionally only those after a moment. */
@@ -102,24 +120,104 @@ export class TestApi {
     res.end(JSON.stringify(value));
   }
 
-  private answerRefresh(res: http.ServerResponse, refreshToken: string | undefined): void {
+  private answerRefresh(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    host: string,
+    refreshToken: string | undefined,
+  ): void {
+    const fault = this.refreshFaults?.[this.faultIndex++ % this.refreshFaults.length] ?? 'ok';
+    if (fault === '500') {
+      this.refreshCalls.push({ at: Date.now(), ok: false, host });
+      this.json(res, 500, { message: 'injected server error' });
+      return;
+    }
+    if (fault === 'drop') {
+      this.refreshCalls.push({ at: Date.now(), ok: false, host });
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'hang') {
+      this.refreshCalls.push({ at: Date.now(), ok: false, host });
+      setTimeout(() => req.socket.destroy(), this.hangMs);
+      return;
+    }
+    if (fault === 'slow') {
+      setTimeout(() => this.processRefresh(res, host, refreshToken), 3_000);
+      return;
+    }
+    this.processRefresh(res, host, refreshToken);
+  }
+
+  private processRefresh(res: http.ServerResponse, host: string, refreshToken: string | undefined): void {
     if (this.refreshFailure) {
-      this.refreshCalls.push({ at: Date.now(), ok: false });
+      this.refreshCalls.push({ at: Date.now(), ok: false, host });
       this.json(res, this.refreshFailure, { message: `refresh failure ${this.refreshFailure} (test)` });
       return;
     }
     const stored = refreshToken ? this.refreshTokens.get(refreshToken) : undefined;
-    if (!stored || stored.used) {
-      this.refreshCalls.push({ at: Date.now(), ok: false });
+    if (stored?.used && !this.revokedFamilies.has(stored.family)) {
+      // Reuse of a rotated refresh token: the family is compromised (RFC 9700 §4.14.2).
+      this.reuseDetections++;
+      this.revokedFamilies.add(stored.family);
+    }
+    if (!stored || stored.used || this.revokedFamilies.has(stored.family)) {
+      this.refreshCalls.push({ at: Date.now(), ok: false, host });
       this.json(res, 401, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
       return;
     }
     // Rotation: a refresh token works once, unless the server is set not to rotate.
     stored.used = !this.omitRotatedRefreshToken;
-    this.refreshCalls.push({ at: Date.now(), ok: true });
-    const issued = this.issue(stored.user);
+    this.refreshCalls.push({ at: Date.now(), ok: true, host });
+    const issued = this.issue(stored.user, stored.family);
     const rotated = this.omitRotatedRefreshToken ? {} : { refresh: issued.refresh };
     this.json(res, 200, { data: { token: issued.token, ...rotated, ttl: issued.ttl } });
+  }
+
+  /** A minimal OAuth 2.0 token endpoint: password grant (RFC 6749 §4.3) and refresh (§6). */
+  private oauthToken(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    host: string,
+    form: URLSearchParams,
+  ): void {
+    const basic = req.headers.authorization?.startsWith('Basic ')
+      ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString()
+      : undefined;
+    const clientId = basic ? decodeURIComponent(basic.split(':')[0] ?? '') : form.get('client_id');
+    if (clientId !== 'cli') {
+      this.json(res, 401, { error: 'invalid_client', error_description: 'unknown client' });
+      return;
+    }
+    const answer = (issued: { token: string; refresh: string; ttl: number }) =>
+      this.json(res, 200, {
+        access_token: issued.token,
+        refresh_token: issued.refresh,
+        expires_in: issued.ttl,
+        token_type: 'Bearer',
+      });
+    if (form.get('grant_type') === 'password') {
+      const user = form.get('username') ?? '';
+      if (this.options.users[user] !== form.get('password')) {
+        this.json(res, 400, { error: 'invalid_grant', error_description: 'wrong username or password' });
+        return;
+      }
+      answer(this.issue(user));
+      return;
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      const stored = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!stored || stored.used) {
+        this.refreshCalls.push({ at: Date.now(), ok: false, host });
+        this.json(res, 400, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
+        return;
+      }
+      stored.used = true;
+      this.refreshCalls.push({ at: Date.now(), ok: true, host });
+      answer(this.issue(stored.user, stored.family));
+      return;
+    }
+    this.json(res, 400, { error: 'unsupported_grant_type' });
   }
 
   private record(req: http.IncomingMessage, host: string, path: string, origin: string | undefined): void {
@@ -149,6 +247,12 @@ export class TestApi {
       res.end();
       return;
     }
+    const tokenEndpoint = ['/v2/login', '/v2/refresh', '/oauth/token'].includes(url.pathname);
+    if (tokenEndpoint && req.headers.authorization?.startsWith('Bearer ')) this.bearerOnTokenEndpoints++;
+    if (url.pathname === '/oauth/token' && req.method === 'POST') {
+      this.oauthToken(req, res, host, new URLSearchParams(body));
+      return;
+    }
     if (url.pathname === '/v2/login' && req.method === 'POST') {
       this.loginCalls++;
       const input = safeJson(body) as { email?: string; password?: string } | undefined;
@@ -162,7 +266,7 @@ export class TestApi {
     }
     if (url.pathname === '/v2/refresh' && req.method === 'POST') {
       const input = safeJson(body) as { refresh?: string } | undefined;
-      setTimeout(() => this.answerRefresh(res, input?.refresh), this.refreshDelayMs);
+      setTimeout(() => this.answerRefresh(req, res, host, input?.refresh), this.refreshDelayMs);
       return;
     }
     if (url.pathname === '/redirect' && url.searchParams.get('to')) {

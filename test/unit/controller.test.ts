@@ -147,6 +147,24 @@ describe('background controller', () => {
     assert.ok(api.isValid(headerValue()));
   });
 
+  it('a 401 from the API host refreshes at once, once per token; other hosts and fresh tokens do not', async () => {
+    await controller.onResponse('http://api.test/data', 401, false);
+    assert.equal(api.refreshCalls.length, 0, 'a brand-new token is not refreshed on 401');
+    platform.clock += 60_000;
+    await controller.onResponse('http://other.test/data', 401, false);
+    await controller.onResponse('http://api.test/data', 200, false);
+    await controller.onResponse('http://api.test/data', 401, true);
+    assert.equal(api.refreshCalls.length, 0);
+    await Promise.all([
+      controller.onResponse('http://api.test/data', 401, false),
+      controller.onResponse('http://api.test/other', 401, false),
+    ]);
+    await waitFor(() => api.refreshCalls.length === 1, 5_000, 'one refresh');
+    await controller.sync();
+    assert.ok(api.isValid(headerValue()));
+    assert.equal(api.refreshCalls.length, 1);
+  });
+
   it('an alarm for a token that is not due does nothing', async () => {
     await controller.onAlarm(`refresh:${id}`);
     assert.equal(api.refreshCalls.length, 0);

@@ -1,9 +1,15 @@
 // The OAuth adapter against a real authorization server (oidc-provider on loopback).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { authorizationCodeFlow, clientCredentialsGrant, refreshGrant } from '../../src/background/oauth.js';
+import {
+  authorizationCodeFlow,
+  clientCredentialsGrant,
+  passwordGrant,
+  refreshGrant,
+} from '../../src/background/oauth.js';
 import { TokenRequestError } from '../../src/background/token-client.js';
 import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../support/oidc.js';
+import { TestApi } from '../support/test-api.js';
 
 const REDIRECT = 'https://extension.example/';
 const deps = { fetch, now: () => Date.now(), timeoutMs: 2_000 };
@@ -140,5 +146,34 @@ describe('OAuth through oauth4webapi, against oidc-provider', () => {
     const error = await failure(refreshGrant(codeAuth(), 'not-a-refresh-token', 3600, deps));
     assert.equal(error.kind, 'rejected');
     assert.match(error.message, /answered 400: invalid_grant/);
+  });
+});
+
+describe('OAuth password grant through oauth4webapi, against a token endpoint', () => {
+  const api = new TestApi({ ttlSeconds: 120, users: { carol: 'pw' } });
+  const auth = () =>
+    ({
+      kind: 'oauth2-password',
+      tokenUrl: `http://127.0.0.1:${api.port}/oauth/token`,
+      clientId: 'cli',
+    }) as const;
+  before(() => api.start());
+  after(() => api.stop());
+
+  it('signs in with the password grant and refreshes with rotation', async () => {
+    const tokens = await passwordGrant(auth(), { username: 'carol', password: 'pw' }, 3600, deps);
+    assert.ok(api.isValid(`Bearer ${tokens.accessToken}`));
+    assert.ok(tokens.refreshToken);
+    const renewed = await refreshGrant(auth(), tokens.refreshToken as string, 3600, deps);
+    assert.ok(api.isValid(`Bearer ${renewed.accessToken}`));
+    assert.notEqual(renewed.refreshToken, tokens.refreshToken);
+    const replay = await failure(refreshGrant(auth(), tokens.refreshToken as string, 3600, deps));
+    assert.match(replay.message, /answered 400: invalid_grant: refresh token is not valid/);
+  });
+
+  it('a wrong password shows the server’s words', async () => {
+    const error = await failure(passwordGrant(auth(), { username: 'carol', password: 'nope' }, 3600, deps));
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /answered 400: invalid_grant: wrong username or password$/);
   });
 });

@@ -166,6 +166,15 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       await popup.click(CARD, 'Test');
       await popupSays(/GET http:\/\/api\.test:\d+\/whoami → 200 OK \(\d+ ms\)/);
       assert.equal((await arrived('/whoami')).validToken, true);
+      if (driver.name === 'chromium') {
+        // The README shows these.
+        const options = await driver.open('options.html');
+        for (const scheme of ['light', 'dark'] as const) {
+          await popup.screenshot(path.resolve(`docs/screenshots/popup-${scheme}.png`), scheme);
+          await options.screenshot(path.resolve(`docs/screenshots/options-${scheme}.png`), scheme);
+        }
+        await options.close();
+      }
     });
 
     it('sends the header to the chosen host from an allowed page, and nowhere else', async () => {
@@ -350,6 +359,11 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       assert.deepEqual(await driver.sessionRules(), []);
       await app.fetch(url('api.test', '/after-sign-out'));
       assert.equal((await arrived('/after-sign-out')).authorization, undefined);
+      assert.equal(
+        api.bearerOnTokenEndpoints,
+        0,
+        'the extension’s own sign-in and refresh calls never carried a token',
+      );
     });
   });
 }

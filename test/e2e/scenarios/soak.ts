@@ -1,0 +1,181 @@
+// Soak with faults: three profiles with 60-second tokens, a page calling each API 10 times a
+// second, a token endpoint that answers 500, hangs past the client's timeout, drops the
+// connection, answers slowly, and revokes a whole token family when a refresh token is replayed.
+// Meanwhile the background is stopped every 20 seconds and the browser restarts once.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
+import { TestApi } from '../../support/test-api.js';
+import { waitFor } from '../../support/wait.js';
+
+const TTL_SECONDS = 60;
+const PROFILES = ['a', 'b', 'c'] as const;
+const card = (name: string) => `section[data-profile="Soak ${name.toUpperCase()}"]`;
+
+export interface SoakReport {
+  browser: string;
+  minutes: number;
+  requests: number;
+  withoutValidToken: number;
+  withoutValidTokenWhileEndpointReachable: number;
+  refreshCalls: number;
+  successfulRefreshes: number;
+  tokenLifetimes: number;
+  refreshesPerLifetime: number;
+  reuseDetections: number;
+  backgroundStops: number;
+  restarts: number;
+}
+
+export function soakScenario(
+  launch: () => Promise<BrowserDriver>,
+  minutes: number,
+  report?: (r: SoakReport) => void,
+): void {
+  describe(`soak, ${minutes} min, with faults`, { timeout: (minutes * 60 + 180) * 1000 }, () => {
+    const api = new TestApi({ ttlSeconds: TTL_SECONDS, users: { soak: 'soak-password' } });
+    const work = mkdtempSync(path.join(tmpdir(), 'autobearer-soak-'));
+    let driver: BrowserDriver;
+    let popup: ExtensionPage;
+    const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
+
+    before(async () => {
+      await api.start();
+      driver = await launch();
+      const file = path.join(work, 'soak.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          autobearer: 1,
+          profiles: PROFILES.map((name) => ({
+            name: `Soak ${name.toUpperCase()}`,
+            hosts: [`http://${name}.test`],
+            pages: ['http://app.test'],
+            auth: {
+              kind: 'json-login',
+              login: {
+                url: url(`${name}.test`, '/v2/login'),
+                body: { email: '{username}', password: '{password}' },
+              },
+              refresh: { url: url(`${name}.test`, '/v2/refresh'), body: { refresh: '{refresh_token}' } },
+              response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+            },
+          })),
+        }),
+      );
+      const options = await driver.open('options.html');
+      await options.setFile('#import-file', file);
+      await waitFor(
+        async () => /Imported 3 profiles/.test(await options.text('#file-result')),
+        5_000,
+        'imported',
+      );
+      for (const name of PROFILES) {
+        const item = `li[data-profile="Soak ${name.toUpperCase()}"]`;
+        if (/Missing/.test(await options.text(item))) await options.click(item, 'Grant access');
+        await waitFor(async () => !/Missing/.test(await options.text(item)), 5_000, `${item} granted`);
+      }
+      await options.close();
+      popup = await driver.open('popup.html');
+      for (const name of PROFILES) {
+        await waitFor(async () => /Signed out/.test(await popup.text(card(name))), 5_000, 'popup ready');
+        await popup.fill(card(name), 'Username', 'soak');
+        await popup.fill(card(name), 'Password', 'soak-password');
+        await popup.click(card(name), 'Sign in');
+        await waitFor(
+          async () => /Signed in as soak/.test(await popup.text(card(name))),
+          10_000,
+          `${name} signed in`,
+        );
+      }
+    });
+
+    after(async () => {
+      await driver?.close();
+      await api.stop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('no request without a valid token, one refresh per token lifetime, no reuse', async () => {
+      const startedAt = Date.now();
+      const endsAt = startedAt + minutes * 60_000;
+      api.refreshFaults = ['500', 'ok', 'ok', 'hang', 'ok', 'ok', 'drop', 'ok', 'slow', 'ok'];
+      const openApp = async (): Promise<WebPage> => {
+        const page = await driver.openWeb(url('app.test', '/'));
+        for (const name of PROFILES) await page.startPolling(url(`${name}.test`, '/soak'), 100);
+        return page;
+      };
+      let app = await openApp();
+      let stops = 0;
+      let restarts = 0;
+      let nextStop = Date.now() + 20_000;
+      const restartAt = startedAt + (endsAt - startedAt) / 2;
+      while (Date.now() < endsAt) {
+        const wait = Math.min(nextStop, endsAt) - Date.now();
+        // Waits on the clock is the point here: the soak runs for its set time.
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (Date.now() >= endsAt) break;
+        if (restarts === 0 && Date.now() >= restartAt) {
+          await driver.restart();
+          await waitFor(
+            async () => (await driver.sessionRules()).length === PROFILES.length * 2,
+            10_000,
+            'rules back',
+          );
+          app = await openApp();
+          popup = await driver.open('popup.html');
+          restarts++;
+        } else {
+          await driver.stopBackground();
+          stops++;
+        }
+        nextStop = Date.now() + 20_000;
+      }
+      await app.close();
+      api.refreshFaults = undefined;
+
+      const requests = PROFILES.flatMap((name) =>
+        api.on(`${name}.test`, startedAt).filter((r) => r.path === '/soak'),
+      );
+      const bad = requests.filter((r) => !r.validToken);
+      // A request is excused only while its token endpoint was failing: its last refresh call
+      // before the request was a fault (a 500, a hang, a dropped connection).
+      const endpointDown = (host: string, at: number) =>
+        api.refreshCalls.filter((c) => c.host === host && c.at <= at).at(-1)?.ok === false;
+      const badWhileReachable = bad.filter((r) => !endpointDown(r.host, r.at));
+      const successful = api.refreshCalls.filter((c) => c.ok && c.at >= startedAt).length;
+      const lifetimes = PROFILES.length * ((Date.now() - startedAt) / 1000 / ((TTL_SECONDS * 2) / 3));
+      const result: SoakReport = {
+        browser: driver.name,
+        minutes,
+        requests: requests.length,
+        withoutValidToken: bad.length,
+        withoutValidTokenWhileEndpointReachable: badWhileReachable.length,
+        refreshCalls: api.refreshCalls.filter((c) => c.at >= startedAt).length,
+        successfulRefreshes: successful,
+        tokenLifetimes: Math.round(lifetimes * 10) / 10,
+        refreshesPerLifetime: Math.round((successful / lifetimes) * 100) / 100,
+        reuseDetections: api.reuseDetections,
+        backgroundStops: stops,
+        restarts,
+      };
+      report?.(result);
+      console.log(`soak report: ${JSON.stringify(result)}`);
+      assert.ok(requests.length > minutes * 60 * 10, `the page made its calls (${requests.length})`);
+      assert.equal(
+        badWhileReachable.length,
+        0,
+        `${badWhileReachable.length} requests reached an API without a valid token while its token endpoint was reachable`,
+      );
+      assert.equal(api.reuseDetections, 0, 'no refresh token was ever replayed');
+      assert.ok(
+        successful >= PROFILES.length * Math.floor((minutes * 60) / 40) - PROFILES.length,
+        'refreshes kept up',
+      );
+      for (const name of PROFILES) assert.match(await popup.text(card(name)), /Signed in as soak|Refreshing/);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+// `npm run soak -- --minutes N`: the soak with faults, N minutes in each browser.
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' } } });
+const minutes = Number(values.minutes);
+if (!(minutes > 0)) {
+  console.error('usage: npm run soak -- --minutes N');
+  process.exit(2);
+}
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/soak.test.ts'],
+  { stdio: 'inherit', env: { ...process.env, SOAK_MINUTES: String(minutes) } },
+);
+process.exit(run.status ?? 1);
