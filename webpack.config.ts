@@ -15,6 +15,9 @@ export function manifestFor(target: Target): Record<string, unknown> {
   const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
   if (target === 'chrome') {
     delete manifest.browser_specific_settings;
+    // Chrome validates enterprise policy for the extension against this schema; Firefox reads
+    // the same `profileFile` from policies.json's "3rdparty" section without one.
+    manifest.storage = { managed_schema: 'managed-schema.json' };
   } else {
     // Firefox MV3 runs the background as an event page, not a service worker.
     manifest.background = { scripts: ['background.js'] };

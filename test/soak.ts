@@ -1,8 +1,13 @@
-// `npm run soak -- --minutes N`: the soak with faults, N minutes in each browser.
+// `npm run soak -- --minutes N [--browser chromium|firefox]`: the soak with faults, N minutes in each browser.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    browser: { type: 'string', default: 'chromium,firefox' },
+  },
+});
 const minutes = Number(values.minutes);
 if (!(minutes > 0)) {
   console.error('usage: npm run soak -- --minutes N');
@@ -11,6 +16,6 @@ if (!(minutes > 0)) {
 const run = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/soak.test.ts'],
-  { stdio: 'inherit', env: { ...process.env, SOAK_MINUTES: String(minutes) } },
+  { stdio: 'inherit', env: { ...process.env, SOAK_MINUTES: String(minutes), SOAK_BROWSERS: values.browser } },
 );
 process.exit(run.status ?? 1);

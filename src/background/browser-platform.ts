@@ -3,6 +3,7 @@
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import { browser } from '../platform/browser.js';
+import { t } from '../platform/i18n.js';
 import { tokenKey } from '../platform/secret-store.js';
 import type { Platform } from './controller.js';
 import { profileStore } from './profile-store.js';
@@ -36,6 +37,8 @@ export function browserPlatform(): Platform {
     fetch: (input, init) => fetch(input, init),
     newId: () => crypto.randomUUID(),
     profiles: profileStore(browser.storage.local),
+    // Firefox throws where no policy configures the extension: that is "no managed profiles".
+    managedProfileFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     sessions: encryptedSessionStore(browser.storage.local, tokenKey),
     setRules,
     alarms: {
@@ -49,6 +52,7 @@ export function browserPlatform(): Platform {
     },
     missingOrigins,
     setBadge,
+    t,
     notify: async (title, message) => {
       await browser.notifications.create({
         type: 'basic',

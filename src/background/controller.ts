@@ -18,8 +18,9 @@ import {
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
+import type { Translate } from '../platform/i18n.js';
 import type { WebAuthFlow } from './oauth.js';
-import type { ProfileStore, StoredProfile } from './profile-store.js';
+import { managedProfiles, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
 import { TokenRequestError } from './token-client.js';
 import { renew, type SignedIn, signIn, type TokenServiceDeps } from './token-service.js';
@@ -29,6 +30,8 @@ export interface Platform {
   readonly fetch: typeof fetch;
   readonly newId: () => string;
   readonly profiles: ProfileStore;
+  /** The policy's `profileFile` (storage.managed), or undefined where there is no policy. */
+  readonly managedProfileFile: () => Promise<unknown>;
   readonly sessions: SessionStore;
   /** Replaces every session rule with these, atomically. */
   readonly setRules: (rules: HeaderRule[]) => Promise<void>;
@@ -43,6 +46,8 @@ export interface Platform {
   readonly webAuthFlow: WebAuthFlow;
   /** Tells the user something happened while they were not looking (a desktop notification). */
   readonly notify: (title: string, message: string) => Promise<void>;
+  /** The user-visible words, from _locales. */
+  readonly t: Translate;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -91,7 +96,7 @@ export class Controller {
   async onResponse(url: string, status: number, fromExtension: boolean): Promise<void> {
     if (status !== 401 || fromExtension) return;
     const now = this.platform.now();
-    for (const { id, profile } of await this.platform.profiles.load()) {
+    for (const { id, profile } of await this.allProfiles()) {
       if (!profile.enabled || !matchesHosts(profile, url)) continue;
       const session = await this.platform.sessions.get(id);
       const tokens = session?.tokens;
@@ -115,7 +120,8 @@ export class Controller {
 
   private async syncNow(): Promise<void> {
     const { now } = this.platform;
-    const profiles = await this.platform.profiles.load();
+    const started = performance.now();
+    const profiles = await this.allProfiles();
     const active: Array<{ profile: Profile; accessToken: string }> = [];
     const statuses: Record<string, PublicStatus> = {};
     const wanted = new Map<string, number>();
@@ -150,9 +156,14 @@ export class Controller {
 
     const trash = await this.platform.profiles.loadTrash();
     if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
-    await this.platform.setRules(buildRules(active));
+    const rules = buildRules(active);
+    await this.platform.setRules(rules);
     await this.reconcileAlarms(wanted);
-    await this.platform.profiles.publishStatus(statuses);
+    await this.platform.profiles.publishStatus(statuses, {
+      syncedAt: now(),
+      syncMs: Math.round((performance.now() - started) * 10) / 10,
+      rules: rules.length,
+    });
     await this.updateBadge(profiles, statuses);
     // Started after this sync so the refresh's own sync queues behind it instead of deadlocking.
     for (const id of due) void this.refresh(id, { onlyIfDue: true });
@@ -224,7 +235,7 @@ export class Controller {
   }
 
   private async refreshOnce(id: string, onlyIfDue: boolean): Promise<void> {
-    const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
+    const entry = (await this.allProfiles()).find((p) => p.id === id);
     const session = await this.platform.sessions.get(id);
     const old = session?.tokens;
     if (!entry?.profile.enabled || !session || !old || !canRefresh(entry.profile, session)) return;
@@ -261,22 +272,22 @@ export class Controller {
           return {
             ...current,
             failures: current.failures + 1,
-            error: `Refresh failed: ${failure.message}`,
+            error: this.platform.t('refreshFailed', failure.message),
             lastRefresh,
           };
         }
         return {
           ...SIGNED_OUT,
           ...(current.username !== undefined ? { username: current.username } : {}),
-          error: `Signed out: the refresh was refused (${failure.message})`,
+          error: this.platform.t('signedOutRefused', failure.message),
           lastRefresh,
         };
       });
       if (failure.kind !== 'transient') {
         await this.platform
           .notify(
-            `${entry.profile.name}: signed out`,
-            `The refresh was refused (${failure.message}). Sign in again.`,
+            this.platform.t('notificationTitle', entry.profile.name),
+            this.platform.t('notificationBody', failure.message),
           )
           .catch(() => undefined);
       }
@@ -302,7 +313,7 @@ export class Controller {
       }));
     } catch (error) {
       if (!(error instanceof TokenRequestError)) throw error;
-      const message = `Sign-in failed: ${error.message}`;
+      const message = this.platform.t('signInFailed', error.message);
       // The provider's window takes the focus and closes the popup: keep the reason for its next opening.
       if (keepErrorInSession) await this.updateSession(id, (current) => ({ ...current, error: message }));
       throw new UserError(message);
@@ -322,25 +333,24 @@ export class Controller {
     signIn: async ({ id, username, password }) => {
       const { profile } = await this.profileById(id);
       if (signInMethod(profile.auth) !== 'password') {
-        throw new UserError(`"${profile.name}" does not sign in with a username and password`);
+        throw new UserError(this.platform.t('notPasswordKind', profile.name));
       }
-      if (!username) throw new UserError('Enter a username');
+      if (!username) throw new UserError(this.platform.t('enterUsername'));
       return this.completeSignIn(id, () => signIn(profile, { username, password }, this.tokenDeps), false);
     },
     signInWithProvider: async ({ id }) => {
       const { profile } = await this.profileById(id);
       const method = signInMethod(profile.auth);
       if (method !== 'provider' && method !== 'connect') {
-        throw new UserError(`"${profile.name}" does not sign in with a provider`);
+        throw new UserError(this.platform.t('notProviderKind', profile.name));
       }
       return this.completeSignIn(id, () => signIn(profile, undefined, this.tokenDeps), true);
     },
     useToken: async ({ id, token, lifetimeSeconds }) => {
       const { profile } = await this.profileById(id);
-      if (profile.auth.kind !== 'manual')
-        throw new UserError(`"${profile.name}" does not take a pasted token`);
+      if (profile.auth.kind !== 'manual') throw new UserError(this.platform.t('notManualKind', profile.name));
       if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
-        throw new UserError('The lifetime must be a positive number of seconds');
+        throw new UserError(this.platform.t('badLifetime'));
       }
       let tokens: Tokens;
       try {
@@ -351,8 +361,7 @@ export class Controller {
           profile.refresh.defaultLifetimeSeconds,
         );
       } catch (error) {
-        if (error instanceof TokenAnswerError)
-          throw new UserError('The token is empty or contains spaces or line breaks');
+        if (error instanceof TokenAnswerError) throw new UserError(this.platform.t('badToken'));
         throw error;
       }
       await this.updateSession(id, () => ({ tokens, failures: 0 }));
@@ -368,11 +377,12 @@ export class Controller {
       const { profile } = await this.profileById(id);
       const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
       if (!canRefresh(profile, session))
-        throw new UserError(`"${profile.name}" has nothing to refresh with: sign in`);
+        throw new UserError(this.platform.t('nothingToRefresh', profile.name));
       await this.refresh(id);
       return this.state();
     },
     setEnabled: async ({ id, enabled }) => {
+      await this.editable(id);
       await this.editProfiles((list) =>
         list.map((entry) => (entry.id === id ? { id, profile: { ...entry.profile, enabled } } : entry)),
       );
@@ -380,15 +390,16 @@ export class Controller {
     },
     saveProfile: async ({ id, profile: input }) => {
       const valid = validateProfile(input);
-      if (!valid.ok) throw new UserError('The profile has problems', valid.problems);
+      if (!valid.ok) throw new UserError(this.platform.t('profileProblems'), valid.problems);
       const profile = valid.value;
+      if (id !== undefined) await this.editable(id);
       const savedId = id ?? this.platform.newId();
       await this.editProfiles((list) => {
         if (id !== undefined && !list.some((entry) => entry.id === id))
-          throw new UserError('That profile no longer exists');
+          throw new UserError(this.platform.t('profileGone'));
         if (list.some((entry) => entry.id !== savedId && entry.profile.name === profile.name)) {
-          throw new UserError('The profile has problems', [
-            `name: "${profile.name}" is already taken by another profile`,
+          throw new UserError(this.platform.t('profileProblems'), [
+            this.platform.t('nameTaken', profile.name),
           ]);
         }
         return id === undefined
@@ -398,7 +409,7 @@ export class Controller {
       return { id: savedId, state: await this.state() };
     },
     deleteProfile: async ({ id }) => {
-      const entry = await this.profileById(id);
+      const entry = await this.editable(id);
       // The rules go at once; the sealed sign-in stays only while "Undo" is offered.
       await this.emptyTrash();
       await this.platform.profiles.saveTrash({ entry, removedAt: this.platform.now() });
@@ -407,7 +418,8 @@ export class Controller {
     },
     undoDelete: async () => {
       const trash = await this.platform.profiles.loadTrash();
-      if (!trash || this.platform.now() - trash.removedAt > UNDO_MS) throw new UserError('Nothing to undo');
+      if (!trash || this.platform.now() - trash.removedAt > UNDO_MS)
+        throw new UserError(this.platform.t('nothingToUndo'));
       await this.platform.profiles.saveTrash(undefined);
       await this.editProfiles((list) =>
         list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
@@ -416,7 +428,7 @@ export class Controller {
     },
     importFile: async ({ text }) => {
       const parsed = parseProfileFile(text);
-      if (!parsed.ok) throw new UserError('The file was refused; nothing was changed', parsed.problems);
+      if (!parsed.ok) throw new UserError(this.platform.t('fileRefusedPlain'), parsed.problems);
       const current = await this.platform.profiles.load();
       const byName = new Map(current.map((entry) => [entry.profile.name, entry.id]));
       const next = parsed.value.profiles.map((profile) => ({
@@ -431,10 +443,10 @@ export class Controller {
     },
     testRequest: async ({ id }) => {
       const { profile } = await this.profileById(id);
-      if (!profile.testUrl) throw new UserError(`"${profile.name}" has no test URL`);
+      if (!profile.testUrl) throw new UserError(this.platform.t('noTestUrl', profile.name));
       const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
       if (!session.tokens || !isUsable(session.tokens, this.platform.now(), dropAt)) {
-        throw new UserError('Sign in first: there is no valid token to test with');
+        throw new UserError(this.platform.t('signInFirst'));
       }
       // The extension's own requests never get the header from the rules, so it is set here,
       // for this one URL, which the profile check keeps on the profile's hosts.
@@ -454,7 +466,7 @@ export class Controller {
           ms: this.platform.now() - started,
         };
       } catch (error) {
-        throw new UserError(`The test request failed: ${(error as Error).message}`);
+        throw new UserError(this.platform.t('testFailed', (error as Error).message));
       }
     },
     exportFile: async () => ({
@@ -472,8 +484,8 @@ export class Controller {
   }
 
   private async profileById(id: string): Promise<StoredProfile> {
-    const entry = (await this.platform.profiles.load()).find((p) => p.id === id);
-    if (!entry) throw new UserError('That profile no longer exists');
+    const entry = (await this.allProfiles()).find((p) => p.id === id);
+    if (!entry) throw new UserError(this.platform.t('profileGone'));
     return entry;
   }
 
@@ -483,15 +495,35 @@ export class Controller {
     await this.sync();
   }
 
+  /** The organization's profiles first, then the user's (a user profile of the same name gives way). */
+  private async allProfiles(): Promise<StoredProfile[]> {
+    return (await this.profilesAndProblems()).profiles;
+  }
+
+  private async profilesAndProblems(): Promise<{ profiles: StoredProfile[]; managedProblems: string[] }> {
+    const managed = managedProfiles(await this.platform.managedProfileFile().catch(() => undefined));
+    const names = new Set(managed.profiles.map((entry) => entry.profile.name));
+    const user = (await this.platform.profiles.load()).filter((entry) => !names.has(entry.profile.name));
+    return { profiles: [...managed.profiles, ...user], managedProblems: managed.problems };
+  }
+
+  /** Refuses to change what the organization manages. */
+  private async editable(id: string): Promise<StoredProfile> {
+    const entry = await this.profileById(id);
+    if (entry.managed) throw new UserError(this.platform.t('managedReadOnly', entry.profile.name));
+    return entry;
+  }
+
   async state(): Promise<AppState> {
-    const profiles = await this.platform.profiles.load();
+    const { profiles, managedProblems } = await this.profilesAndProblems();
     const statuses = await Promise.all(
-      profiles.map(async ({ id, profile }): Promise<ProfileView> => {
+      profiles.map(async ({ id, profile, managed }): Promise<ProfileView> => {
         const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
         const origins = originsFor(profile);
         return {
           id,
           profile,
+          managed: !!managed,
           origins,
           missingOrigins: await this.platform.missingOrigins(origins),
           status: publicStatus(session, {
@@ -504,6 +536,6 @@ export class Controller {
         };
       }),
     );
-    return { profiles: statuses };
+    return { profiles: statuses, managedProblems };
   }
 }

@@ -23,6 +23,9 @@ browser.webRequest.onCompleted.addListener(
   },
   { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] },
 );
+browser.storage.onChanged.addListener((_changes, area) => {
+  if (area === 'managed') void controller.sync();
+});
 browser.permissions.onAdded.addListener(() => void controller.sync());
 browser.permissions.onRemoved.addListener(() => void controller.sync());
 browser.runtime.onInstalled.addListener(() => void controller.sync());

@@ -1,6 +1,7 @@
 // The background's side of the protocol: checks who is asking, dispatches, and turns errors into data.
 import { type Envelope, type Protocol, type Reply, UserError } from '../messages/protocol.js';
 import { browser, type Runtime } from '../platform/browser.js';
+import { t } from '../platform/i18n.js';
 import type { Controller } from './controller.js';
 
 /** Only the extension's own pages may talk to the background; there are no content scripts. */
@@ -27,7 +28,7 @@ export async function handleMessage(
   sender: Runtime.MessageSender,
 ): Promise<Reply<unknown> | undefined> {
   if (!isOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return undefined;
-  if (!isEnvelope(message, controller.handlers)) return { ok: false, error: 'Unknown request' };
+  if (!isEnvelope(message, controller.handlers)) return { ok: false, error: t('unknownRequest') };
   const handler = controller.handlers[message.type] as (
     request: unknown,
   ) => Promise<Protocol[keyof Protocol]['response']>;
@@ -39,6 +40,6 @@ export async function handleMessage(
     }
     // Unexpected: the message (never a token; handlers put none in errors) goes to the user and the console.
     console.error('AutoBearer:', message.type, (error as Error).message);
-    return { ok: false, error: `Something went wrong: ${(error as Error).message}` };
+    return { ok: false, error: t('somethingWrong', (error as Error).message) };
   }
 }

@@ -1,6 +1,6 @@
 // Profiles (configuration, no secrets) in storage.local under one key, validated on every read.
 import type { Profile } from '../core/profile.js';
-import { validateProfile } from '../core/profile.js';
+import { parseProfileFile, validateProfile } from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
 import type { Storage } from '../platform/browser.js';
 
@@ -8,11 +8,45 @@ export interface StoredProfile {
   /** Internal, stable across renames; never in the profile file. */
   readonly id: string;
   readonly profile: Profile;
+  /** Pushed by the organization through enterprise policy (storage.managed): read-only here. */
+  readonly managed?: boolean;
+}
+
+/** The organization's profiles, from the policy's `profileFile` (the profile file as JSON text). */
+export interface ManagedProfiles {
+  readonly profiles: StoredProfile[];
+  /** Why the policy's file was refused, when it was. */
+  readonly problems: string[];
+}
+
+export function managedProfiles(profileFileText: unknown): ManagedProfiles {
+  if (profileFileText === undefined || profileFileText === null || profileFileText === '')
+    return { profiles: [], problems: [] };
+  if (typeof profileFileText !== 'string')
+    return { profiles: [], problems: ['profileFile: must be the profile file as JSON text'] };
+  const parsed = parseProfileFile(profileFileText);
+  if (!parsed.ok) return { profiles: [], problems: parsed.problems };
+  return {
+    profiles: parsed.value.profiles.map((profile) => ({
+      id: `managed:${profile.name}`,
+      profile,
+      managed: true,
+    })),
+    problems: [],
+  };
 }
 
 export const PROFILES_KEY = 'profiles';
 export const STATUS_KEY = 'status';
 export const TRASH_KEY = 'trash';
+export const DIAGNOSTICS_KEY = 'diagnostics';
+
+/** What the last reconciliation did and how long it took: for "is it working?" and the benchmarks. */
+export interface Diagnostics {
+  readonly syncedAt: number;
+  readonly syncMs: number;
+  readonly rules: number;
+}
 
 /** The last removed profile, kept briefly so "Undo" can bring it back with its sign-in. */
 export interface Trash {
@@ -23,7 +57,7 @@ export interface Trash {
 export interface ProfileStore {
   load(): Promise<StoredProfile[]>;
   save(profiles: readonly StoredProfile[]): Promise<void>;
-  publishStatus(status: Readonly<Record<string, PublicStatus>>): Promise<void>;
+  publishStatus(status: Readonly<Record<string, PublicStatus>>, diagnostics: Diagnostics): Promise<void>;
   loadTrash(): Promise<Trash | undefined>;
   saveTrash(trash: Trash | undefined): Promise<void>;
 }
@@ -46,8 +80,8 @@ export function profileStore(area: Pick<Storage.StorageArea, 'get' | 'set' | 're
     async save(profiles) {
       await area.set({ [PROFILES_KEY]: profiles });
     },
-    async publishStatus(status) {
-      await area.set({ [STATUS_KEY]: status });
+    async publishStatus(status, diagnostics) {
+      await area.set({ [STATUS_KEY]: status, [DIAGNOSTICS_KEY]: diagnostics });
     },
     async loadTrash() {
       const trash = (await area.get(TRASH_KEY))[TRASH_KEY] as Partial<Trash> | undefined;

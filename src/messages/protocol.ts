@@ -6,6 +6,8 @@ import type { PublicStatus } from '../core/session.js';
 export interface ProfileView {
   readonly id: string;
   readonly profile: Profile;
+  /** Pushed by the organization's policy: shown, used, but not editable here. */
+  readonly managed: boolean;
   readonly status: PublicStatus;
   /** Host-permission match patterns the profile needs and the browser has not granted. */
   readonly missingOrigins: readonly string[];
@@ -15,6 +17,8 @@ export interface ProfileView {
 
 export interface AppState {
   readonly profiles: readonly ProfileView[];
+  /** Why the organization's profile file was refused, when it was. */
+  readonly managedProblems: readonly string[];
 }
 
 export interface Protocol {

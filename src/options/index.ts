@@ -8,6 +8,7 @@ import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
+import { localizePage, type MessageKey, t } from '../platform/i18n.js';
 
 const listElement = byId('profile-list');
 const form = byId<HTMLFormElement>('profile-form');
@@ -54,7 +55,7 @@ function grantButton(view: ProfileView): HTMLButtonElement {
         void browser.permissions.request({ origins: [...view.origins] }).then(() => load());
       },
     },
-    'Grant access',
+    t('grantAccess'),
   );
 }
 
@@ -62,15 +63,16 @@ let shownList = '';
 
 /** Re-renders the list only when what it shows changed, so focus and clicks are never lost. */
 function renderList(state: AppState): void {
+  const managed = byId('managed-problems');
+  managed.hidden = state.managedProblems.length === 0;
+  if (!managed.hidden) showProblems(managed, t('managedRefused'), state.managedProblems);
   const key = JSON.stringify(
     state.profiles.map(({ id, profile, missingOrigins }) => [id, profile, missingOrigins]),
   );
   if (key === shownList) return;
   shownList = key;
   if (state.profiles.length === 0) {
-    listElement.replaceChildren(
-      h('p', { class: 'empty' }, 'No profiles yet: add one or import a profile file.'),
-    );
+    listElement.replaceChildren(h('p', { class: 'empty' }, t('noProfilesOptions')));
     return;
   }
   listElement.replaceChildren(
@@ -79,20 +81,20 @@ function renderList(state: AppState): void {
         'li',
         { 'data-profile': view.profile.name },
         h('strong', {}, view.profile.name),
-        ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ' · disabled'}`,
+        ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
         view.missingOrigins.length > 0 &&
           h(
             'p',
             { class: 'warning' },
-            `Missing host permission: ${view.missingOrigins.join(', ')}. The header is not sent there. `,
+            `${t('missingPermission', view.missingOrigins.join(', '))} `,
             grantButton(view),
           ),
         h(
           'div',
           { class: 'actions' },
-          h('button', { type: 'button', onclick: () => openForm(view) }, 'Edit'),
-          h('button', { type: 'button', onclick: () => openForm(view, { copy: true }) }, 'Duplicate'),
-          h('button', { type: 'button', onclick: () => void remove(view) }, 'Remove'),
+          !view.managed && h('button', { type: 'button', onclick: () => openForm(view) }, t('edit')),
+          h('button', { type: 'button', onclick: () => openForm(view, { copy: true }) }, t('duplicate')),
+          !view.managed && h('button', { type: 'button', onclick: () => void remove(view) }, t('remove')),
         ),
       ),
     ),
@@ -109,15 +111,15 @@ async function remove(view: ProfileView): Promise<void> {
       onclick: async () => {
         try {
           renderList(await send('undoDelete', {}));
-          showOk(fileResult, `Restored "${view.profile.name}".`);
+          showOk(fileResult, t('restored', view.profile.name));
         } catch (error) {
           showProblems(fileResult, (error as Error).message);
         }
       },
     },
-    'Undo',
+    t('undo'),
   );
-  showOk(fileResult, `Removed "${view.profile.name}". `);
+  showOk(fileResult, `${t('removed', view.profile.name)} `);
   fileResult.querySelector('p')?.append(undo);
   undo.focus();
   setTimeout(() => undo.remove(), UNDO_MS - 1_000);
@@ -155,13 +157,13 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
   form.reset();
   formProblems.hidden = true;
   formTitle.textContent = !view
-    ? 'Add a profile'
+    ? t('formAdd')
     : copy
-      ? `Copy of "${view.profile.name}"`
-      : `Edit "${view.profile.name}"`;
+      ? t('formCopy', view.profile.name)
+      : t('formEdit', view.profile.name);
   const p = view?.profile;
   setFields({
-    name: p ? (copy ? `${p.name} (copy)`.slice(0, 80) : p.name) : '',
+    name: p ? (copy ? t('copyName', p.name).slice(0, 80) : p.name) : '',
     enabled: p?.enabled ?? true,
     hosts: p?.hosts.join('\n') ?? '',
     pages: p?.pages.join('\n') ?? '',
@@ -203,13 +205,13 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
 
 class FormProblem extends Error {}
 
-function parseJsonField(name: string, label: string): unknown {
+function parseJsonField(name: string, label: MessageKey): unknown {
   const text = value(name);
   if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new FormProblem(`${label}: not JSON (${(error as Error).message})`);
+    throw new FormProblem(t('notJson', t(label), (error as Error).message));
   }
 }
 
@@ -230,14 +232,14 @@ function profileFromForm(): unknown {
       login: {
         ...prev?.login,
         url: value('loginUrl'),
-        ...optional('body', parseJsonField('loginBody', 'Login body')),
+        ...optional('body', parseJsonField('loginBody', 'fieldLoginBody')),
       },
       ...(refreshUrl
         ? {
             refresh: {
               ...prev?.refresh,
               url: refreshUrl,
-              ...optional('body', parseJsonField('refreshBody', 'Refresh body')),
+              ...optional('body', parseJsonField('refreshBody', 'fieldRefreshBody')),
             },
           }
         : {}),
@@ -285,11 +287,11 @@ form.addEventListener('submit', (event) => {
     input = profileFromForm();
   } catch (error) {
     if (error instanceof FormProblem)
-      return showProblems(formProblems, 'The profile has problems', [error.message]);
+      return showProblems(formProblems, t('profileProblems'), [error.message]);
     throw error;
   }
   const valid = validateProfile(input);
-  if (!valid.ok) return showProblems(formProblems, 'The profile has problems', valid.problems);
+  if (!valid.ok) return showProblems(formProblems, t('profileProblems'), valid.problems);
   // Ask for the hosts straight from the click: browsers show the prompt only with a user gesture.
   const granted = browser.permissions
     .request({ origins: originsFor(valid.value as Profile) })
@@ -300,12 +302,7 @@ form.addEventListener('submit', (event) => {
       const { state } = await send('saveProfile', { ...(editing ? { id: editing.id } : {}), profile: input });
       renderList(state);
       form.hidden = true;
-      showOk(
-        fileResult,
-        allowed
-          ? `Saved "${valid.value.name}".`
-          : `Saved "${valid.value.name}", but without host permission: the header is not sent until you grant access.`,
-      );
+      showOk(fileResult, allowed ? t('saved', valid.value.name) : t('savedNoPermission', valid.value.name));
     } catch (error) {
       if (error instanceof UserError) showProblems(formProblems, error.message, error.problems);
       else showProblems(formProblems, String(error));
@@ -329,7 +326,7 @@ form.addEventListener('input', () => {
       formProblems.hidden = true;
       return;
     }
-    showProblems(formProblems, 'To fix before saving:', problems);
+    showProblems(formProblems, t('toFix'), problems);
     // Polite while typing; the submit turns it into an alert.
     formProblems.setAttribute('role', 'status');
   }, 400);
@@ -349,20 +346,19 @@ byId<HTMLInputElement>('import-file').addEventListener('change', async (event) =
   input.value = '';
   if (!file) return;
   if (file.size > 1024 * 1024) {
-    return showProblems(fileResult, `"${file.name}" was refused; nothing was changed`, [
-      `the file is ${file.size} bytes; a profile file is at most 1 MiB`,
-    ]);
+    return showProblems(fileResult, t('fileRefused', file.name), [t('fileTooLarge', file.size)]);
   }
   try {
     const state = await send('importFile', { text: await file.text() });
     renderList(state);
     showOk(
       fileResult,
-      `Imported ${state.profiles.length} profile${state.profiles.length === 1 ? '' : 's'} from "${file.name}".`,
+      state.profiles.length === 1
+        ? t('importedOne', file.name)
+        : t('imported', state.profiles.length, file.name),
     );
   } catch (error) {
-    if (error instanceof UserError)
-      showProblems(fileResult, `"${file.name}" was refused; nothing was changed`, error.problems);
+    if (error instanceof UserError) showProblems(fileResult, t('fileRefused', file.name), error.problems);
     else showProblems(fileResult, String(error));
   }
 });
@@ -378,10 +374,9 @@ byId('export-file').addEventListener('click', async () => {
 });
 
 browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'local') byId('redirect-url').textContent = browser.identity.getRedirectURL();
-  byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
-  void load();
+  if (area === 'local') void load();
 });
 byId('redirect-url').textContent = browser.identity.getRedirectURL();
 byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
+localizePage();
 void load();

@@ -6,26 +6,27 @@ import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, countdown, h } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
+import { localizePage, t } from '../platform/i18n.js';
 
 const list = byId('profiles');
 /** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
 const notices = new Map<string, { text: string; error: boolean }>();
-let latest: AppState = { profiles: [] };
+let latest: AppState = { profiles: [], managedProblems: [] };
 
 function describe(status: PublicStatus, now: number): string {
   switch (status.phase) {
     case 'disabled':
-      return 'Disabled';
+      return t('phaseDisabled');
     case 'signed-out':
-      return status.signingIn ? 'Signing in… finish in the window that opened' : 'Signed out';
+      return status.signingIn ? t('phaseSigningIn') : t('phaseSignedOut');
     case 'refreshing':
-      return 'Refreshing…';
+      return t('phaseRefreshing');
     case 'expired':
-      return 'Token expired: nothing is sent';
+      return t('phaseExpired');
     case 'signed-in':
     case 'retrying': {
-      const who = status.username ? `Signed in as ${status.username}` : 'Token in use';
-      return status.expiresAt ? `${who} · expires in ${countdown(status.expiresAt, now)}` : who;
+      const who = status.username ? t('signedInAs', status.username) : t('tokenInUse');
+      return status.expiresAt ? t('expiresIn', who, countdown(status.expiresAt, now)) : who;
     }
   }
 }
@@ -44,12 +45,12 @@ async function act(id: string, action: () => Promise<AppState>, done?: string): 
 
 /** "Test": one GET to the profile's test URL with the header, and its status. */
 async function runTest(view: ProfileView): Promise<void> {
-  notices.set(view.id, { text: `GET ${view.profile.testUrl} …`, error: false });
+  notices.set(view.id, { text: t('testRunning', view.profile.testUrl ?? ''), error: false });
   render(latest);
   try {
     const { status, statusText, ms } = await send('testRequest', { id: view.id });
     notices.set(view.id, {
-      text: `GET ${view.profile.testUrl} → ${status} ${statusText} (${ms} ms)`,
+      text: t('testResult', view.profile.testUrl ?? '', status, statusText, ms),
       error: status >= 400,
     });
   } catch (error) {
@@ -61,12 +62,12 @@ async function runTest(view: ProfileView): Promise<void> {
 function signInForm(view: ProfileView): HTMLFormElement {
   const username = h('input', { name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password' });
-  const button = h('button', { type: 'submit' }, 'Sign in');
+  const button = h('button', { type: 'submit' }, t('signIn'));
   const form = h(
     'form',
-    { class: 'sign-in', 'aria-label': `Sign in to ${view.profile.name}` },
-    h('label', {}, 'Username', username),
-    h('label', {}, 'Password', password),
+    { class: 'sign-in', 'aria-label': t('signInTo', view.profile.name) },
+    h('label', {}, t('username'), username),
+    h('label', {}, t('password'), password),
     button,
   );
   form.addEventListener('submit', (event) => {
@@ -84,10 +85,10 @@ function tokenForm(view: ProfileView): HTMLFormElement {
   const lifetime = h('input', { name: 'lifetime', type: 'number', min: 1, inputmode: 'numeric' });
   const form = h(
     'form',
-    { class: 'sign-in', 'aria-label': `Token for ${view.profile.name}` },
-    h('label', {}, 'Token', token),
-    h('label', {}, 'Lifetime (seconds, optional)', lifetime),
-    h('button', { type: 'submit' }, 'Use token'),
+    { class: 'sign-in', 'aria-label': t('tokenFor', view.profile.name) },
+    h('label', {}, t('token'), token),
+    h('label', {}, t('lifetimeOptional'), lifetime),
+    h('button', { type: 'submit' }, t('useToken')),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -121,9 +122,9 @@ function signInControls(view: ProfileView): HTMLElement {
     case 'password':
       return signInForm(view);
     case 'provider':
-      return providerButton(view, 'Sign in');
+      return providerButton(view, t('signIn'));
     case 'connect':
-      return providerButton(view, 'Connect');
+      return providerButton(view, t('connect'));
     case 'token':
       return tokenForm(view);
   }
@@ -138,8 +139,9 @@ function card(view: ProfileView, now: number): HTMLElement {
   const enabled = h('input', {
     type: 'checkbox',
     role: 'switch',
-    'aria-label': `Enabled: ${profile.name}`,
+    'aria-label': t('enabledSwitch', profile.name),
     checked: profile.enabled,
+    disabled: view.managed,
     onchange: (event: Event) => {
       const checked = (event.target as HTMLInputElement).checked;
       void act(id, () => send('setEnabled', { id, enabled: checked }));
@@ -155,14 +157,17 @@ function card(view: ProfileView, now: number): HTMLElement {
       h(
         'p',
         { class: 'last-refresh' },
-        `Last refresh ${new Date(status.lastRefresh.at).toLocaleTimeString()}: ${status.lastRefresh.ok ? 'ok' : 'failed'}`,
+        t(
+          status.lastRefresh.ok ? 'lastRefreshOk' : 'lastRefreshFailed',
+          new Date(status.lastRefresh.at).toLocaleTimeString(),
+        ),
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
     view.missingOrigins.length > 0 &&
       h(
         'p',
         { class: 'warning' },
-        `No access to ${view.missingOrigins.join(', ')}: the header is not sent there. `,
+        `${t('noAccess', view.missingOrigins.join(', '))} `,
         h(
           'button',
           {
@@ -175,7 +180,7 @@ function card(view: ProfileView, now: number): HTMLElement {
                 .then(render);
             },
           },
-          'Grant access',
+          t('grantAccess'),
         ),
       ),
     notice &&
@@ -193,18 +198,18 @@ function card(view: ProfileView, now: number): HTMLElement {
           h(
             'button',
             { type: 'button', onclick: () => void act(id, () => send('refreshNow', { id })) },
-            'Refresh now',
+            t('refreshNow'),
           ),
         profile.testUrl &&
           h(
             'button',
             { type: 'button', title: `GET ${profile.testUrl}`, onclick: () => void runTest(view) },
-            'Test',
+            t('test'),
           ),
         h(
           'button',
           { type: 'button', onclick: () => void act(id, () => send('signOut', { id })) },
-          'Sign out',
+          t('signOut'),
         ),
       ),
   );
@@ -220,8 +225,8 @@ function render(state: AppState): void {
       h(
         'p',
         { class: 'empty' },
-        'No profiles yet. ',
-        h('a', { href: 'options.html', target: '_blank' }, 'Add one'),
+        `${t('noProfilesPopup')} `,
+        h('a', { href: 'options.html', target: '_blank' }, t('addOne')),
       ),
     );
     shown.clear();
@@ -251,6 +256,9 @@ function tick(): void {
 async function refreshView(): Promise<void> {
   try {
     render(await send('getState', {}));
+    // For the benchmarks: when the popup first showed the state.
+    if (performance.getEntriesByName('autobearer:state-shown').length === 0)
+      performance.mark('autobearer:state-shown');
   } catch (error) {
     list.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
   }
@@ -263,5 +271,6 @@ byId('open-options').addEventListener('click', (event) => {
 browser.storage.onChanged.addListener((_changes, area) => {
   if (area === 'local') void refreshView();
 });
+localizePage();
 setInterval(tick, 1000);
 void refreshView();

@@ -1,10 +1,12 @@
 // The same end-to-end scenarios in real headless Firefox ESR.
 import { describe } from 'node:test';
-import { FirefoxDriver } from '../support/firefox.js';
+import { FirefoxDriver, installFirefoxPolicy } from '../support/firefox.js';
 import { coreScenario } from './scenarios/core.js';
+import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
   oauthScenario(() => new FirefoxDriver().launch());
+  managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
 });

@@ -1,16 +1,21 @@
 // The soak with faults in both browsers. `npm test` runs the short version (2.5 minutes each);
-// `npm run soak -- --minutes N` runs a long one.
+// `npm run soak -- --minutes N` runs a long one (`--browser chromium|firefox` for one of them).
 import { describe } from 'node:test';
 import { ChromiumDriver } from '../support/chromium.js';
 import { FirefoxDriver } from '../support/firefox.js';
 import { soakScenario } from './scenarios/soak.js';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 2.5);
+const browsers = (process.env.SOAK_BROWSERS ?? 'chromium,firefox').split(',');
 
-describe('Chromium', () => {
-  soakScenario(() => new ChromiumDriver().launch(), minutes);
-});
+if (browsers.includes('chromium')) {
+  describe('Chromium', () => {
+    soakScenario(() => new ChromiumDriver().launch(), minutes);
+  });
+}
 
-describe('Firefox', () => {
-  soakScenario(() => new FirefoxDriver().launch(), minutes);
-});
+if (browsers.includes('firefox')) {
+  describe('Firefox', () => {
+    soakScenario(() => new FirefoxDriver().launch(), minutes);
+  });
+}

@@ -1,5 +1,6 @@
 // The Chromium driver: the built extension in Debian's headless Chromium, driven by playwright-core.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -16,6 +17,32 @@ import { waitFor, withTimeout } from './wait.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
+/** A public key for the test copy, and the extension id Chromium derives from it. */
+const TEST_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+  type: 'spki',
+  format: 'der',
+});
+export const TEST_EXTENSION_ID = [...createHash('sha256').update(TEST_KEY).digest('hex').slice(0, 32)]
+  .map((c) => String.fromCharCode('a'.charCodeAt(0) + Number.parseInt(c, 16)))
+  .join('');
+
+/** Chromium's machine-wide policy folder on Linux. */
+const POLICY_DIR = '/etc/chromium/policies/managed';
+
+/**
+ * Pushes `profileFile` to the test extension as enterprise policy would (a file in Chromium's
+ * policy folder, read at start), and returns the function that takes it away again.
+ */
+export function installChromiumPolicy(profileFile: string): () => void {
+  mkdirSync(POLICY_DIR, { recursive: true });
+  const file = path.join(POLICY_DIR, 'autobearer-test.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ '3rdparty': { extensions: { [TEST_EXTENSION_ID]: { profileFile } } } }),
+  );
+  return () => rmSync(file, { force: true });
+}
+
 declare const chrome: { declarativeNetRequest: { getSessionRules(): Promise<SessionRule[]> } };
 
 /**
@@ -28,6 +55,8 @@ function extensionCopy(): string {
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   manifest.host_permissions = ['http://*.test/*', 'https://*.test/*'];
+  // A key fixes the extension id, which enterprise policy names.
+  manifest.key = TEST_KEY.toString('base64');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return dir;
 }
@@ -40,15 +69,23 @@ export class ChromiumDriver implements BrowserDriver {
   private context: BrowserContext | undefined;
   private extensionId = '';
   private readonly work = mkdtempSync(path.join(tmpdir(), 'autobearer-chromium-profile-'));
-  private readonly extensionDir = extensionCopy();
+  private readonly extensionDir: string | undefined;
+
+  /** `extensionDir`: another unpacked extension to load (benchmarks), or `null` for none. */
+  constructor(options: { extensionDir?: string | null } = {}) {
+    this.extensionDir =
+      options.extensionDir === undefined ? extensionCopy() : (options.extensionDir ?? undefined);
+  }
 
   async launch(): Promise<this> {
+    const extension = this.extensionDir
+      ? [`--disable-extensions-except=${this.extensionDir}`, `--load-extension=${this.extensionDir}`]
+      : [];
     const context = await chromium.launchPersistentContext(this.work, {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        `--disable-extensions-except=${this.extensionDir}`,
-        `--load-extension=${this.extensionDir}`,
+        ...extension,
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',
@@ -61,6 +98,7 @@ export class ChromiumDriver implements BrowserDriver {
       ],
     });
     this.context = context;
+    if (!this.extensionDir) return this;
     const worker =
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
     this.extensionId = new URL(worker.url()).host;
@@ -116,6 +154,34 @@ export class ChromiumDriver implements BrowserDriver {
     });
   }
 
+  /**
+   * Starts recording the extension's service worker running/stopped transitions (CDP, as
+   * DevTools does); the returned function gives the share of time it was stopped since.
+   */
+  async watchServiceWorker(): Promise<() => number> {
+    const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
+    const cdp = await this.ctx.newCDPSession(page);
+    const prefix = `chrome-extension://${this.extensionId}/`;
+    const started = Date.now();
+    let stoppedSince: number | undefined;
+    let stoppedMs = 0;
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
+      if (ours.length === 0) return;
+      const stopped = ours.every((v) => v.runningStatus === 'stopped');
+      if (stopped && stoppedSince === undefined) stoppedSince = Date.now();
+      if (!stopped && stoppedSince !== undefined) {
+        stoppedMs += Date.now() - stoppedSince;
+        stoppedSince = undefined;
+      }
+    });
+    await cdp.send('ServiceWorker.enable');
+    return () => {
+      const now = Date.now();
+      return (stoppedMs + (stoppedSince !== undefined ? now - stoppedSince : 0)) / (now - started);
+    };
+  }
+
   /** Stops the service worker as Chromium does when it is idle (CDP, as DevTools does). */
   async stopBackground(): Promise<void> {
     const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
@@ -141,6 +207,6 @@ export class ChromiumDriver implements BrowserDriver {
   async close(): Promise<void> {
     await this.context?.close().catch(() => undefined);
     rmSync(this.work, { recursive: true, force: true });
-    rmSync(this.extensionDir, { recursive: true, force: true });
+    if (this.extensionDir) rmSync(this.extensionDir, { recursive: true, force: true });
   }
 }

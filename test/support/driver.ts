@@ -24,6 +24,10 @@ export interface ExtensionPage {
   setFile(selector: string, file: string): Promise<void>;
   /** The page's whole HTML, to check what it holds. */
   html(): Promise<string>;
+  /** Sends one message of the extension's protocol from this page, as the popup would. */
+  send(type: string, payload: unknown): Promise<{ ok: boolean; value?: unknown; error?: string }>;
+  /** Runs a self-contained function in the page (benchmarks). */
+  run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   /** Saves a picture of the page, in the light or dark color scheme (where the driver can). */
   screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +43,8 @@ export interface WebPage {
   stopPolling(): Promise<void>;
   /** Whether the page has any extension messaging API (it must not: no externally_connectable). */
   canMessageExtensions(): Promise<boolean>;
+  /** Runs a self-contained function in the page (benchmarks). */
+  run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,10 @@ export const TEST_HOSTS = [
   'api.example',
   'machine.test',
   'strict.test',
+  'company.test',
+  'a.test',
+  'b.test',
+  'c.test',
   'id.test',
 ];
 
@@ -178,6 +188,22 @@ export function extensionPage(
     setFile: (selector, file) => native.setFile(selector, file),
     html: () => page.evaluate(() => document.documentElement.outerHTML, undefined),
     screenshot: (file, scheme) => native.screenshot(file, scheme),
+    send: (type, payload) =>
+      page.evaluate(
+        ({ type, payload }: { type: string; payload: unknown }) => {
+          const g = globalThis as unknown as {
+            browser?: { runtime: { sendMessage(m: unknown): Promise<unknown> } };
+            chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } };
+          };
+          return (g.browser ?? g.chrome).runtime.sendMessage({ type, payload }) as Promise<{
+            ok: boolean;
+            value?: unknown;
+            error?: string;
+          }>;
+        },
+        { type, payload },
+      ),
+    run: (fn, arg) => page.evaluate(fn, arg),
     close: () => native.close(),
   };
 }
@@ -188,6 +214,7 @@ export function webPage(page: EvaluatingPage, close: () => Promise<void>): WebPa
     postForm: (url) => page.evaluate(dom.postForm, url),
     startPolling: (url, ms) => page.evaluate(dom.startPolling, { url, ms }),
     stopPolling: () => page.evaluate(dom.stopPolling, undefined),
+    run: (fn, arg) => page.evaluate(fn, arg),
     canMessageExtensions: () =>
       page.evaluate(() => {
         const g = globalThis as { chrome?: { runtime?: { sendMessage?: unknown } }; browser?: unknown };

@@ -2,7 +2,7 @@
 // puppeteer-core over WebDriver BiDi. The add-on is installed the way a user's is (an .xpi in
 // the profile; ESR accepts it unsigned when told to), so it survives a browser restart, and its
 // host permissions start ungranted, as Firefox MV3 does.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -22,6 +22,22 @@ const GECKO_ID = 'autobearer@autobearer.dev';
 /** Fixed so the tests know the extension's origin (moz-extension://UUID). */
 const UUID = '6a1f0c52-54d2-4f6e-9f0e-4b1a1e0c7a11';
 
+/** Firefox ESR's machine-wide policies file. */
+const POLICIES = process.env.FIREFOX_POLICIES ?? '/usr/lib/firefox-esr/distribution/policies.json';
+
+/**
+ * Pushes `profileFile` to the extension as enterprise policy does (policies.json's "3rdparty"
+ * section, read at start), and returns the function that takes it away again.
+ */
+export function installFirefoxPolicy(profileFile: string): () => void {
+  mkdirSync(path.dirname(POLICIES), { recursive: true });
+  writeFileSync(
+    POLICIES,
+    JSON.stringify({ policies: { '3rdparty': { Extensions: { [GECKO_ID]: { profileFile } } } } }),
+  );
+  return () => rmSync(POLICIES, { force: true });
+}
+
 declare const browser: { declarativeNetRequest: { getSessionRules(): Promise<SessionRule[]> } };
 
 const asEvaluating = (page: Page): EvaluatingPage => page as unknown as EvaluatingPage;
@@ -36,11 +52,23 @@ export class FirefoxDriver implements BrowserDriver {
   private browser: Browser | undefined;
   private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
 
-  constructor() {
+  /** `withExtension: false` runs Firefox without AutoBearer (benchmarks). */
+  constructor(options: { withExtension?: boolean } = {}) {
+    if (options.withExtension === false) return;
     mkdirSync(path.join(this.profile, 'extensions'));
     copyFileSync(
       path.resolve('dist/autobearer-firefox.zip'),
       path.join(this.profile, 'extensions', `${GECKO_ID}.xpi`),
+    );
+  }
+
+  /** The event page's state as Firefox reports it: running, suspending, stopped. */
+  async backgroundState(): Promise<string> {
+    return String(
+      await this.chromeScope(`(() => {
+        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+        return ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)})?.backgroundState;
+      })()`),
     );
   }
 

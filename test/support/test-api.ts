@@ -47,10 +47,17 @@ export class TestApi {
   /** Faults applied to successive refresh calls, cycling; `undefined`: none. */
   refreshFaults: RefreshFault[] | undefined;
   private faultIndex = 0;
+  /** Each successful refresh: when it was answered, the new access token and the one it replaced. */
+  readonly refreshLog: Array<{ at: number; token: string; previous: string | undefined }> = [];
+  /** The newest access token of each token family. */
+  private readonly latestByFamily = new Map<string, string>();
+  /** Revoke the replaced access token the moment a refresh answers (hand-off measurement). */
+  revokeOldOnRefresh = false;
   /** How long a `hang` holds the call, unanswered and unprocessed. */
   hangMs = 20_000;
   readonly refreshCalls: Array<{ at: number; ok: boolean; host: string }> = [];
   loginCalls = 0;
+  lastLoginAt = 0;
   /** Sign-in and refresh calls that arrived with a bearer header (the extension's own: must be 0). */
   bearerOnTokenEndpoints = 0;
   /** Set to a status to make the refresh endpoint fail with it. */
@@ -95,6 +102,7 @@ export class TestApi {
     const refresh = `rt-${randomBytes(12).toString('hex')}`;
     this.accessTokens.set(token, { user, family, expiresAt: Date.now() + this.options.ttlSeconds * 1000 });
     this.refreshTokens.set(refresh, { user, used: false, family });
+    this.latestByFamily.set(family, token);
     return { token, refresh, ttl: this.options.ttlSeconds };
   }
 
@@ -169,7 +177,12 @@ export class TestApi {
     // Rotation: a refresh token works once, unless the server is set not to rotate.
     stored.used = !this.omitRotatedRefreshToken;
     this.refreshCalls.push({ at: Date.now(), ok: true, host });
+    const previous = this.latestByFamily.get(stored.family);
     const issued = this.issue(stored.user, stored.family);
+    const old = previous ? this.accessTokens.get(previous) : undefined;
+    if (previous && old && this.revokeOldOnRefresh)
+      this.accessTokens.set(previous, { ...old, expiresAt: Date.now() });
+    this.refreshLog.push({ at: Date.now(), token: issued.token, previous });
     const rotated = this.omitRotatedRefreshToken ? {} : { refresh: issued.refresh };
     this.json(res, 200, { data: { token: issued.token, ...rotated, ttl: issued.ttl } });
   }
@@ -261,6 +274,7 @@ export class TestApi {
         return;
       }
       const issued = this.issue(input.email);
+      this.lastLoginAt = Date.now();
       this.json(res, 200, { data: { token: issued.token, refresh: issued.refresh, ttl: issued.ttl } });
       return;
     }

@@ -7,6 +7,7 @@ import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
 import type { HeaderRule } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
+import { englishMessages } from '../support/messages.js';
 import { TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
@@ -65,6 +66,9 @@ class FakePlatform implements Platform {
   readonly setBadge = async (badge: Badge) => {
     this.badge = badge;
   };
+  readonly t = englishMessages;
+  managedFile: unknown;
+  readonly managedProfileFile = async () => this.managedFile;
   readonly notifications: string[] = [];
   readonly notify = async (title: string, message: string) => {
     this.notifications.push(`${title}: ${message}`);
@@ -260,6 +264,38 @@ describe('background controller', () => {
     ]);
     const session = await encryptedSessionStore(platform.area, async () => otherKey).get(id);
     assert.deepEqual(session, { failures: 0, error: UNREADABLE });
+  });
+
+  it('profiles pushed by policy are used, shown as managed, and cannot be changed here', async () => {
+    platform.managedFile = JSON.stringify({
+      autobearer: 1,
+      profiles: [{ name: 'Company API', hosts: ['api.company.example'], auth: { kind: 'manual' } }],
+    });
+    const state = await controller.handlers.getState({});
+    const company = state.profiles.find((p) => p.profile.name === 'Company API');
+    assert.equal(company?.managed, true);
+    assert.equal(state.profiles.find((p) => p.profile.name === 'API')?.managed, false);
+    await assert.rejects(
+      controller.handlers.setEnabled({ id: company?.id ?? '', enabled: false }),
+      /managed by your organization/,
+    );
+    await assert.rejects(
+      controller.handlers.deleteProfile({ id: company?.id ?? '' }),
+      /managed by your organization/,
+    );
+    await controller.handlers.useToken({
+      id: company?.id ?? '',
+      token: 'company-token',
+      lifetimeSeconds: 600,
+    });
+    assert.ok(platform.rules.some((r) => r.action.requestHeaders[0]?.value === 'Bearer company-token'));
+    const exported = await controller.handlers.exportFile({});
+    assert.ok(!exported.text.includes('Company API'), 'the export holds the user’s own profiles');
+
+    platform.managedFile = '{"autobearer": 1, "profiles": [{"name": "Broken"}]}';
+    const refused = await controller.handlers.getState({});
+    assert.ok(refused.managedProblems.some((p) => p.startsWith('profiles[0].hosts')));
+    assert.ok(!refused.profiles.some((p) => p.managed));
   });
 
   it('a wrong password says so and stores nothing', async () => {
