@@ -165,8 +165,21 @@ export class Controller {
       rules: rules.length,
     });
     await this.updateBadge(profiles, statuses);
+    void this.refreshManagedCopy();
     // Started after this sync so the refresh's own sync queues behind it instead of deadlocking.
     for (const id of due) void this.refresh(id, { onlyIfDue: true });
+  }
+
+  /**
+   * Chromium's storage.managed can take seconds to answer at a browser start; rules must not wait
+   * for it. Syncs work from the last copy, and a change in the policy syncs again.
+   */
+  private async refreshManagedCopy(): Promise<void> {
+    const current = await this.platform.managedProfileFile().catch(() => undefined);
+    const copy = await this.platform.profiles.loadManagedCopy();
+    if (JSON.stringify(current) === JSON.stringify(copy)) return;
+    await this.platform.profiles.saveManagedCopy(current);
+    await this.sync();
   }
 
   private nextAttemptAt(profile: Profile, session: Session): number {
@@ -501,7 +514,7 @@ export class Controller {
   }
 
   private async profilesAndProblems(): Promise<{ profiles: StoredProfile[]; managedProblems: string[] }> {
-    const managed = managedProfiles(await this.platform.managedProfileFile().catch(() => undefined));
+    const managed = managedProfiles(await this.platform.profiles.loadManagedCopy());
     const names = new Set(managed.profiles.map((entry) => entry.profile.name));
     const user = (await this.platform.profiles.load()).filter((entry) => !names.has(entry.profile.name));
     return { profiles: [...managed.profiles, ...user], managedProblems: managed.problems };

@@ -40,6 +40,7 @@ export const PROFILES_KEY = 'profiles';
 export const STATUS_KEY = 'status';
 export const TRASH_KEY = 'trash';
 export const DIAGNOSTICS_KEY = 'diagnostics';
+export const MANAGED_COPY_KEY = 'managedProfileFile';
 
 /** What the last reconciliation did and how long it took: for "is it working?" and the benchmarks. */
 export interface Diagnostics {
@@ -58,6 +59,9 @@ export interface ProfileStore {
   load(): Promise<StoredProfile[]>;
   save(profiles: readonly StoredProfile[]): Promise<void>;
   publishStatus(status: Readonly<Record<string, PublicStatus>>, diagnostics: Diagnostics): Promise<void>;
+  /** The last `profileFile` read from storage.managed (which can take seconds to answer at a browser start). */
+  loadManagedCopy(): Promise<unknown>;
+  saveManagedCopy(profileFile: unknown): Promise<void>;
   loadTrash(): Promise<Trash | undefined>;
   saveTrash(trash: Trash | undefined): Promise<void>;
 }
@@ -82,6 +86,13 @@ export function profileStore(area: Pick<Storage.StorageArea, 'get' | 'set' | 're
     },
     async publishStatus(status, diagnostics) {
       await area.set({ [STATUS_KEY]: status, [DIAGNOSTICS_KEY]: diagnostics });
+    },
+    async loadManagedCopy() {
+      return (await area.get(MANAGED_COPY_KEY))[MANAGED_COPY_KEY];
+    },
+    async saveManagedCopy(profileFile) {
+      if (profileFile === undefined) await area.remove(MANAGED_COPY_KEY);
+      else await area.set({ [MANAGED_COPY_KEY]: profileFile });
     },
     async loadTrash() {
       const trash = (await area.get(TRASH_KEY))[TRASH_KEY] as Partial<Trash> | undefined;

@@ -1,5 +1,6 @@
 // The end-to-end scenarios in real headless Chromium.
-import { describe } from 'node:test';
+import { describe, it } from 'node:test';
+import { runDemo } from '../demo.js';
 import { ChromiumDriver, installChromiumPolicy } from '../support/chromium.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
@@ -9,4 +10,12 @@ describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
   oauthScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
+});
+
+describe('npm run demo', () => {
+  it('imports the demo profile; signing in from the popup sends the header from the demo app', {
+    timeout: 60_000,
+  }, async () => {
+    await runDemo({ check: true, port: 0 });
+  });
 });

@@ -71,10 +71,16 @@ export class ChromiumDriver implements BrowserDriver {
   private readonly work = mkdtempSync(path.join(tmpdir(), 'autobearer-chromium-profile-'));
   private readonly extensionDir: string | undefined;
 
-  /** `extensionDir`: another unpacked extension to load (benchmarks), or `null` for none. */
-  constructor(options: { extensionDir?: string | null } = {}) {
+  private readonly headless: boolean;
+
+  /**
+   * `extensionDir`: another unpacked extension to load (benchmarks), or `null` for none.
+   * `headless: false` opens a window (the demo).
+   */
+  constructor(options: { extensionDir?: string | null; headless?: boolean } = {}) {
     this.extensionDir =
       options.extensionDir === undefined ? extensionCopy() : (options.extensionDir ?? undefined);
+    this.headless = options.headless ?? true;
   }
 
   async launch(): Promise<this> {
@@ -83,7 +89,7 @@ export class ChromiumDriver implements BrowserDriver {
       : [];
     const context = await chromium.launchPersistentContext(this.work, {
       executablePath: CHROMIUM,
-      headless: true,
+      headless: this.headless,
       args: [
         ...extension,
         '--no-sandbox',

@@ -36,6 +36,29 @@ export interface TestApiOptions {
 const page = (title: string): string =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
 
+/** `npm run demo`'s page on app.test: calls the API every 2 s and shows what header arrived. */
+const demoPage = `<!doctype html><html><head><meta charset="utf-8"><title>AutoBearer demo app</title>
+<style>body{font:15px system-ui;margin:2em;max-width:44em}code{background:#eee;padding:2px 4px}li{margin:.3em 0}</style></head>
+<body><h1>AutoBearer demo app (app.test)</h1>
+<p>This page calls <code>http://api.test/echo</code> every 2 seconds. Sign in from AutoBearer's popup
+(user <code>demo@example.com</code>, password <code>demo</code>) and watch the header arrive;
+sign out and watch it go. The token lives 60 seconds and is refreshed before it expires.</p>
+<ol id="log" reversed></ol>
+<script>
+const log = document.getElementById('log');
+async function call() {
+  try {
+    const r = await fetch(location.origin.replace('app.test', 'api.test') + '/echo', { cache: 'no-store' });
+    const j = await r.json();
+    const li = document.createElement('li');
+    li.textContent = j.at + ': ' + (j.authorization ? 'Authorization: ' + j.authorization + (j.valid ? ' (valid)' : ' (NOT valid)') : 'no Authorization header');
+    log.prepend(li);
+    while (log.children.length > 20) log.lastChild.remove();
+  } catch (e) { console.warn(e); }
+}
+setInterval(call, 2000); call();
+</script></body></html>`;
+
 export class TestApi {
   readonly requests: RecordedRequest[] = [];
   readonly accessTokens = new Map<string, Issued>();
@@ -78,7 +101,7 @@ export class TestApi {
     return address.port;
   }
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (chunk) => {
@@ -86,7 +109,7 @@ export class TestApi {
       });
       req.on('end', () => this.handle(req, res, body));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
   }
 
   async stop(): Promise<void> {
@@ -292,9 +315,30 @@ export class TestApi {
       res.end();
       return;
     }
+    if (url.pathname === '/demo.html') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(demoPage);
+      return;
+    }
     if (url.pathname === '/' || url.pathname.endsWith('.html')) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(page(`${host}${url.pathname}`));
+      return;
+    }
+    if (url.pathname === '/echo') {
+      // The demo page shows what arrived: the header's start, never the whole token.
+      this.record(req, host, url.pathname, origin);
+      const received = req.headers.authorization;
+      this.json(
+        res,
+        200,
+        {
+          authorization: received ? `${received.slice(0, 16)}…` : null,
+          valid: this.isValid(received),
+          at: new Date().toISOString(),
+        },
+        origin ?? '*',
+      );
       return;
     }
     this.record(req, host, url.pathname, origin);

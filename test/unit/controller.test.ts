@@ -271,7 +271,15 @@ describe('background controller', () => {
       autobearer: 1,
       profiles: [{ name: 'Company API', hosts: ['api.company.example'], auth: { kind: 'manual' } }],
     });
-    const state = await controller.handlers.getState({});
+    await controller.sync(); // reads the policy after the rules, and syncs again when it changed
+    const state = await waitFor(
+      async () => {
+        const now = await controller.handlers.getState({});
+        return now.profiles.some((p) => p.managed) && now;
+      },
+      5_000,
+      'the managed profile appears',
+    );
     const company = state.profiles.find((p) => p.profile.name === 'Company API');
     assert.equal(company?.managed, true);
     assert.equal(state.profiles.find((p) => p.profile.name === 'API')?.managed, false);
@@ -293,7 +301,15 @@ describe('background controller', () => {
     assert.ok(!exported.text.includes('Company API'), 'the export holds the user’s own profiles');
 
     platform.managedFile = '{"autobearer": 1, "profiles": [{"name": "Broken"}]}';
-    const refused = await controller.handlers.getState({});
+    await controller.sync();
+    const refused = await waitFor(
+      async () => {
+        const now = await controller.handlers.getState({});
+        return now.managedProblems.length > 0 && now;
+      },
+      5_000,
+      'the refused policy is reported',
+    );
     assert.ok(refused.managedProblems.some((p) => p.startsWith('profiles[0].hosts')));
     assert.ok(!refused.profiles.some((p) => p.managed));
   });

@@ -95,7 +95,11 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       assert.match(text, /nothing was changed/);
       assert.match(text, /profiles\[0\]\.hosts\[0\]: "exa mple\.com" is not a host name/);
       assert.match(text, /profiles\[0\]\.header: unknown key "valeu"/);
-      assert.match(await options.text('#profile-list'), /No profiles yet/);
+      await waitFor(
+        async () => /No profiles yet/.test(await options.text('#profile-list')),
+        5_000,
+        'nothing stored',
+      );
 
       writeFileSync(file, '{ "autobearer": 1, "profiles": [');
       await options.setFile('#import-file', file);
