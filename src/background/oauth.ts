@@ -148,15 +148,35 @@ async function withErrors<T>(where: string, deps: OAuthDeps, run: () => Promise<
   }
 }
 
-export async function passwordGrant(
+interface GrantContext {
+  readonly as: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly clientAuth: oauth.ClientAuth;
+  readonly options: ReturnType<typeof requestOptions>;
+}
+
+/** The shape every token-endpoint grant shares: find the server, send, process, read the tokens. */
+async function grant(
+  auth: OAuthAuth,
+  defaultLifetimeSeconds: number,
+  deps: OAuthDeps,
+  send: (context: GrantContext) => Promise<oauth.TokenEndpointResponse>,
+): Promise<Tokens> {
+  const as = await authorizationServer(auth, deps);
+  const { client, clientAuth } = clientOf(auth);
+  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+    const answer = await send({ as, client, clientAuth, options: requestOptions(as.token_endpoint, deps) });
+    return tokensFrom(answer, defaultLifetimeSeconds, deps.now());
+  });
+}
+
+export function passwordGrant(
   auth: Extract<Auth, { kind: 'oauth2-password' }>,
   credentials: { username: string; password: string },
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  const as = await authorizationServer(auth, deps);
-  const { client, clientAuth } = clientOf(auth);
-  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
     const parameters = new URLSearchParams({
       username: credentials.username,
       password: credentials.password,
@@ -168,61 +188,33 @@ export async function passwordGrant(
       clientAuth,
       'password',
       parameters,
-      requestOptions(as.token_endpoint, deps),
+      options,
     );
-    return tokensFrom(
-      await oauth.processGenericTokenEndpointResponse(as, client, response),
-      defaultLifetimeSeconds,
-      deps.now(),
-    );
+    return oauth.processGenericTokenEndpointResponse(as, client, response);
   });
 }
 
-export async function clientCredentialsGrant(
+export function clientCredentialsGrant(
   auth: Extract<Auth, { kind: 'oauth2-client-credentials' }>,
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  const as = await authorizationServer(auth, deps);
-  const { client, clientAuth } = clientOf(auth);
-  return withErrors(hostOf(as.token_endpoint), deps, async () => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
     const parameters = new URLSearchParams(auth.scope ? { scope: auth.scope } : {});
-    const response = await oauth.clientCredentialsGrantRequest(
-      as,
-      client,
-      clientAuth,
-      parameters,
-      requestOptions(as.token_endpoint, deps),
-    );
-    return tokensFrom(
-      await oauth.processClientCredentialsResponse(as, client, response),
-      defaultLifetimeSeconds,
-      deps.now(),
-    );
+    const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
+    return oauth.processClientCredentialsResponse(as, client, response);
   });
 }
 
-export async function refreshGrant(
+export function refreshGrant(
   auth: OAuthAuth,
   refreshToken: string,
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  const as = await authorizationServer(auth, deps);
-  const { client, clientAuth } = clientOf(auth);
-  return withErrors(hostOf(as.token_endpoint), deps, async () => {
-    const response = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      clientAuth,
-      refreshToken,
-      requestOptions(as.token_endpoint, deps),
-    );
-    return tokensFrom(
-      await oauth.processRefreshTokenResponse(as, client, response),
-      defaultLifetimeSeconds,
-      deps.now(),
-    );
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
+    const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
+    return oauth.processRefreshTokenResponse(as, client, response);
   });
 }
 

@@ -7,22 +7,12 @@ import {
   passwordGrant,
   refreshGrant,
 } from '../../src/background/oauth.js';
-import { TokenRequestError } from '../../src/background/token-client.js';
+import { failure } from '../support/failure.js';
 import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../support/oidc.js';
 import { TestApi } from '../support/test-api.js';
 
 const REDIRECT = 'https://extension.example/';
 const deps = { fetch, now: () => Date.now(), timeoutMs: 2_000 };
-
-async function failure(promise: Promise<unknown>): Promise<TokenRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof TokenRequestError, String(error));
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('OAuth through oauth4webapi, against oidc-provider', () => {
   const provider = new TestProvider({

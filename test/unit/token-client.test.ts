@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { requestTokens, TokenRequestError } from '../../src/background/token-client.js';
+import { requestTokens } from '../../src/background/token-client.js';
 import { OAUTH_PATHS } from '../../src/core/token-answer.js';
+import { failure } from '../support/failure.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const routes = new Map<string, Handler>();
@@ -21,16 +22,6 @@ const send = (path: string, timeoutMs = 2_000) =>
     now: () => 1_000,
     timeoutMs,
   });
-
-async function failure(promise: Promise<unknown>): Promise<TokenRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof TokenRequestError, String(error));
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('token client', () => {
   before(async () => {
