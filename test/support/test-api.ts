@@ -325,6 +325,12 @@ export class TestApi {
       res.end(page(`${host}${url.pathname}`));
       return;
     }
+    if (url.pathname === '/unauthorized') {
+      // The API no longer takes the token it was sent (revoked on its side, say).
+      this.record(req, host, url.pathname, origin);
+      this.json(res, 401, { message: 'token revoked' }, origin ?? '*');
+      return;
+    }
     if (url.pathname === '/echo') {
       // The demo page shows what arrived: the header's start, never the whole token.
       this.record(req, host, url.pathname, origin);

@@ -264,6 +264,17 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       await popupSays(new RegExp(`Signed in as ${USER}`));
     });
 
+    it('a 401 from the API makes it refresh at once, without waiting for the schedule', async () => {
+      // A 401 refreshes only a token older than 10 s (a brand-new token that gets a 401 is the
+      // server saying something else); the last refresh may have just happened.
+      const issuedAt = Math.max(api.lastLoginAt, api.refreshLog.at(-1)?.at ?? 0);
+      await waitFor(() => Date.now() - issuedAt > 10_500, 15_000, 'the token is 10 s old', 250);
+      const before = api.refreshCalls.length;
+      await app.fetch(url('api.test', '/unauthorized'));
+      await waitFor(() => api.refreshCalls.length > before, 5_000, 'a refresh right after the 401');
+      await popupSays(/Signed in as/);
+    });
+
     it('keeps sending the valid token while a refresh fails for a server error, and says so', async () => {
       api.refreshFailure = 503;
       await popup.click(CARD, 'Refresh now');
