@@ -14,7 +14,8 @@ export const DEMO_PORT = 8787;
 export async function runDemo({ check = false, port = DEMO_PORT } = {}): Promise<void> {
   const api = new TestApi({ ttlSeconds: 60, users: { 'demo@example.com': 'demo' } });
   await api.start(port);
-  const base = (host: string) => `http://${host}:${port}`;
+  // `port: 0` (the tests) takes any free port: use the one the server got.
+  const base = (host: string) => `http://${host}:${api.port}`;
   const work = mkdtempSync(path.join(tmpdir(), 'autobearer-demo-'));
   const file = path.join(work, 'demo-profile.json');
   writeFileSync(
