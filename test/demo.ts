@@ -73,7 +73,6 @@ export async function runDemo({ check = false, port = DEMO_PORT } = {}): Promise
         'the demo page’s calls carry the token',
       );
       await app.close();
-      await stop();
       return;
     }
     console.log(`AutoBearer demo is running.
@@ -86,7 +85,7 @@ export async function runDemo({ check = false, port = DEMO_PORT } = {}): Promise
   }`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   } finally {
-    if (!check) await stop();
+    await stop();
   }
 }
 
