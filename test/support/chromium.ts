@@ -105,6 +105,9 @@ export class ChromiumDriver implements BrowserDriver {
     });
     this.context = context;
     if (!this.extensionDir) return this;
+    // An extension without a background (the benchmark's floor) has no worker to wait for.
+    if (!JSON.parse(readFileSync(path.join(this.extensionDir, 'manifest.json'), 'utf8')).background)
+      return this;
     const worker =
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
     this.extensionId = new URL(worker.url()).host;
