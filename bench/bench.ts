@@ -1,13 +1,13 @@
 // `npm run bench`: what AutoBearer costs, measured side by side in real headless Chromium and
 // Firefox, written to BENCHMARKS.md. Not part of `npm test`: it takes about 15 minutes.
 //   --quick   fewer rounds and cycles and a 2-minute idle run (to check the bench itself)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { ChromiumDriver } from '../test/support/chromium.js';
+import { CHROMIUM, ChromiumDriver, TEST_EXTENSION_ID } from '../test/support/chromium.js';
 import type { BrowserDriver, ExtensionPage, WebPage } from '../test/support/driver.js';
 import { FirefoxDriver } from '../test/support/firefox.js';
 import { TestApi } from '../test/support/test-api.js';
@@ -290,29 +290,65 @@ async function refreshTiming(make: () => Promise<BrowserDriver>, ttlSeconds: num
   return `| ${driver.name} | ${TIMING_CYCLES} | ${fmt(median(lateness) / 1000)} | ${fmt(quantile(lateness, 0.99) / 1000)} | ${fmt(Math.max(...lateness) / 1000)} | ${beforeExpiry} of ${TIMING_CYCLES} |`;
 }
 
-async function sleepShare(browser: 'chromium' | 'firefox'): Promise<string> {
-  const driver =
-    browser === 'chromium' ? await new ChromiumDriver().launch() : await new FirefoxDriver().launch();
+/**
+ * Chromium never idles out a worker that a debugger is attached to, and Playwright attaches to
+ * every worker. So after the set-up the browser is started again without any debugger, on a
+ * small bench-only page in the extension that asks chrome.runtime.getContexts() every second
+ * whether the background runs (which does not wake it) and reports to the local server.
+ */
+async function chromiumSleepShare(): Promise<number> {
+  const driver = await new ChromiumDriver().launch();
   await setUp(driver, profileFile());
-  let share: () => number;
-  if (driver instanceof ChromiumDriver) {
-    share = await driver.watchServiceWorker();
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MINUTES * 60_000));
-  } else {
-    const firefox = driver as FirefoxDriver;
-    let stopped = 0;
-    let samples = 0;
-    const end = Date.now() + IDLE_MINUTES * 60_000;
-    while (Date.now() < end) {
-      if ((await firefox.backgroundState()) === 'stopped') stopped++;
-      samples++;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    share = () => stopped / samples;
-  }
-  const result = share();
+  const dir = driver.extensionDir as string;
+  writeFileSync(path.join(dir, 'bench-sleep.html'), '<!doctype html><script src="bench-sleep.js"></script>');
+  writeFileSync(
+    path.join(dir, 'bench-sleep.js'),
+    `const report = new URL(location.href).searchParams.get('report');
+setInterval(async () => {
+  const contexts = await chrome.runtime.getContexts({ contextTypes: ['BACKGROUND'] });
+  fetch(report + '/sleep/' + (contexts.length > 0 ? 1 : 0), { cache: 'no-store' }).catch(() => {});
+}, 1000);`,
+  );
+  await driver.closeBrowserOnly();
+  const since = Date.now();
+  const browser = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      ...driver.args(),
+      `--user-data-dir=${driver.work}`,
+      `chrome-extension://${TEST_EXTENSION_ID}/bench-sleep.html?report=${encodeURIComponent(url('api.test', ''))}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MINUTES * 60_000));
+  browser.kill();
+  await new Promise((resolve) => browser.once('exit', resolve));
   await driver.close();
-  return `| ${browser} | ${IDLE_MINUTES} min | ${fmt(result * 100, 1)} % |`;
+  const samples = api.on('api.test', since).filter((r) => r.path.startsWith('/sleep/'));
+  if (samples.length === 0) throw new Error('the sleep sampler sent nothing');
+  return samples.filter((r) => r.path === '/sleep/0').length / samples.length;
+}
+
+/** Firefox: the event page's own state, read from Firefox's chrome scope every second. */
+async function firefoxSleepShare(): Promise<number> {
+  const driver = await new FirefoxDriver().launch();
+  await setUp(driver, profileFile());
+  let stopped = 0;
+  let samples = 0;
+  const end = Date.now() + IDLE_MINUTES * 60_000;
+  while (Date.now() < end) {
+    if ((await driver.backgroundState()) === 'stopped') stopped++;
+    samples++;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  await driver.close();
+  return stopped / samples;
+}
+
+async function sleepShare(browser: 'chromium' | 'firefox'): Promise<string> {
+  const share = browser === 'chromium' ? await chromiumSleepShare() : await firefoxSleepShare();
+  return `| ${browser} | ${IDLE_MINUTES} min | ${fmt(share * 100, 1)} % |`;
 }
 
 // ---- 5. popup and bundles ------------------------------------------------------------------

@@ -68,8 +68,9 @@ export class ChromiumDriver implements BrowserDriver {
   readonly hostsGrantedAtInstall = true;
   private context: BrowserContext | undefined;
   private extensionId = '';
-  private readonly work = mkdtempSync(path.join(tmpdir(), 'autobearer-chromium-profile-'));
-  private readonly extensionDir: string | undefined;
+  /** The browser profile folder (kept across restart). */
+  readonly work = mkdtempSync(path.join(tmpdir(), 'autobearer-chromium-profile-'));
+  readonly extensionDir: string | undefined;
 
   private readonly headless: boolean;
 
@@ -84,24 +85,10 @@ export class ChromiumDriver implements BrowserDriver {
   }
 
   async launch(): Promise<this> {
-    const extension = this.extensionDir
-      ? [`--disable-extensions-except=${this.extensionDir}`, `--load-extension=${this.extensionDir}`]
-      : [];
     const context = await chromium.launchPersistentContext(this.work, {
       executablePath: CHROMIUM,
       headless: this.headless,
-      args: [
-        ...extension,
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Every test name reaches the local servers; the port in the URL is kept.
-        `--host-resolver-rules=${TEST_HOSTS.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
-      ],
+      args: this.args(),
     });
     this.context = context;
     if (!this.extensionDir) return this;
@@ -112,6 +99,31 @@ export class ChromiumDriver implements BrowserDriver {
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
     this.extensionId = new URL(worker.url()).host;
     return this;
+  }
+
+  /** Chromium's flags for this profile: the extension, the test host names, a closed network. */
+  args(): string[] {
+    const extension = this.extensionDir
+      ? [`--disable-extensions-except=${this.extensionDir}`, `--load-extension=${this.extensionDir}`]
+      : [];
+    return [
+      ...extension,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Every test name reaches the local servers; the port in the URL is kept.
+      `--host-resolver-rules=${TEST_HOSTS.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
+    ];
+  }
+
+  /** Closes the browser, keeping the profile folder and the extension copy. */
+  async closeBrowserOnly(): Promise<void> {
+    await this.context?.close();
+    this.context = undefined;
   }
 
   private get ctx(): BrowserContext {
@@ -161,34 +173,6 @@ export class ChromiumDriver implements BrowserDriver {
       click: (selector) => page.locator(selector).first().click(),
       close: () => page.close(),
     });
-  }
-
-  /**
-   * Starts recording the extension's service worker running/stopped transitions (CDP, as
-   * DevTools does); the returned function gives the share of time it was stopped since.
-   */
-  async watchServiceWorker(): Promise<() => number> {
-    const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
-    const cdp = await this.ctx.newCDPSession(page);
-    const prefix = `chrome-extension://${this.extensionId}/`;
-    const started = Date.now();
-    let stoppedSince: number | undefined;
-    let stoppedMs = 0;
-    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-      const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
-      if (ours.length === 0) return;
-      const stopped = ours.every((v) => v.runningStatus === 'stopped');
-      if (stopped && stoppedSince === undefined) stoppedSince = Date.now();
-      if (!stopped && stoppedSince !== undefined) {
-        stoppedMs += Date.now() - stoppedSince;
-        stoppedSince = undefined;
-      }
-    });
-    await cdp.send('ServiceWorker.enable');
-    return () => {
-      const now = Date.now();
-      return (stoppedMs + (stoppedSince !== undefined ? now - stoppedSince : 0)) / (now - started);
-    };
   }
 
   /** Stops the service worker as Chromium does when it is idle (CDP, as DevTools does). */
