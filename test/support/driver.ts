@@ -1,5 +1,6 @@
 // What an end-to-end scenario needs from a browser. Each scenario is written once against this
 // interface; chromium.ts and firefox.ts are the thin drivers.
+import { waitFor } from './wait.js';
 
 /** The part of a declarativeNetRequest rule the tests read, as the browser returns it. */
 export interface SessionRule {
@@ -170,8 +171,12 @@ export function extensionPage(
     async click(scope, name) {
       // A page may re-render between finding the button and clicking it: find it again then.
       for (let attempt = 1; ; attempt++) {
-        const selector = await page.evaluate(dom.markButton, { scope, name });
-        if (!selector) throw new Error(`no button "${name}" in ${scope}`);
+        // Pages draw after their first message round trip: wait for the button, with a bound.
+        const selector = await waitFor(
+          () => page.evaluate(dom.markButton, { scope, name }),
+          5_000,
+          `a button "${name}" in ${scope}`,
+        );
         try {
           await native.click(selector);
           return;
