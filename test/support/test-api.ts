@@ -76,6 +76,8 @@ export class TestApi {
   private readonly latestByFamily = new Map<string, string>();
   /** Revoke the replaced access token the moment a refresh answers (hand-off measurement). */
   revokeOldOnRefresh = false;
+  /** Refresh calls received and not yet answered or dropped. */
+  refreshesInFlight = 0;
   /** How long a `hang` holds the call, unanswered and unprocessed. */
   hangMs = 20_000;
   readonly refreshCalls: Array<{ at: number; ok: boolean; host: string }> = [];
@@ -157,6 +159,8 @@ export class TestApi {
     host: string,
     refreshToken: string | undefined,
   ): void {
+    this.refreshesInFlight++;
+    res.once('close', () => this.refreshesInFlight--);
     const fault = this.refreshFaults?.[this.faultIndex++ % this.refreshFaults.length] ?? 'ok';
     if (fault === '500') {
       this.refreshCalls.push({ at: Date.now(), ok: false, host });
