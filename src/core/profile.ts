@@ -193,7 +193,6 @@ function duplicateNames(json: unknown): string[] {
 }
 
 export type Profile = v.InferOutput<typeof profileSchema>;
-export type ProfileInput = v.InferInput<typeof profileSchema>;
 export type Auth = Profile['auth'];
 export type JsonLoginAuth = v.InferOutput<typeof jsonLoginSchema>;
 export type Endpoint = v.InferOutput<typeof endpointSchema>;
