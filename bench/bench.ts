@@ -489,9 +489,8 @@ async function main(): Promise<void> {
   log(
     `each. Sleep: ${IDLE_MINUTES} idle minutes with hour-long tokens; share of time the background was stopped`,
   );
-  log(
-    '(Chromium: CDP service-worker status; Firefox: the event page state, sampled every second). Target ≥ 95 %.',
-  );
+  log('(Chromium: chrome.runtime.getContexts() from a page, no debugger attached; Firefox: the event');
+  log("page's state from Firefox's chrome scope; both sampled every second). Target ≥ 95 %.");
   log('The four runs go in parallel.');
   log();
   const [timingChromium, timingFirefox, sleepChromium, sleepFirefox] = await Promise.all([
