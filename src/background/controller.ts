@@ -305,6 +305,8 @@ export class Controller {
           .catch(() => undefined);
       }
     }
+    // Done before the final sync so it publishes the outcome, not "refreshing"; the `finally` in
+    // refresh() removes it again, harmlessly.
     this.inflight.delete(id);
     await this.sync();
   }
