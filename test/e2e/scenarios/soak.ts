@@ -12,6 +12,8 @@ import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
 
 const TTL_SECONDS = 60;
+/** How long after a token endpoint comes back a request may still go out with no token at all. */
+const RECOVERY_MS = 1_000;
 const PROFILES = ['a', 'b', 'c'] as const;
 const card = (name: string) => `section[data-profile="Soak ${name.toUpperCase()}"]`;
 
@@ -146,10 +148,18 @@ export function soakScenario(
       );
       const bad = requests.filter((r) => !r.validToken);
       // A request is excused only while its token endpoint was failing: its last refresh call
-      // before the request was a fault (a 500, a hang, a dropped connection).
-      const endpointDown = (host: string, at: number) =>
-        api.refreshCalls.filter((c) => c.host === host && c.at <= at).at(-1)?.ok === false;
-      const badWhileReachable = bad.filter((r) => !endpointDown(r.host, r.at));
+      // before the request was a fault (a 500, a hang, a dropped connection), or the endpoint
+      // has just come back after a fault and the new token is on its way into the rules. That
+      // hand-off (measured by `npm run bench`, p99 about 60 ms) excuses only a request that
+      // carried no token at all, within RECOVERY_MS of the answer: a stale token never is.
+      const excused = (r: (typeof bad)[number]) => {
+        const calls = api.refreshCalls.filter((c) => c.host === r.host && c.at <= r.at);
+        const last = calls.at(-1);
+        if (last?.ok === false) return true;
+        const recovering = last?.ok === true && calls.at(-2)?.ok === false && r.at - last.at <= RECOVERY_MS;
+        return recovering && !r.authorization;
+      };
+      const badWhileReachable = bad.filter((r) => !excused(r));
       const successful = api.refreshCalls.filter((c) => c.ok && c.at >= startedAt).length;
       // Each token lifetime ends in one refresh: how many refreshes replaced each token.
       const perToken = new Map<string, number>();
@@ -174,10 +184,24 @@ export function soakScenario(
       report?.(result);
       console.log(`soak report: ${JSON.stringify(result)}`);
       assert.ok(requests.length > minutes * 60 * 10, `the page made its calls (${requests.length})`);
+      // What each unexcused request saw, so a failure says what happened, not just how often.
+      const story = badWhileReachable.slice(0, 5).map((r) => ({
+        at: r.at - startedAt,
+        host: r.host,
+        header: r.authorization ? 'stale or unknown token' : 'none',
+        refreshCallsAround: api.refreshCalls
+          .filter((c) => c.host === r.host && Math.abs(c.at - r.at) < 30_000)
+          .map((c) => `${c.ok ? 'ok' : 'fault'}@${c.at - r.at}ms`),
+        lastHeaderBeforeMs:
+          (requests.findLast((q) => q.host === r.host && q.authorization && q.at < r.at)?.at ?? Number.NaN) -
+          r.at,
+        nextValidRequestAfterMs:
+          (requests.find((q) => q.host === r.host && q.validToken && q.at > r.at)?.at ?? Number.NaN) - r.at,
+      }));
       assert.equal(
         badWhileReachable.length,
         0,
-        `${badWhileReachable.length} requests reached an API without a valid token while its token endpoint was reachable`,
+        `${badWhileReachable.length} requests reached an API without a valid token while its token endpoint was reachable: ${JSON.stringify(story)}`,
       );
       assert.equal(api.reuseDetections, 0, 'no refresh token was ever replayed');
       assert.equal(refreshedTwice, 0, 'no token lifetime had two refreshes');
