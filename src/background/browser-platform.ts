@@ -3,7 +3,6 @@
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import { browser } from '../platform/browser.js';
-import { t } from '../platform/i18n.js';
 import { tokenKey } from '../platform/secret-store.js';
 import type { Platform } from './controller.js';
 import { profileStore } from './profile-store.js';
@@ -52,7 +51,6 @@ export function browserPlatform(): Platform {
     },
     missingOrigins,
     setBadge,
-    t,
     notify: async (title, message) => {
       await browser.notifications.create({
         type: 'basic',

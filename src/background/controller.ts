@@ -15,10 +15,10 @@ import {
   type Session,
   SIGNED_OUT,
 } from '../core/session.js';
+import { t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import type { Translate } from '../platform/i18n.js';
 import type { WebAuthFlow } from './oauth.js';
 import { managedProfiles, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
@@ -46,8 +46,6 @@ export interface Platform {
   readonly webAuthFlow: WebAuthFlow;
   /** Tells the user something happened while they were not looking (a desktop notification). */
   readonly notify: (title: string, message: string) => Promise<void>;
-  /** The user-visible words, from _locales. */
-  readonly t: Translate;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -285,23 +283,20 @@ export class Controller {
           return {
             ...current,
             failures: current.failures + 1,
-            error: this.platform.t('refreshFailed', failure.message),
+            error: t('refreshFailed', failure.message),
             lastRefresh,
           };
         }
         return {
           ...SIGNED_OUT,
           ...(current.username !== undefined ? { username: current.username } : {}),
-          error: this.platform.t('signedOutRefused', failure.message),
+          error: t('signedOutRefused', failure.message),
           lastRefresh,
         };
       });
       if (failure.kind !== 'transient') {
         await this.platform
-          .notify(
-            this.platform.t('notificationTitle', entry.profile.name),
-            this.platform.t('notificationBody', failure.message),
-          )
+          .notify(t('notificationTitle', entry.profile.name), t('notificationBody', failure.message))
           .catch(() => undefined);
       }
     }
@@ -328,7 +323,7 @@ export class Controller {
       }));
     } catch (error) {
       if (!(error instanceof TokenRequestError)) throw error;
-      const message = this.platform.t('signInFailed', error.message);
+      const message = t('signInFailed', error.message);
       // The provider's window takes the focus and closes the popup: keep the reason for its next opening.
       if (keepErrorInSession) await this.updateSession(id, (current) => ({ ...current, error: message }));
       throw new UserError(message);
@@ -348,24 +343,24 @@ export class Controller {
     signIn: async ({ id, username, password }) => {
       const { profile } = await this.profileById(id);
       if (signInMethod(profile.auth) !== 'password') {
-        throw new UserError(this.platform.t('notPasswordKind', profile.name));
+        throw new UserError(t('notPasswordKind', profile.name));
       }
-      if (!username) throw new UserError(this.platform.t('enterUsername'));
+      if (!username) throw new UserError(t('enterUsername'));
       return this.completeSignIn(id, () => signIn(profile, { username, password }, this.tokenDeps), false);
     },
     signInWithProvider: async ({ id }) => {
       const { profile } = await this.profileById(id);
       const method = signInMethod(profile.auth);
       if (method !== 'provider' && method !== 'connect') {
-        throw new UserError(this.platform.t('notProviderKind', profile.name));
+        throw new UserError(t('notProviderKind', profile.name));
       }
       return this.completeSignIn(id, () => signIn(profile, undefined, this.tokenDeps), true);
     },
     useToken: async ({ id, token, lifetimeSeconds }) => {
       const { profile } = await this.profileById(id);
-      if (profile.auth.kind !== 'manual') throw new UserError(this.platform.t('notManualKind', profile.name));
+      if (profile.auth.kind !== 'manual') throw new UserError(t('notManualKind', profile.name));
       if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
-        throw new UserError(this.platform.t('badLifetime'));
+        throw new UserError(t('badLifetime'));
       }
       let tokens: Tokens;
       try {
@@ -376,7 +371,7 @@ export class Controller {
           profile.refresh.defaultLifetimeSeconds,
         );
       } catch (error) {
-        if (error instanceof TokenAnswerError) throw new UserError(this.platform.t('badToken'));
+        if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
         throw error;
       }
       await this.updateSession(id, () => ({ tokens, failures: 0 }));
@@ -391,8 +386,7 @@ export class Controller {
     refreshNow: async ({ id }) => {
       const { profile } = await this.profileById(id);
       const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
-      if (!canRefresh(profile, session))
-        throw new UserError(this.platform.t('nothingToRefresh', profile.name));
+      if (!canRefresh(profile, session)) throw new UserError(t('nothingToRefresh', profile.name));
       await this.refresh(id);
       return this.state();
     },
@@ -405,17 +399,14 @@ export class Controller {
     },
     saveProfile: async ({ id, profile: input }) => {
       const valid = validateProfile(input);
-      if (!valid.ok) throw new UserError(this.platform.t('profileProblems'), valid.problems);
+      if (!valid.ok) throw new UserError(t('profileProblems'), valid.problems);
       const profile = valid.value;
       if (id !== undefined) await this.editable(id);
       const savedId = id ?? this.platform.newId();
       await this.editProfiles((list) => {
-        if (id !== undefined && !list.some((entry) => entry.id === id))
-          throw new UserError(this.platform.t('profileGone'));
+        if (id !== undefined && !list.some((entry) => entry.id === id)) throw new UserError(t('profileGone'));
         if (list.some((entry) => entry.id !== savedId && entry.profile.name === profile.name)) {
-          throw new UserError(this.platform.t('profileProblems'), [
-            this.platform.t('nameTaken', profile.name),
-          ]);
+          throw new UserError(t('profileProblems'), [t('nameTaken', profile.name)]);
         }
         return id === undefined
           ? [...list, { id: savedId, profile }]
@@ -433,8 +424,7 @@ export class Controller {
     },
     undoDelete: async () => {
       const trash = await this.platform.profiles.loadTrash();
-      if (!trash || this.platform.now() - trash.removedAt > UNDO_MS)
-        throw new UserError(this.platform.t('nothingToUndo'));
+      if (!trash || this.platform.now() - trash.removedAt > UNDO_MS) throw new UserError(t('nothingToUndo'));
       await this.platform.profiles.saveTrash(undefined);
       await this.editProfiles((list) =>
         list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
@@ -443,7 +433,7 @@ export class Controller {
     },
     importFile: async ({ text }) => {
       const parsed = parseProfileFile(text);
-      if (!parsed.ok) throw new UserError(this.platform.t('fileRefusedPlain'), parsed.problems);
+      if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
       const current = await this.platform.profiles.load();
       const byName = new Map(current.map((entry) => [entry.profile.name, entry.id]));
       const next = parsed.value.profiles.map((profile) => ({
@@ -458,10 +448,10 @@ export class Controller {
     },
     testRequest: async ({ id }) => {
       const { profile } = await this.profileById(id);
-      if (!profile.testUrl) throw new UserError(this.platform.t('noTestUrl', profile.name));
+      if (!profile.testUrl) throw new UserError(t('noTestUrl', profile.name));
       const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
       if (!session.tokens || !isUsable(session.tokens, this.platform.now(), dropAt)) {
-        throw new UserError(this.platform.t('signInFirst'));
+        throw new UserError(t('signInFirst'));
       }
       // The extension's own requests never get the header from the rules, so it is set here,
       // for this one URL, which the profile check keeps on the profile's hosts.
@@ -481,7 +471,7 @@ export class Controller {
           ms: this.platform.now() - started,
         };
       } catch (error) {
-        throw new UserError(this.platform.t('testFailed', (error as Error).message));
+        throw new UserError(t('testFailed', (error as Error).message));
       }
     },
     exportFile: async () => ({
@@ -500,7 +490,7 @@ export class Controller {
 
   private async profileById(id: string): Promise<StoredProfile> {
     const entry = (await this.allProfiles()).find((p) => p.id === id);
-    if (!entry) throw new UserError(this.platform.t('profileGone'));
+    if (!entry) throw new UserError(t('profileGone'));
     return entry;
   }
 
@@ -525,7 +515,7 @@ export class Controller {
   /** Refuses to change what the organization manages. */
   private async editable(id: string): Promise<StoredProfile> {
     const entry = await this.profileById(id);
-    if (entry.managed) throw new UserError(this.platform.t('managedReadOnly', entry.profile.name));
+    if (entry.managed) throw new UserError(t('managedReadOnly', entry.profile.name));
     return entry;
   }
 

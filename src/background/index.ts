@@ -2,6 +2,7 @@
 // listeners, synchronously at top level (an MV3 worker misses events registered after an
 // await), and hands each event to the controller.
 import { browser, type Runtime } from '../platform/browser.js';
+import '../platform/i18n.js'; // the core's messages in the browser's language
 import { browserPlatform } from './browser-platform.js';
 import { Controller } from './controller.js';
 import { handleMessage } from './messages.js';

@@ -4,6 +4,7 @@
 import * as oauth from 'oauth4webapi';
 import type { OAuthAuth } from '../core/auth-requests.js';
 import type { Auth } from '../core/profile.js';
+import { t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
 import { REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
 
@@ -26,7 +27,7 @@ const hostOf = (url: string | undefined): string => {
   try {
     return new URL(url ?? '').host;
   } catch {
-    return 'the provider';
+    return t('theProvider');
   }
 };
 
@@ -41,6 +42,10 @@ function requestOptions(url: string | undefined, deps: OAuthDeps) {
   };
 }
 
+/** An OAuth error code with its description, as the provider wrote them. */
+const errorWords = (code: string, description: string | undefined): string =>
+  description ? `${code}: ${description}` : code;
+
 /** Turns whatever oauth4webapi or fetch threw into a failure with a stable kind. */
 export function toTokenRequestError(
   error: unknown,
@@ -49,43 +54,49 @@ export function toTokenRequestError(
 ): TokenRequestError {
   if (error instanceof TokenRequestError) return error;
   if (error instanceof oauth.ResponseBodyError) {
-    const said = `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+    const said = errorWords(error.error, error.error_description);
     const transient = error.status >= 500 || error.status === 429 || error.status === 408;
     return new TokenRequestError(
       transient ? 'transient' : 'rejected',
-      `${where} answered ${error.status}: ${said}`,
+      t('answeredStatusSaying', where, error.status, said),
       error.status,
     );
   }
   if (error instanceof oauth.AuthorizationResponseError) {
-    const said = `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
-    return new TokenRequestError('rejected', `the provider refused: ${said}`);
+    return new TokenRequestError(
+      'rejected',
+      t('providerRefused', errorWords(error.error, error.error_description)),
+    );
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const parameters = error.cause[0]?.parameters;
     const said = parameters?.error
-      ? `${parameters.error}${parameters.error_description ? `: ${parameters.error_description}` : ''}`
-      : 'the client was refused';
-    return new TokenRequestError('rejected', `${where} answered ${error.status}: ${said}`, error.status);
+      ? errorWords(parameters.error, parameters.error_description)
+      : t('clientRefused');
+    return new TokenRequestError(
+      'rejected',
+      t('answeredStatusSaying', where, error.status, said),
+      error.status,
+    );
   }
   const name = (error as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TokenRequestError(
-      'transient',
-      `${where} did not answer within ${Math.round(timeoutMs / 1000)} s`,
-    );
+    return new TokenRequestError('transient', t('noAnswerWithin', where, Math.round(timeoutMs / 1000)));
   }
   if (error instanceof TypeError) {
-    return new TokenRequestError('transient', `could not reach ${where} (${error.message})`);
+    return new TokenRequestError('transient', t('cannotReach', where, error.message));
   }
   if (error instanceof oauth.OperationProcessingError) {
     const status = (error.cause as Response | undefined)?.status;
     if (status !== undefined && status >= 500) {
-      return new TokenRequestError('transient', `${where} answered ${status}`, status);
+      return new TokenRequestError('transient', t('answeredStatus', where, status), status);
     }
-    return new TokenRequestError('invalid-answer', `${where}: ${error.message}`);
+    return new TokenRequestError('invalid-answer', t('hostSaid', where, error.message));
   }
-  return new TokenRequestError('invalid-answer', `${where}: ${(error as Error)?.message ?? String(error)}`);
+  return new TokenRequestError(
+    'invalid-answer',
+    t('hostSaid', where, (error as Error)?.message ?? String(error)),
+  );
 }
 
 const discovered = new Map<string, oauth.AuthorizationServer>();
@@ -122,7 +133,7 @@ export async function authorizationServer(
     }
   }
   const failure = toTokenRequestError(lastError, hostOf(issuer), deps.timeoutMs);
-  throw new TokenRequestError(failure.kind, `discovery of ${issuer} failed: ${failure.message}`);
+  throw new TokenRequestError(failure.kind, t('discoveryFailed', String(issuer), failure.message));
 }
 
 function clientOf(auth: OAuthAuth): { client: oauth.Client; clientAuth: oauth.ClientAuth } {
@@ -242,7 +253,7 @@ export async function authorizationCodeFlow(
   if (!as.authorization_endpoint) {
     throw new TokenRequestError(
       'invalid-answer',
-      `${auth.issuer ?? 'the provider'} has no authorization endpoint`,
+      t('noAuthorizationEndpoint', auth.issuer ?? t('theProvider')),
     );
   }
   const { client, clientAuth } = clientOf(auth);
@@ -266,7 +277,7 @@ export async function authorizationCodeFlow(
   } catch (error) {
     throw new TokenRequestError(
       'rejected',
-      `the sign-in window was closed before sign-in finished (${(error as Error)?.message ?? 'no answer'})`,
+      t('signInWindowClosed', (error as Error)?.message ?? t('noAnswer')),
     );
   }
   // Without a configured issuer there is no identifier to compare an `iss` parameter with.
@@ -278,10 +289,7 @@ export async function authorizationCodeFlow(
       parameters = oauth.validateAuthResponse(as, client, callback, state);
     } catch (error) {
       if (error instanceof oauth.OperationProcessingError && /state/i.test(error.message)) {
-        throw new TokenRequestError(
-          'rejected',
-          'the provider answered with a state that does not match this sign-in',
-        );
+        throw new TokenRequestError('rejected', t('stateMismatch'));
       }
       throw error;
     }

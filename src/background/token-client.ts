@@ -1,6 +1,7 @@
 // Sends sign-in and refresh requests and sorts every outcome into tokens or a failure the user
 // can read. `fetch` and the clock are parameters so the network seam can be tested.
 import type { HttpRequest } from '../core/auth-requests.js';
+import { t } from '../core/text.js';
 import { type AnswerPaths, parseTokenAnswer, serverMessage, type Tokens } from '../core/token-answer.js';
 
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -58,25 +59,21 @@ export async function requestTokens(
   } catch (error) {
     const name = (error as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new TokenRequestError(
-        'transient',
-        `${where} did not answer within ${Math.round(timeoutMs / 1000)} s`,
-      );
+      throw new TokenRequestError('transient', t('noAnswerWithin', where, Math.round(timeoutMs / 1000)));
     }
     throw new TokenRequestError(
       'transient',
-      `could not reach ${where} (${(error as Error)?.message ?? 'network error'})`,
+      t('cannotReach', where, (error as Error)?.message ?? t('networkError')),
     );
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    throw new TokenRequestError(
-      'rejected',
-      `${where} answered with a redirect: give the final URL in the profile`,
-    );
+    throw new TokenRequestError('rejected', t('answeredRedirect', where));
   }
   if (!response.ok) {
     const said = serverMessage(body, response.headers.get('content-type'));
-    const message = `${where} answered ${response.status}${said ? `: ${said}` : ''}`;
+    const message = said
+      ? t('answeredStatusSaying', where, response.status, said)
+      : t('answeredStatus', where, response.status);
     throw new TokenRequestError(
       isTransientStatus(response.status) ? 'transient' : 'rejected',
       message,
@@ -87,11 +84,11 @@ export async function requestTokens(
   try {
     json = JSON.parse(body);
   } catch {
-    throw new TokenRequestError('invalid-answer', `${where} answered ${response.status} but not with JSON`);
+    throw new TokenRequestError('invalid-answer', t('answeredNotJson', where, response.status));
   }
   try {
     return parseTokenAnswer(json, paths, deps.now(), defaultLifetimeSeconds);
   } catch (error) {
-    throw new TokenRequestError('invalid-answer', `${where} answered, but with ${(error as Error).message}`);
+    throw new TokenRequestError('invalid-answer', t('answeredButWith', where, (error as Error).message));
   }
 }

@@ -2,6 +2,7 @@
 // the API's own JSON; the OAuth kinds go through oauth4webapi (oauth.ts).
 import { type Credentials, canRenew, loginRefreshRequest, loginRequest } from '../core/auth-requests.js';
 import type { Profile } from '../core/profile.js';
+import { t } from '../core/text.js';
 import type { Tokens } from '../core/token-answer.js';
 import {
   authorizationCodeFlow,
@@ -33,7 +34,7 @@ export async function signIn(
   switch (auth.kind) {
     case 'json-login':
     case 'oauth2-password': {
-      if (!credentials?.username) throw new TokenRequestError('rejected', 'enter a username');
+      if (!credentials?.username) throw new TokenRequestError('rejected', t('enterUsername'));
       const tokens =
         auth.kind === 'json-login'
           ? await requestTokens(loginRequest(auth, credentials), auth.response, lifetime, deps)
@@ -45,7 +46,7 @@ export async function signIn(
     case 'oauth2-client-credentials':
       return { tokens: await clientCredentialsGrant(auth, lifetime, deps), username: auth.clientId };
     case 'manual':
-      throw new TokenRequestError('rejected', 'this profile takes a pasted token');
+      throw new TokenRequestError('rejected', t('takesPastedToken'));
   }
 }
 
@@ -53,11 +54,11 @@ export async function signIn(
 export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
   const { auth } = profile;
   const lifetime = profile.refresh.defaultLifetimeSeconds;
-  if (!canRenew(auth, tokens)) throw new TokenRequestError('rejected', 'nothing to renew the token with');
+  if (!canRenew(auth, tokens)) throw new TokenRequestError('rejected', t('nothingToRenewWith'));
   switch (auth.kind) {
     case 'json-login': {
       const request = loginRefreshRequest(auth, tokens.refreshToken as string);
-      if (!request) throw new TokenRequestError('rejected', 'the profile has no refresh endpoint');
+      if (!request) throw new TokenRequestError('rejected', t('noRefreshEndpoint'));
       return requestTokens(request, auth.response, lifetime, deps);
     }
     case 'oauth2-client-credentials':
@@ -67,6 +68,6 @@ export async function renew(profile: Profile, tokens: Tokens, deps: TokenService
     case 'oauth2-authorization-code':
       return refreshGrant(auth, tokens.refreshToken as string, lifetime, deps);
     case 'manual':
-      throw new TokenRequestError('rejected', 'a pasted token cannot be renewed');
+      throw new TokenRequestError('rejected', t('pastedCannotRenew'));
   }
 }

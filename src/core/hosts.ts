@@ -2,6 +2,8 @@
 // what they turn into: a URL regex for declarativeNetRequest, an initiator domain, a
 // host-permission match pattern. Pure functions; the spec is ../shared/spec/profile-format.md.
 
+import { type MessageKey, t } from './text.js';
+
 export interface HostPattern {
   /** The text as written in the profile, kept for messages and export. */
   readonly text: string;
@@ -29,23 +31,23 @@ function canonicalHostname(name: string): string | undefined {
 }
 
 export function parseHostPattern(text: string): HostParseResult {
-  const fail = (why: string): HostParseResult => ({ ok: false, error: `${JSON.stringify(text)} ${why}` });
-  if (typeof text !== 'string' || text.length === 0) return fail('is not a host name');
+  const fail = (why: MessageKey): HostParseResult => ({ ok: false, error: t(why, JSON.stringify(text)) });
+  if (typeof text !== 'string' || text.length === 0) return fail('hostNotAHost');
   let rest = text;
   let allowHttp = false;
   if (/^https:\/\//i.test(rest)) {
-    return fail('is not a host name: write it without "https://" (https is the default)');
+    return fail('hostWithHttps');
   }
   if (/^http:\/\//i.test(rest)) {
     allowHttp = true;
     rest = rest.slice('http://'.length);
   }
-  if (rest.includes('/')) return fail('is not a host name: a host has no path');
+  if (rest.includes('/')) return fail('hostWithPath');
   let port: number | undefined;
   const portMatch = /:(\d+)$/.exec(rest);
   if (portMatch) {
     port = Number(portMatch[1]);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('has a port outside 1–65535');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('hostBadPort');
     rest = rest.slice(0, portMatch.index);
   }
   let subdomains = false;
@@ -55,22 +57,21 @@ export function parseHostPattern(text: string): HostParseResult {
   }
   const hostname = rest.toLowerCase();
   if (IPV6.test(hostname)) {
-    if (subdomains) return fail('is not a host name: an IP address has no subdomains');
+    if (subdomains) return fail('hostIpSubdomains');
     const canonical = canonicalHostname(hostname);
-    if (canonical === undefined) return fail('is not a host name: not an IPv6 address');
+    if (canonical === undefined) return fail('hostNotIpv6');
     return {
       ok: true,
       host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) },
     };
   }
   // Characters that a URL would read as something else than a host name.
-  if (hostname.length === 0 || /[\s/?#@\\%:[\]*]/.test(hostname)) return fail('is not a host name');
+  if (hostname.length === 0 || /[\s/?#@\\%:[\]*]/.test(hostname)) return fail('hostNotAHost');
   const canonical = canonicalHostname(hostname);
-  if (canonical === undefined) return fail('is not a host name');
-  if (subdomains && /^[\d.]+$/.test(canonical))
-    return fail('is not a host name: an IP address has no subdomains');
+  if (canonical === undefined) return fail('hostNotAHost');
+  if (subdomains && /^[\d.]+$/.test(canonical)) return fail('hostIpSubdomains');
   if (canonical.length > 253 || !canonical.split('.').every((label) => LABEL.test(label))) {
-    return fail('is not a host name');
+    return fail('hostNotAHost');
   }
   return { ok: true, host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) } };
 }

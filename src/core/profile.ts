@@ -2,12 +2,19 @@
 // the one source of the types; every read (import, storage, options form) goes through it.
 import * as v from 'valibot';
 import { parseHostPattern, urlMatchesHost } from './hosts.js';
+import { type MessageKey, t } from './text.js';
+
+/** A message looked up when the problem is reported, in the user's language. */
+const say =
+  (key: MessageKey, ...substitutions: Array<string | number>) =>
+  (): string =>
+    t(key, ...substitutions);
 
 export const FILE_VERSION = 1;
 export const MAX_FILE_BYTES = 1024 * 1024;
 
 const hostSchema = v.pipe(
-  v.string('must be a string'),
+  v.string(say('mustBeString')),
   v.check(
     (text) => parseHostPattern(text).ok,
     (issue) => {
@@ -27,32 +34,26 @@ function isHttpUrl(text: string): boolean {
 }
 
 const urlSchema = v.pipe(
-  v.string('must be a string'),
-  v.check(isHttpUrl, (issue) => `${JSON.stringify(issue.input)} is not an absolute http(s) URL`),
+  v.string(say('mustBeString')),
+  v.check(isHttpUrl, (issue) => t('notHttpUrl', JSON.stringify(issue.input))),
 );
 
 // RFC 9110 field-name token characters.
 const headerNameSchema = v.pipe(
-  v.string('must be a string'),
-  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'is not a valid header name'),
+  v.string(say('mustBeString')),
+  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, say('badHeaderName')),
 );
-const noLineBreaks = v.pipe(
-  v.string('must be a string'),
-  v.regex(/^[^\r\n]*$/, 'must not contain line breaks'),
-);
+const noLineBreaks = v.pipe(v.string(say('mustBeString')), v.regex(/^[^\r\n]*$/, say('noLineBreaks')));
 
 const endpointSchema = v.strictObject({
   url: urlSchema,
-  method: v.optional(v.picklist(['POST', 'PUT', 'PATCH', 'GET'], 'must be POST, PUT, PATCH or GET'), 'POST'),
-  headers: v.optional(
-    v.record(headerNameSchema, noLineBreaks, 'must be an object of header names to values'),
-    {},
-  ),
+  method: v.optional(v.picklist(['POST', 'PUT', 'PATCH', 'GET'], say('badMethod')), 'POST'),
+  headers: v.optional(v.record(headerNameSchema, noLineBreaks, say('headersObject')), {}),
   /** Any JSON value: the file is JSON, and the options form parses its JSON fields. */
   body: v.optional(v.unknown()),
 });
 
-const path = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+const path = v.pipe(v.string(say('mustBeString')), v.minLength(1, say('mustNotBeEmpty')));
 
 const jsonLoginSchema = v.strictObject({
   kind: v.literal('json-login'),
@@ -68,11 +69,11 @@ const jsonLoginSchema = v.strictObject({
   ),
 });
 
-const nonEmpty = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+const nonEmpty = v.pipe(v.string(say('mustBeString')), v.minLength(1, say('mustNotBeEmpty')));
 const clientFields = {
   clientId: nonEmpty,
   clientSecret: v.optional(nonEmpty),
-  scope: v.optional(v.string('must be a string')),
+  scope: v.optional(v.string(say('mustBeString'))),
 };
 
 const passwordSchema = v.strictObject({
@@ -98,7 +99,7 @@ const authorizationCodeSchema = v.pipe(
   }),
   v.check(
     ({ issuer, authorizationUrl, tokenUrl }) => !!issuer || !!(authorizationUrl && tokenUrl),
-    'give "issuer", or both "authorizationUrl" and "tokenUrl"',
+    say('issuerOrEndpoints'),
   ),
 );
 
@@ -107,7 +108,7 @@ const manualSchema = v.strictObject({ kind: v.literal('manual') });
 const authSchema = v.variant(
   'kind',
   [jsonLoginSchema, passwordSchema, clientCredentialsSchema, authorizationCodeSchema, manualSchema],
-  'has an unknown "kind": use json-login, oauth2-password, oauth2-client-credentials, oauth2-authorization-code or manual',
+  say('unknownKind'),
 );
 
 export const DEFAULT_HEADER = { name: 'Authorization', value: 'Bearer {access_token}' } as const;
@@ -115,27 +116,27 @@ export const DEFAULT_REFRESH = { leadSeconds: 300, defaultLifetimeSeconds: 3600 
 
 const seconds = (min: number, max: number) =>
   v.pipe(
-    v.number('must be a number'),
-    v.integer('must be a whole number'),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
+    v.number(say('mustBeNumber')),
+    v.integer(say('mustBeWholeNumber')),
+    v.minValue(min, say('atLeast', min)),
+    v.maxValue(max, say('atMost', max)),
   );
 
 export const profileSchema = v.pipe(
   v.strictObject({
     name: v.pipe(
-      v.string('must be a string'),
-      v.minLength(1, 'must not be empty'),
-      v.maxLength(80, 'must be at most 80 characters'),
+      v.string(say('mustBeString')),
+      v.minLength(1, say('mustNotBeEmpty')),
+      v.maxLength(80, say('atMostCharacters', 80)),
     ),
-    enabled: v.optional(v.boolean('must be true or false'), true),
+    enabled: v.optional(v.boolean(say('mustBeBoolean')), true),
     hosts: v.pipe(
-      v.array(hostSchema, 'must be a list of hosts'),
-      v.minLength(1, 'needs at least one host'),
-      v.maxLength(100, 'allows at most 100 hosts'),
+      v.array(hostSchema, say('listOfHosts')),
+      v.minLength(1, say('needsHost')),
+      v.maxLength(100, say('tooManyHosts', 100)),
     ),
     pages: v.optional(
-      v.pipe(v.array(hostSchema, 'must be a list of hosts'), v.maxLength(100, 'allows at most 100 pages')),
+      v.pipe(v.array(hostSchema, say('listOfHosts')), v.maxLength(100, say('tooManyPages', 100))),
       [],
     ),
     header: v.optional(v.strictObject({ name: headerNameSchema, value: noLineBreaks }), {
@@ -160,19 +161,15 @@ export const profileSchema = v.pipe(
           const parsed = parseHostPattern(text);
           return parsed.ok && urlMatchesHost(new URL(testUrl).href, parsed.host);
         }),
-      (issue) =>
-        `${JSON.stringify((issue.input as { testUrl?: string }).testUrl)} is not on one of the profile's hosts`,
+      (issue) => t('testUrlOffHosts', JSON.stringify((issue.input as { testUrl?: string }).testUrl)),
     ),
     ['testUrl'],
   ),
 );
 
 export const profileFileSchema = v.strictObject({
-  autobearer: v.literal(
-    FILE_VERSION,
-    `must be ${FILE_VERSION}: this version of AutoBearer reads profile files of version ${FILE_VERSION}`,
-  ),
-  profiles: v.array(profileSchema, 'must be a list of profiles'),
+  autobearer: v.literal(FILE_VERSION, say('fileVersion', FILE_VERSION)),
+  profiles: v.array(profileSchema, say('listOfProfiles')),
 });
 
 /** Names must be unique within a file. Checked on the raw JSON so it is listed with every other problem. */
@@ -188,7 +185,13 @@ function duplicateNames(json: unknown): string[] {
       seen.set(name, index);
       return [];
     }
-    return [`profiles[${index}].name: ${JSON.stringify(name)} is already the name of profiles[${first}]`];
+    return [
+      t(
+        'problemAt',
+        formatPath(['profiles', index, 'name']),
+        t('duplicateName', JSON.stringify(name), formatPath(['profiles', first])),
+      ),
+    ];
   });
 }
 
@@ -215,25 +218,25 @@ function describeIssue(issue: Issue, prefix: ReadonlyArray<PropertyKey>): string
   if (issue.type === 'strict_object' && issue.received !== 'undefined') {
     // An unknown key: the path ends at the key itself.
     const key = keys.pop();
-    message = `unknown key ${JSON.stringify(key)}`;
+    message = t('unknownKey', JSON.stringify(key));
   } else if (issue.kind === 'schema' && issue.received === 'undefined' && issue.type !== 'variant') {
-    message = 'is required';
+    message = t('isRequired');
   }
   const where = formatPath(keys);
-  return where ? `${where}: ${message}` : message;
+  return where ? t('problemAt', where, message) : message;
 }
 
 /** Parses a profile file's text: every problem is listed by its path, or the file is whole. */
 export function parseProfileFile(text: string): Validated<ProfileFile> {
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_FILE_BYTES) {
-    return { ok: false, problems: [`the file is ${bytes} bytes; a profile file is at most 1 MiB`] };
+    return { ok: false, problems: [t('fileTooBig', bytes)] };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [`the file is not JSON: ${(error as Error).message}`] };
+    return { ok: false, problems: [t('fileNotJson', (error as Error).message)] };
   }
   return validateProfileFile(json);
 }
@@ -242,7 +245,7 @@ export function validateProfileFile(json: unknown): Validated<ProfileFile> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return {
       ok: false,
-      problems: ['the file must be a JSON object: { "autobearer": 1, "profiles": [ … ] }'],
+      problems: [t('fileNotObject')],
     };
   }
   const result = v.safeParse(profileFileSchema, json);

@@ -1,7 +1,8 @@
 // A profile's sign-in session, what of it the pages may see, and the toolbar badge. Pure.
+import { type MessageKey, t } from './text.js';
 import type { Tokens } from './token-answer.js';
 
-/** Stored in the secret store (IndexedDB), never in storage.local, never sent to a page. */
+/** Kept by the background only (tokens sealed at rest, see session-store.ts), never sent to a page. */
 export interface Session {
   readonly username?: string;
   readonly tokens?: Tokens;
@@ -89,23 +90,25 @@ export interface BadgeInput {
   readonly missingPermission: boolean;
 }
 
-const phaseWords: Record<Phase, string> = {
-  disabled: 'disabled',
-  'signed-out': 'needs sign-in',
-  'signed-in': 'signed in',
-  refreshing: 'refreshing',
-  retrying: 'refresh failing, retrying',
-  expired: 'token expired',
+const phaseWords: Record<Phase, MessageKey> = {
+  disabled: 'badgeDisabled',
+  'signed-out': 'badgeSignedOut',
+  'signed-in': 'badgeSignedIn',
+  refreshing: 'badgeRefreshing',
+  retrying: 'badgeRetrying',
+  expired: 'badgeExpired',
 };
 
 /** The whole extension's state at a glance: errors first, then work in progress, then sign-ins. */
 export function badgeFor(profiles: readonly BadgeInput[]): Badge {
   const title = [
-    'AutoBearer',
-    ...profiles.map(
-      ({ name, status, missingPermission }) =>
-        `${name}: ${phaseWords[status.phase]}${missingPermission && status.phase !== 'disabled' ? ' (missing host permission)' : ''}`,
-    ),
+    t('extensionName'),
+    ...profiles.map(({ name, status, missingPermission }) => {
+      const phase = t(phaseWords[status.phase]);
+      const words =
+        missingPermission && status.phase !== 'disabled' ? t('badgeMissingPermission', phase) : phase;
+      return t('badgeLine', name, words);
+    }),
   ].join('\n');
   const live = profiles.filter((p) => p.status.phase !== 'disabled');
   const failing = live.some(

@@ -1,4 +1,5 @@
 // Turning a token endpoint's answer into tokens and an expiry. Pure: the clock comes in as `now`.
+import { t } from './text.js';
 
 export interface Tokens {
   readonly accessToken: string;
@@ -76,12 +77,9 @@ function toSeconds(value: unknown): number | undefined {
 
 /** Names the keys the answer does have, never their values (they may be secrets). */
 function describeKeys(answer: unknown): string {
-  if (answer === null || typeof answer !== 'object' || Array.isArray(answer))
-    return 'the answer is not an object';
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return t('answerNotObject');
   const keys = Object.keys(answer);
-  return keys.length
-    ? `the answer has ${keys.map((k) => JSON.stringify(k)).join(', ')}`
-    : 'the answer is empty';
+  return keys.length ? t('answerHasKeys', keys.map((k) => JSON.stringify(k)).join(', ')) : t('answerEmpty');
 }
 
 export function parseTokenAnswer(
@@ -92,12 +90,10 @@ export function parseTokenAnswer(
 ): Tokens {
   const accessToken = readDotPath(answer, paths.accessToken);
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
-    throw new TokenAnswerError(`no access token at "${paths.accessToken}" (${describeKeys(answer)})`);
+    throw new TokenAnswerError(t('noAccessToken', paths.accessToken, describeKeys(answer)));
   }
   if (!TOKEN_CHARACTERS.test(accessToken)) {
-    throw new TokenAnswerError(
-      `the access token at "${paths.accessToken}" contains characters a header cannot carry`,
-    );
+    throw new TokenAnswerError(t('tokenCharacters', paths.accessToken));
   }
   const rawRefresh = readDotPath(answer, paths.refreshToken);
   const refreshToken = typeof rawRefresh === 'string' && rawRefresh.length > 0 ? rawRefresh : undefined;

@@ -1,16 +1,13 @@
-// Every user-visible string of the pages comes from _locales through here.
+// The browser's i18n behind the core's messages, and the pages' `data-i18n` attributes.
+import { type MessageKey, t, useTranslate } from '../core/text.js';
 import { browser } from './browser.js';
 
-/** The keys of the English messages, which are complete: a typo fails the type check. */
-export type MessageKey = Exclude<keyof typeof import('../../extension/_locales/en/messages.json'), 'default'>;
+export { type MessageKey, type Translate, t } from '../core/text.js';
 
-export type Translate = (key: MessageKey, ...substitutions: Array<string | number>) => string;
-
-/** The message for `key`, with `$1`… replaced by `substitutions`. A missing key is a bug: it shows as such. */
-export function t(key: MessageKey, ...substitutions: Array<string | number>): string {
-  const message = browser.i18n.getMessage(key, substitutions.map(String));
-  return message || `[${key}]`;
-}
+// A missing key is a bug: it shows as such.
+useTranslate(
+  (key, ...substitutions) => browser.i18n.getMessage(key, substitutions.map(String)) || `[${key}]`,
+);
 
 /** Fills `data-i18n` elements' text and `data-i18n-<attribute>` attributes from _locales. */
 export function localizePage(root: ParentNode = document): void {

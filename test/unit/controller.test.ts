@@ -7,7 +7,7 @@ import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
 import type { HeaderRule } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
-import { englishMessages } from '../support/messages.js';
+import '../support/messages.js'; // the English messages
 import { TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
@@ -66,7 +66,6 @@ class FakePlatform implements Platform {
   readonly setBadge = async (badge: Badge) => {
     this.badge = badge;
   };
-  readonly t = englishMessages;
   managedFile: unknown;
   readonly managedProfileFile = async () => this.managedFile;
   readonly notifications: string[] = [];

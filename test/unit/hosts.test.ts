@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type HostPattern, hostsRegex, parseHostPattern, permissionOrigins } from '../../src/core/hosts.js';
+import '../support/messages.js'; // the English messages
 
 function host(text: string): HostPattern {
   const parsed = parseHostPattern(text);

@@ -10,6 +10,7 @@ import {
 import { failure } from '../support/failure.js';
 import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../support/oidc.js';
 import { TestApi } from '../support/test-api.js';
+import '../support/messages.js'; // the English messages
 
 const REDIRECT = 'https://extension.example/';
 const deps = { fetch, now: () => Date.now(), timeoutMs: 2_000 };

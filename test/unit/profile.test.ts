@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseProfileFile, serializeProfileFile } from '../../src/core/profile.js';
+import '../support/messages.js'; // the English messages
 
 const forumCase = {
   autobearer: 1,

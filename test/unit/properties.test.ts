@@ -7,6 +7,7 @@ import { hostsRegex, parseHostPattern, permissionOrigins } from '../../src/core/
 import { parseProfileFile, serializeProfileFile } from '../../src/core/profile.js';
 import { buildRules } from '../../src/core/rules.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../../src/core/token-answer.js';
+import '../support/messages.js'; // the English messages
 
 const RUNS = 10_000;
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Profile, validateProfile } from '../../src/core/profile.js';
 import { buildRules, HOSTS_PER_RULE, rulesForProfile } from '../../src/core/rules.js';
+import '../support/messages.js'; // the English messages
 
 function profile(input: Record<string, unknown>): Profile {
   const valid = validateProfile({ name: 'P', auth: { kind: 'manual' }, ...input });

@@ -7,6 +7,7 @@ import {
   readDotPath,
   serverMessage,
 } from '../../src/core/token-answer.js';
+import '../support/messages.js'; // the English messages
 
 const NOW = 1_700_000_000_000;
 const jwt = (payload: object): string =>

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { requestTokens } from '../../src/background/token-client.js';
 import { OAUTH_PATHS } from '../../src/core/token-answer.js';
 import { failure } from '../support/failure.js';
+import '../support/messages.js'; // the English messages
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const routes = new Map<string, Handler>();
