@@ -51,8 +51,8 @@ export function browserPlatform(): Platform {
     },
     missingOrigins,
     setBadge,
-    notify: async (title, message) => {
-      await browser.notifications.create({
+    notify: async (key, title, message) => {
+      await browser.notifications.create(key, {
         type: 'basic',
         iconUrl: browser.runtime.getURL('icons/icon-128.png'),
         title,

@@ -45,7 +45,8 @@ export interface Platform {
   readonly setBadge: (badge: Badge) => Promise<void>;
   readonly webAuthFlow: WebAuthFlow;
   /** Tells the user something happened while they were not looking (a desktop notification). */
-  readonly notify: (title: string, message: string) => Promise<void>;
+  /** `key` names the notification: a second one with the same key replaces the first. */
+  readonly notify: (key: string, title: string, message: string) => Promise<void>;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -54,6 +55,13 @@ const DROP_ALARM = 'drop:';
 const DUE_TOLERANCE_MS = 1_000;
 /** A 401 refreshes only tokens older than this. */
 export const UNAUTHORIZED_MIN_AGE_MS = 10_000;
+
+/** A profile whose token the rules carry. */
+interface ActiveToken {
+  readonly id: string;
+  readonly profile: Profile;
+  readonly accessToken: string;
+}
 
 function canRefresh(profile: Profile, session: Session): boolean {
   return canRenew(profile.auth, session.tokens);
@@ -69,6 +77,8 @@ export class Controller {
   /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
   private readonly signingIn = new Set<string>();
   private syncChain: Promise<void> = Promise.resolve();
+  /** What the rules carry, as this worker last set them; `undefined` until its first sync. */
+  private applied: { active: ActiveToken[]; rules: string } | undefined;
 
   constructor(private readonly platform: Platform) {}
 
@@ -120,7 +130,7 @@ export class Controller {
     const { now } = this.platform;
     const started = performance.now();
     const profiles = await this.allProfiles();
-    const active: Array<{ profile: Profile; accessToken: string }> = [];
+    const active: ActiveToken[] = [];
     const statuses: Record<string, PublicStatus> = {};
     const wanted = new Map<string, number>();
     const due: string[] = [];
@@ -133,7 +143,7 @@ export class Controller {
       let nextAttemptAt: number | undefined;
       if (profile.enabled && tokens) {
         if (usable) {
-          active.push({ profile, accessToken: tokens.accessToken });
+          active.push({ id, profile, accessToken: tokens.accessToken });
           wanted.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
         }
         if (refreshable) {
@@ -154,8 +164,7 @@ export class Controller {
 
     const trash = await this.platform.profiles.loadTrash();
     if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
-    const rules = buildRules(active);
-    await this.platform.setRules(rules);
+    const rules = await this.applyRules(active);
     await this.reconcileAlarms(wanted);
     await this.platform.profiles.publishStatus(statuses, {
       syncedAt: now(),
@@ -166,6 +175,33 @@ export class Controller {
     void this.refreshManagedCopy();
     // Started after this sync so the refresh's own sync queues behind it instead of deadlocking.
     for (const id of due) void this.refresh(id, { onlyIfDue: true });
+  }
+
+  /** Sets the rules for these tokens, unless they are what this worker already set. */
+  private async applyRules(active: ActiveToken[]): Promise<HeaderRule[]> {
+    const rules = buildRules(active);
+    const key = JSON.stringify(rules);
+    if (key !== this.applied?.rules) await this.platform.setRules(rules);
+    this.applied = { active, rules: key };
+    return rules;
+  }
+
+  /**
+   * A refreshed token goes into the rules at once, from what the rules carry now, instead of
+   * after a whole reconciliation that reads storage again: requests wait on this hand-off. In the
+   * sync chain, so no older reconciliation can put the old token back; the sync that follows
+   * publishes the rest. A worker that has not synced yet leaves it all to that sync.
+   */
+  private applyRefreshed(id: string, accessToken: string): Promise<void> {
+    const run = this.syncChain.then(async () => {
+      const active = this.applied?.active;
+      if (!active?.some((a) => a.id === id)) return;
+      await this.applyRules(active.map((a) => (a.id === id ? { ...a, accessToken } : a)));
+    });
+    this.syncChain = run.catch((error) =>
+      console.error('AutoBearer: rule update failed', (error as Error).message),
+    );
+    return run;
   }
 
   /**
@@ -260,17 +296,19 @@ export class Controller {
     try {
       const tokens = await renew(entry.profile, old, this.tokenDeps);
       // The rotated refresh token is stored before anything else happens.
-      await this.updateSession(id, (current) =>
-        unchanged(current)
-          ? {
-              ...current,
-              tokens: { ...tokens, refreshToken: tokens.refreshToken ?? old.refreshToken },
-              failures: 0,
-              error: undefined,
-              lastRefresh: { at: startedAt, ok: true },
-            }
-          : current,
-      );
+      let stored = false;
+      await this.updateSession(id, (current) => {
+        if (!unchanged(current)) return current;
+        stored = true;
+        return {
+          ...current,
+          tokens: { ...tokens, refreshToken: tokens.refreshToken ?? old.refreshToken },
+          failures: 0,
+          error: undefined,
+          lastRefresh: { at: startedAt, ok: true },
+        };
+      });
+      if (stored) await this.applyRefreshed(id, tokens.accessToken);
     } catch (error) {
       const failure =
         error instanceof TokenRequestError
@@ -296,7 +334,11 @@ export class Controller {
       });
       if (failure.kind !== 'transient') {
         await this.platform
-          .notify(t('notificationTitle', entry.profile.name), t('notificationBody', failure.message))
+          .notify(
+            `signed-out:${id}`,
+            t('notificationTitle', entry.profile.name),
+            t('notificationBody', failure.message),
+          )
           .catch(() => undefined);
       }
     }

@@ -19,15 +19,17 @@ const testKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }
 const stored = (platform: FakePlatform, id: string) => platform.sessions.get(id);
 const PASSWORD = 'pw';
 
-function strictStorageArea() {
+function strictStorageArea(log: string[]) {
   const data = new Map<string, unknown>();
   return {
     data,
     async get(key: unknown) {
       if (typeof key !== 'string') throw new Error(`unexpected storage.get(${JSON.stringify(key)})`);
+      log.push(`get ${key}`);
       return data.has(key) ? { [key]: structuredClone(data.get(key)) } : {};
     },
     async set(items: Record<string, unknown>) {
+      log.push(`set ${Object.keys(items).join(' ')}`);
       for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
     },
     async remove(key: unknown) {
@@ -42,7 +44,9 @@ class FakePlatform implements Platform {
   rules: HeaderRule[] = [];
   readonly alarmMap = new Map<string, number>();
 
-  readonly area = strictStorageArea();
+  /** Storage reads and writes and rule updates, in order. */
+  readonly log: string[] = [];
+  readonly area = strictStorageArea(this.log);
   badge: Badge | undefined;
   ids = 0;
   readonly now = () => this.clock;
@@ -51,6 +55,7 @@ class FakePlatform implements Platform {
   readonly profiles = profileStore(this.area);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
   readonly setRules = async (rules: HeaderRule[]) => {
+    this.log.push(`rules ${rules[0]?.action.requestHeaders[0]?.value ?? 'none'}`);
     this.rules = structuredClone(rules);
   };
   readonly alarms = {
@@ -69,8 +74,8 @@ class FakePlatform implements Platform {
   managedFile: unknown;
   readonly managedProfileFile = async () => this.managedFile;
   readonly notifications: string[] = [];
-  readonly notify = async (title: string, message: string) => {
-    this.notifications.push(`${title}: ${message}`);
+  readonly notify = async (key: string, title: string, message: string) => {
+    this.notifications.push(`${key} ${title}: ${message}`);
   };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
@@ -111,6 +116,7 @@ describe('background controller', () => {
   beforeEach(async () => {
     api.refreshCalls.length = 0;
     api.refreshFailure = undefined;
+    api.refreshFaults = undefined;
     api.omitRotatedRefreshToken = false;
     api.refreshDelayMs = 0;
     platform = new FakePlatform();
@@ -168,6 +174,35 @@ describe('background controller', () => {
     assert.equal(api.refreshCalls.length, 1);
   });
 
+  it('a refreshed token reaches the rules right after it is stored, before any other storage read', async () => {
+    platform.log.length = 0;
+    await controller.handlers.refreshNow({ id });
+    const fresh = headerValue();
+    assert.ok(api.isValid(fresh));
+    const stored = platform.log.lastIndexOf(`set session:${id}`);
+    const applied = platform.log.indexOf(`rules ${fresh}`);
+    assert.ok(stored >= 0 && applied > stored, platform.log.join('\n'));
+    assert.deepEqual(platform.log.slice(stored + 1, applied), [], 'nothing between the store and the rules');
+  });
+
+  it('a sign-out while the refresh is in flight wins: the new token never reaches the rules', async () => {
+    api.refreshFaults = ['slow']; // answers after 3 s
+    const signedIn = headerValue();
+    platform.log.length = 0;
+    const refreshing = controller.handlers.refreshNow({ id });
+    await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
+    await controller.handlers.signOut({ id });
+    await refreshing;
+    await controller.sync();
+    assert.deepEqual(platform.rules, []);
+    const carried = platform.log.filter((entry) => entry.startsWith('rules Bearer'));
+    assert.ok(
+      carried.every((entry) => entry === `rules ${signedIn}`),
+      'no rule ever carried the token the refresh brought',
+    );
+    assert.equal((await phase())?.phase, 'signed-out');
+  });
+
   it('an alarm for a token that is not due does nothing', async () => {
     await controller.onAlarm(`refresh:${id}`);
     assert.equal(api.refreshCalls.length, 0);
@@ -208,7 +243,7 @@ describe('background controller', () => {
     assert.deepEqual(platform.rules, []);
     assert.equal(platform.alarmMap.size, 0);
     assert.equal(platform.notifications.length, 1);
-    assert.match(platform.notifications[0] ?? '', /^API: signed out: The refresh was refused/);
+    assert.match(platform.notifications[0] ?? '', /^signed-out:\S+ API: signed out: The refresh was refused/);
   });
 
   it('a token past its expiry is never sent: the rule goes at the drop alarm', async () => {
