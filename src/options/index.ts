@@ -76,11 +76,12 @@ function renderList(state: AppState): void {
     return;
   }
   listElement.replaceChildren(
-    ...state.profiles.map((view) =>
-      h(
+    ...state.profiles.map((view) => {
+      const { name } = view.profile;
+      return h(
         'li',
-        { 'data-profile': view.profile.name },
-        h('strong', {}, view.profile.name),
+        { 'data-profile': name },
+        h('strong', {}, name),
         ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
         view.missingOrigins.length > 0 &&
           h(
@@ -92,12 +93,31 @@ function renderList(state: AppState): void {
         h(
           'div',
           { class: 'actions' },
-          !view.managed && h('button', { type: 'button', onclick: () => openForm(view) }, t('edit')),
-          h('button', { type: 'button', onclick: () => openForm(view, { copy: true }) }, t('duplicate')),
-          !view.managed && h('button', { type: 'button', onclick: () => void remove(view) }, t('remove')),
+          // Named with their profile: a list of "Edit" buttons says nothing to a screen reader.
+          !view.managed &&
+            h(
+              'button',
+              { type: 'button', 'aria-label': t('editProfile', name), onclick: () => openForm(view) },
+              t('edit'),
+            ),
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('duplicateProfile', name),
+              onclick: () => openForm(view, { copy: true }),
+            },
+            t('duplicate'),
+          ),
+          !view.managed &&
+            h(
+              'button',
+              { type: 'button', 'aria-label': t('removeProfile', name), onclick: () => void remove(view) },
+              t('remove'),
+            ),
         ),
-      ),
-    ),
+      );
+    }),
   );
 }
 

@@ -5,10 +5,12 @@ import { ChromiumDriver, installChromiumPolicy } from '../support/chromium.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
+import { pagesScenario } from './scenarios/pages.js';
 
 describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
   oauthScenario(() => new ChromiumDriver().launch());
+  pagesScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
 });
 

@@ -4,9 +4,11 @@ import { FirefoxDriver, installFirefoxPolicy } from '../support/firefox.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
+import { pagesScenario } from './scenarios/pages.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
   oauthScenario(() => new FirefoxDriver().launch());
+  pagesScenario(() => new FirefoxDriver().launch());
   managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
 });

@@ -141,6 +141,8 @@ export class ChromiumDriver implements BrowserDriver {
         await page.emulateMedia({ colorScheme: scheme });
         await page.locator('main').screenshot({ path: file });
       },
+      press: (key) => page.keyboard.press(key),
+      type: (text) => page.keyboard.type(text),
       close: () => page.close(),
     });
   }

@@ -31,7 +31,35 @@ export interface ExtensionPage {
   run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   /** Saves a picture of the page, in the light or dark color scheme (where the driver can). */
   screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
+  /** A real key press, as the keyboard sends it: `Tab`, `Enter`, `Space`, `ArrowDown`, `Control+a`. */
+  press(key: string): Promise<void>;
+  /** Types text into the focused element, key by key. */
+  type(text: string): Promise<void>;
+  /** The focused element's role and accessible name. */
+  focused(): Promise<Control>;
+  /** The page's visible controls (buttons, links, fields) in document order, with role and name. */
+  controls(): Promise<Control[]>;
+  /** Starts noting the extension's notifications: Firefox headless closes each one at once. */
+  watchNotifications(): Promise<void>;
+  /** The ids of the extension's notifications shown now or, since `watchNotifications`, at all. */
+  notificationIds(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+interface NotificationsApi {
+  getAll(): Promise<Record<string, unknown>>;
+  onShown?: { addListener(listener: (id: string) => void): void };
+  onClosed: { addListener(listener: (id: string) => void): void };
+}
+type NotificationsGlobal = {
+  browser?: { notifications: NotificationsApi };
+  chrome: { notifications: NotificationsApi };
+};
+
+/** An interactive element as assistive technology names it (a simplified accessible-name computation). */
+export interface Control {
+  role: string;
+  name: string;
 }
 
 export interface WebPage {
@@ -151,6 +179,52 @@ export const dom = {
   stopPolling: (): void => {
     window.clearInterval((window as unknown as { e2ePoller: number }).e2ePoller);
   },
+  /**
+   * Role and name of visible controls (`focusedOnly`: of the focused element). The name as
+   * assistive technology computes it, simplified: aria-label, aria-labelledby, the field's label
+   * (without the field's own text), the element's text, its title.
+   */
+  controls: (focusedOnly: boolean): Control[] => {
+    const selector = 'button, a[href], input, select, textarea, [role], [tabindex]';
+    const focused = document.activeElement;
+    const elements = focusedOnly
+      ? focused && focused !== document.body
+        ? [focused as HTMLElement]
+        : []
+      : [...document.querySelectorAll<HTMLElement>(selector)].filter(
+          (e) => e.getClientRects().length > 0 && !e.closest('[hidden]'),
+        );
+    return elements.map((e) => {
+      const tag = e.tagName.toLowerCase();
+      const type = (e.getAttribute('type') ?? '').toLowerCase();
+      const implicit =
+        tag === 'button' || (tag === 'input' && ['submit', 'button', 'file'].includes(type))
+          ? 'button'
+          : tag === 'a'
+            ? 'link'
+            : tag === 'select'
+              ? 'combobox'
+              : tag === 'input' && type === 'checkbox'
+                ? 'checkbox'
+                : tag === 'input' || tag === 'textarea'
+                  ? 'textbox'
+                  : '';
+      const labelledBy = (e.getAttribute('aria-labelledby') ?? '')
+        .split(/\s+/)
+        .map((id) => (id ? (document.getElementById(id)?.textContent ?? '') : ''))
+        .join(' ');
+      const label = (e as HTMLInputElement).labels?.[0]?.cloneNode(true) as HTMLElement | undefined;
+      for (const field of label?.querySelectorAll('input, select, textarea') ?? []) field.remove();
+      const name =
+        e.getAttribute('aria-label') ||
+        labelledBy.trim() ||
+        label?.textContent?.trim() ||
+        (['button', 'link'].includes(implicit) ? e.textContent : '') ||
+        e.getAttribute('title') ||
+        '';
+      return { role: e.getAttribute('role') ?? implicit, name: name.replace(/\s+/g, ' ').trim() };
+    });
+  },
 };
 
 /** The shared part of both drivers' extension pages; `click` and `setFile` use native input. */
@@ -160,6 +234,8 @@ export function extensionPage(
     click(selector: string): Promise<void>;
     setFile(selector: string, file: string): Promise<void>;
     screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
+    press(key: string): Promise<void>;
+    type(text: string): Promise<void>;
     close(): Promise<void>;
   },
 ): ExtensionPage {
@@ -209,6 +285,24 @@ export function extensionPage(
         { type, payload },
       ),
     run: (fn, arg) => page.evaluate(fn, arg),
+    press: (key) => native.press(key),
+    type: (text) => native.type(text),
+    focused: async () => (await page.evaluate(dom.controls, true))[0] ?? { role: '', name: '' },
+    controls: () => page.evaluate(dom.controls, false),
+    watchNotifications: () =>
+      page.evaluate(() => {
+        const g = globalThis as unknown as { e2eNotified: Set<string> } & NotificationsGlobal;
+        const api = (g.browser ?? g.chrome).notifications;
+        g.e2eNotified = new Set();
+        api.onShown?.addListener((id: string) => g.e2eNotified.add(id));
+        api.onClosed.addListener((id: string) => g.e2eNotified.add(id));
+      }, undefined),
+    notificationIds: () =>
+      page.evaluate(async () => {
+        const g = globalThis as unknown as { e2eNotified?: Set<string> } & NotificationsGlobal;
+        const shown = Object.keys(await (g.browser ?? g.chrome).notifications.getAll());
+        return [...new Set([...shown, ...(g.e2eNotified ?? [])])];
+      }, undefined),
     close: () => native.close(),
   };
 }

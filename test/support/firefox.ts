@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type KeyInput, type Page } from 'puppeteer-core';
 import {
   type BrowserDriver,
   type EvaluatingPage,
@@ -129,6 +129,15 @@ export class FirefoxDriver implements BrowserDriver {
       screenshot: async (file) => {
         await page.screenshot({ path: file as `${string}.png`, fullPage: true });
       },
+      press: async (key) => {
+        // Puppeteer presses one key at a time: `Control+a` is held modifiers around a press.
+        const keys = key.split('+') as KeyInput[];
+        const last = keys.pop() as KeyInput;
+        for (const modifier of keys) await page.keyboard.down(modifier);
+        await page.keyboard.press(last);
+        for (const modifier of keys.reverse()) await page.keyboard.up(modifier);
+      },
+      type: (text) => page.keyboard.type(text),
       close: () => page.close(),
     });
   }

@@ -1,0 +1,223 @@
+// The pages as people use them: with the keyboard alone, with every control named for assistive
+// technology, with problems shown while typing, and a desktop notification when a refused
+// refresh signs a profile out while nobody is looking at the popup.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserDriver, Control, ExtensionPage } from '../../support/driver.js';
+import { TestApi } from '../../support/test-api.js';
+import { waitFor } from '../../support/wait.js';
+
+const USER = 'kim@example.com';
+const PASSWORD = 'keyboard only';
+const CARD = 'section[data-profile="Keyboard API"]';
+const MAX_TABS = 60;
+
+/** Presses Tab until the focus is on the control with this role and name; fails listing the way there. */
+async function tabTo(page: ExtensionPage, role: string, name: RegExp): Promise<void> {
+  const seen: Control[] = [];
+  for (let i = 0; i < MAX_TABS; i++) {
+    await page.press('Tab');
+    const focused = await page.focused();
+    if (focused.role === role && name.test(focused.name)) return;
+    seen.push(focused);
+  }
+  assert.fail(
+    `Tab never reached ${role} ${name}; it went through ${seen.map((c) => `${c.role} "${c.name}"`).join(', ')}`,
+  );
+}
+
+const focusIs = (page: ExtensionPage, role: string, name: RegExp) =>
+  waitFor(
+    async () => {
+      const focused = await page.focused();
+      return focused.role === role && name.test(focused.name);
+    },
+    5_000,
+    `the focus on ${role} ${name}`,
+  );
+
+export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
+  describe('keyboard, names and notifications', { timeout: 180_000 }, () => {
+    const api = new TestApi({ ttlSeconds: 600, users: { [USER]: PASSWORD } });
+    const work = mkdtempSync(path.join(tmpdir(), 'autobearer-pages-'));
+    let driver: BrowserDriver;
+    const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
+
+    before(async () => {
+      await api.start();
+      driver = await launch();
+      const file = path.join(work, 'keyboard.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          autobearer: 1,
+          profiles: [
+            {
+              name: 'Keyboard API',
+              hosts: ['http://api.test'],
+              auth: {
+                kind: 'json-login',
+                login: {
+                  url: url('api.test', '/v2/login'),
+                  body: { email: '{username}', password: '{password}' },
+                },
+                refresh: { url: url('api.test', '/v2/refresh'), body: { refresh: '{refresh_token}' } },
+                response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+              },
+            },
+          ],
+        }),
+      );
+      const options = await driver.open('options.html');
+      await options.setFile('#import-file', file);
+      const item = 'li[data-profile="Keyboard API"]';
+      await waitFor(async () => /Keyboard API/.test(await options.text(item)), 5_000, 'imported');
+      if (/Missing/.test(await options.text(item))) await options.click(item, 'Grant access');
+      await waitFor(async () => !/Missing/.test(await options.text(item)), 5_000, 'access granted');
+      await options.close();
+    });
+
+    after(async () => {
+      await driver?.close();
+      await api.stop();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('every control of the popup and the options page has a role and a name', async () => {
+      const popup = await driver.open('popup.html');
+      const options = await driver.open('options.html');
+      try {
+        await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'popup drawn');
+        await waitFor(
+          async () => /Keyboard API/.test(await options.text('#profile-list')),
+          5_000,
+          'list drawn',
+        );
+        for (const page of [popup, options]) {
+          const controls = await page.controls();
+          assert.ok(controls.length > 3, 'the page has controls');
+          const unnamed = controls.filter((c) => !c.role || !c.name);
+          assert.deepEqual(unnamed, [], 'controls without a role or a name');
+        }
+        const names = (await options.controls()).map((c) => `${c.role} ${c.name}`);
+        // A list of "Edit" buttons says which profile each one edits.
+        assert.ok(names.includes('button Edit Keyboard API'), names.join(' | '));
+        const popupNames = (await popup.controls()).map((c) => `${c.role} ${c.name}`);
+        assert.ok(popupNames.includes('textbox Username'), popupNames.join(' | '));
+        assert.ok(popupNames.includes('textbox Password'), popupNames.join(' | '));
+        assert.ok(popupNames.includes('button Sign in'), popupNames.join(' | '));
+        assert.ok(
+          popupNames.some((n) => /^switch .*Keyboard API/.test(n)),
+          popupNames.join(' | '),
+        );
+      } finally {
+        await popup.close();
+        await options.close();
+      }
+    });
+
+    it('signs in from the popup with the keyboard alone', async () => {
+      const popup = await driver.open('popup.html');
+      await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'popup drawn');
+      await tabTo(popup, 'textbox', /^Username$/);
+      await popup.type(USER);
+      await tabTo(popup, 'textbox', /^Password$/);
+      await popup.type(PASSWORD);
+      await tabTo(popup, 'button', /^Sign in$/);
+      await popup.press('Enter');
+      await waitFor(
+        async () => /Signed in as kim@example\.com/.test(await popup.text(CARD)),
+        10_000,
+        'signed in',
+      );
+      await popup.close();
+    });
+
+    it('adds, duplicates and removes a profile with the keyboard alone, with problems shown as you type', async () => {
+      const options = await driver.open('options.html');
+      await waitFor(
+        async () => /Keyboard API/.test(await options.text('#profile-list')),
+        5_000,
+        'list drawn',
+      );
+      await tabTo(options, 'button', /^Add profile$/);
+      await options.press('Enter');
+      await focusIs(options, 'textbox', /^Name$/);
+      await options.type('Typed API');
+      await tabTo(options, 'textbox', /^Hosts that get the header/);
+      await options.type('exa mple.com');
+      // Validation as you type: the problem shows without a save.
+      await waitFor(
+        async () =>
+          /hosts\[0\]: "exa mple\.com" is not a host name/.test(await options.text('#form-problems')),
+        5_000,
+        'the problem shown while typing',
+      );
+      await options.press('Control+a');
+      await options.type('b.test');
+      await tabTo(options, 'textbox', /^Login URL$/);
+      await options.type(url('b.test', '/v2/login'));
+      const problemsShown = () =>
+        options.run(() => !(document.getElementById('form-problems') as HTMLElement).hidden, undefined);
+      await waitFor(async () => !(await problemsShown()), 5_000, 'no problem left').catch(async (error) => {
+        throw new Error(`${(error as Error).message}: ${await options.text('#form-problems')}`);
+      });
+      await tabTo(options, 'button', /^Save profile$/);
+      await options.press('Enter');
+      await waitFor(
+        async () => /Typed API/.test(await options.text('li[data-profile="Typed API"]')),
+        5_000,
+        'the typed profile saved',
+      );
+
+      await tabTo(options, 'button', /^Duplicate Typed API$/);
+      await options.press('Enter');
+      await focusIs(options, 'textbox', /^Name$/);
+      await tabTo(options, 'button', /^Save profile$/);
+      await options.press('Enter');
+      await waitFor(
+        async () => /b\.test/.test(await options.text('li[data-profile="Typed API (copy)"]')),
+        5_000,
+        'the copy saved, with the same hosts',
+      );
+
+      await tabTo(options, 'button', /^Remove Typed API \(copy\)$/);
+      await options.press('Enter');
+      // The removal offers its undo where the focus is.
+      await focusIs(options, 'button', /^Undo$/);
+      await options.press('Enter');
+      await waitFor(
+        async () => /Restored/.test(await options.text('#file-result')),
+        5_000,
+        'the copy restored',
+      );
+      assert.match(await options.text('li[data-profile="Typed API (copy)"]'), /b\.test/);
+      await options.close();
+    });
+
+    it('a refresh the server refuses ends in a desktop notification for that profile', async () => {
+      const popup = await driver.open('popup.html');
+      await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 5_000, 'signed in');
+      await popup.watchNotifications();
+      assert.deepEqual(await popup.notificationIds(), [], 'no notification before');
+      api.refreshFailure = 401;
+      await popup.click(CARD, 'Refresh now');
+      await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'signed out');
+      api.refreshFailure = undefined;
+      const ids = await waitFor(
+        async () => {
+          const shown = await popup.notificationIds();
+          return shown.length > 0 ? shown : undefined;
+        },
+        5_000,
+        'a notification',
+      );
+      assert.equal(ids.length, 1);
+      assert.match(ids[0] ?? '', /^signed-out:/);
+      await popup.close();
+    });
+  });
+}
