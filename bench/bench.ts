@@ -1,8 +1,10 @@
 // `npm run bench`: what AutoBearer costs, measured side by side in real headless Chromium and
 // Firefox, written to BENCHMARKS.md. Not part of `npm test`: it takes about 15 minutes.
 //   --quick   fewer rounds and cycles and a 2-minute idle run (to check the bench itself)
+//   --from N  starts at section N (the earlier ones take minutes)
+//   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,10 +16,15 @@ import { TestApi } from '../test/support/test-api.js';
 import { waitFor } from '../test/support/wait.js';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, from: { type: 'string', default: '1' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    from: { type: 'string', default: '1' },
+    only: { type: 'string' },
+  },
 });
-/** `--from N` starts at section N (the earlier ones take minutes). */
-const FROM = Number(args.from);
+const ONLY = args.only === undefined ? undefined : Number(args.only);
+const runs = (section: number): boolean =>
+  ONLY === undefined ? section >= Number(args.from) : section === ONLY || (ONLY === 4 && section === 3);
 const QUICK = args.quick;
 const REQUESTS = 2_000;
 const ROUNDS = QUICK ? 2 : 5;
@@ -471,9 +478,9 @@ async function main(): Promise<void> {
     `Browsers: ${version('/usr/lib/chromium/chromium')}; ${version('/usr/bin/firefox-esr')}. Both headless, loopback only.`,
   );
   log();
-  if (FROM <= 1) await perRequestCost();
+  if (runs(1)) await perRequestCost();
 
-  if (FROM <= 2) {
+  if (runs(2)) {
     log('## 2. Hand-off');
     log();
     log(
@@ -491,62 +498,65 @@ async function main(): Promise<void> {
     log();
   }
 
-  log('## 3. Refresh timing and 4. Sleep');
-  log();
-  log(
-    `Refresh timing: ${TIMING_CYCLES} cycles of 45-second tokens (due 15 s before expiry), the background stopped before`,
-  );
-  log(
-    `each. Sleep: ${IDLE_MINUTES} idle minutes with hour-long tokens; share of time the background was stopped`,
-  );
-  log('(Chromium: chrome.runtime.getContexts() from a page, no debugger attached; Firefox: the event');
-  log("page's state from Firefox's chrome scope; both sampled every second). Target ≥ 95 %.");
-  log('The four runs go in parallel.');
-  log();
-  const [timingChromium, timingFirefox, sleepChromium, sleepFirefox] = await Promise.all([
-    refreshTiming(chromium, 45),
-    refreshTiming(firefox, 45),
-    sleepShare('chromium'),
-    sleepShare('firefox'),
-  ]);
-  log('| browser | cycles | lateness p50 s | p99 s | max s | before expiry |');
-  log('|---|---|---|---|---|---|');
-  log(timingChromium);
-  log(timingFirefox);
-  log();
-  log('| browser | idle run | background stopped |');
-  log('|---|---|---|');
-  log(sleepChromium);
-  log(sleepFirefox);
-  log();
-
-  log('## 5. Popup');
-  log();
-  log('Time from opening the popup page to its state shown (performance mark). Target p50 ≤ 100 ms.');
-  log();
-  log('| browser | opens | p50 ms | p99 ms |');
-  log('|---|---|---|---|');
-  log(await popupTimes(chromium));
-  log(await popupTimes(firefox));
-  log();
-  log('| bundle | minified | gzipped |');
-  log('|---|---|---|');
-  for (const line of bundleSizes()) log(line);
-  log();
-
-  log('## 6. Scale');
-  log();
-  log('200 profiles over 500 hosts, each with a token: time for a background start to rebuild all rules');
-  log('(its whole reconciliation, measured inside the background), over 5 starts.');
-  log();
-  log('| browser | rebuild ms (median) | max | session rules | browser limits |');
-  log('|---|---|---|---|---|');
-  log(await scale(chromium));
-  log(await scale(firefox));
-  log();
+  if (runs(3)) {
+    log('## 3. Refresh timing and 4. Sleep');
+    log();
+    log(
+      `Refresh timing: ${TIMING_CYCLES} cycles of 45-second tokens (due 15 s before expiry), the background stopped before`,
+    );
+    log(
+      `each. Sleep: ${IDLE_MINUTES} idle minutes with hour-long tokens; share of time the background was stopped`,
+    );
+    log('(Chromium: chrome.runtime.getContexts() from a page, no debugger attached; Firefox: the event');
+    log("page's state from Firefox's chrome scope; both sampled every second). Target ≥ 95 %.");
+    log('The four runs go in parallel.');
+    log();
+    const [timingChromium, timingFirefox, sleepChromium, sleepFirefox] = await Promise.all([
+      refreshTiming(chromium, 45),
+      refreshTiming(firefox, 45),
+      sleepShare('chromium'),
+      sleepShare('firefox'),
+    ]);
+    log('| browser | cycles | lateness p50 s | p99 s | max s | before expiry |');
+    log('|---|---|---|---|---|---|');
+    log(timingChromium);
+    log(timingFirefox);
+    log();
+    log('| browser | idle run | background stopped |');
+    log('|---|---|---|');
+    log(sleepChromium);
+    log(sleepFirefox);
+    log();
+  }
+  if (runs(5)) {
+    log('## 5. Popup');
+    log();
+    log('Time from opening the popup page to its state shown (performance mark). Target p50 ≤ 100 ms.');
+    log();
+    log('| browser | opens | p50 ms | p99 ms |');
+    log('|---|---|---|---|');
+    log(await popupTimes(chromium));
+    log(await popupTimes(firefox));
+    log();
+    log('| bundle | minified | gzipped |');
+    log('|---|---|---|');
+    for (const line of bundleSizes()) log(line);
+    log();
+  }
+  if (runs(6)) {
+    log('## 6. Scale');
+    log();
+    log('200 profiles over 500 hosts, each with a token: time for a background start to rebuild all rules');
+    log('(its whole reconciliation, measured inside the background), over 5 starts.');
+    log();
+    log('| browser | rebuild ms (median) | max | session rules | browser limits |');
+    log('|---|---|---|---|---|');
+    log(await scale(chromium));
+    log(await scale(firefox));
+    log();
+  }
   await api.stop();
-  mkdirSync(path.resolve('.'), { recursive: true });
-  writeFileSync(path.resolve('BENCHMARKS.md'), `${out.join('\n')}\n`);
+  if (ONLY === undefined) writeFileSync(path.resolve('BENCHMARKS.md'), `${out.join('\n')}\n`);
 }
 
 main().catch((error) => {

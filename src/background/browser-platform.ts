@@ -8,13 +8,15 @@ import type { Platform } from './controller.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
 
+/** The ids of the session rules this worker set; read from the browser once per worker life. */
+let ruleIds: number[] | undefined;
+
 async function setRules(rules: HeaderRule[]): Promise<void> {
-  const existing = await browser.declarativeNetRequest.getSessionRules();
+  const existing = ruleIds ?? (await browser.declarativeNetRequest.getSessionRules()).map((rule) => rule.id);
   // One call removes the old rules and adds the new: the switch to a new token is atomic.
-  await browser.declarativeNetRequest.updateSessionRules({
-    removeRuleIds: existing.map((rule) => rule.id),
-    addRules: rules,
-  });
+  ruleIds = undefined; // unknown until the call succeeds
+  await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: existing, addRules: rules });
+  ruleIds = rules.map((rule) => rule.id);
 }
 
 async function missingOrigins(origins: string[]): Promise<string[]> {
