@@ -203,6 +203,47 @@ describe('background controller', () => {
     assert.equal((await phase())?.phase, 'signed-out');
   });
 
+  it('nothing it writes to the console holds a token or a password', async () => {
+    const written: string[] = [];
+    const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+    const originals = methods.map((m) => console[m]);
+    for (const m of methods)
+      console[m] = (...args: unknown[]) => void written.push(args.map(String).join(' '));
+    try {
+      await controller.handlers.refreshNow({ id }); // rotation
+      api.refreshFailure = 503;
+      await controller.handlers.refreshNow({ id }); // a transient failure
+      api.refreshFailure = undefined;
+      platform.clock += 60_000;
+      await controller.onResponse('http://api.test/data', 401, false); // a 401
+      await waitFor(() => api.refreshCalls.length === 3, 5_000, 'the refresh the 401 started');
+      await controller.sync();
+      // The paths that do write to the console: a failed reconciliation, a stored profile that
+      // no longer validates.
+      const refusing: Platform = {
+        ...platform,
+        setRules: async () => {
+          throw new Error('the browser refused the rules');
+        },
+      };
+      await new Controller(refusing).sync().catch(() => undefined);
+      const { profiles } = (await platform.area.get('profiles')) as { profiles: unknown[] };
+      await platform.area.set({ profiles: [...profiles, { id: 'broken', profile: { name: 'x' } }] });
+      await controller.sync();
+      await controller.handlers.signIn({ id, username: USER, password: PASSWORD }).catch(() => undefined);
+      await controller.handlers.signOut({ id }).catch(() => undefined);
+    } finally {
+      methods.forEach((m, i) => {
+        console[m] = originals[i] as (typeof console)[typeof m];
+      });
+    }
+    assert.ok(written.length >= 2, `both failures were written: ${written.join(' | ')}`);
+    const secrets = [PASSWORD, ...api.accessTokens.keys(), ...api.refreshTokens.keys()];
+    for (const line of written) {
+      for (const secret of secrets) assert.ok(!line.includes(secret), `a secret in the console: ${line}`);
+    }
+  });
+
   it('an alarm for a token that is not due does nothing', async () => {
     await controller.onAlarm(`refresh:${id}`);
     assert.equal(api.refreshCalls.length, 0);
