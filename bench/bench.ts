@@ -5,6 +5,7 @@
 //   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -303,9 +304,11 @@ async function refreshTiming(make: () => Promise<BrowserDriver>, ttlSeconds: num
 
 /**
  * Chromium never idles out a worker that a debugger is attached to, and Playwright attaches to
- * every worker. So after the set-up the browser is started again without any debugger, on a
- * small bench-only page in the extension that asks chrome.runtime.getContexts() every second
- * whether the background runs (which does not wake it) and reports to the local server.
+ * every worker. So after the set-up the browser is started again without any debugger, and a
+ * small bench-only page in the extension, opened through the DevTools HTTP endpoint (which
+ * attaches nothing), asks chrome.runtime.getContexts() every second whether the background runs
+ * (which does not wake it). It reports to 127.0.0.1, a host the extension has no permission for:
+ * a report to one of its hosts would be a request its 401 listener hears, and would wake it.
  */
 async function chromiumSleepShare(): Promise<number> {
   const driver = await new ChromiumDriver().launch();
@@ -317,28 +320,45 @@ async function chromiumSleepShare(): Promise<number> {
     `const report = new URL(location.href).searchParams.get('report');
 setInterval(async () => {
   const contexts = await chrome.runtime.getContexts({ contextTypes: ['BACKGROUND'] });
-  fetch(report + '/sleep/' + (contexts.length > 0 ? 1 : 0), { cache: 'no-store' }).catch(() => {});
+  fetch(report + '/sleep/' + (contexts.length > 0 ? 1 : 0), { cache: 'no-store', mode: 'no-cors' }).catch(() => {});
 }, 1000);`,
   );
   await driver.closeBrowserOnly();
-  const since = Date.now();
+  const devtools = await freePort();
   const browser = spawn(
     CHROMIUM,
-    [
-      '--headless',
-      ...driver.args(),
-      `--user-data-dir=${driver.work}`,
-      `chrome-extension://${TEST_EXTENSION_ID}/bench-sleep.html?report=${encodeURIComponent(url('api.test', ''))}`,
-    ],
+    ['--headless', ...driver.args(), `--user-data-dir=${driver.work}`, `--remote-debugging-port=${devtools}`],
     { stdio: 'ignore' },
   );
+  const sampler = `chrome-extension://${TEST_EXTENSION_ID}/bench-sleep.html?report=${encodeURIComponent(`http://127.0.0.1:${api.port}`)}`;
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${devtools}/json/new?${sampler}`, { method: 'PUT' })
+        .then((response) => response.ok)
+        .catch(() => false),
+    10_000,
+    'the sampler page opened',
+  );
+  const since = Date.now();
   await new Promise((resolve) => setTimeout(resolve, IDLE_MINUTES * 60_000));
   browser.kill();
   await new Promise((resolve) => browser.once('exit', resolve));
   await driver.close();
-  const samples = api.on('api.test', since).filter((r) => r.path.startsWith('/sleep/'));
+  const samples = api.on('127.0.0.1', since).filter((r) => r.path.startsWith('/sleep/'));
   if (samples.length === 0) throw new Error('the sleep sampler sent nothing');
   return samples.filter((r) => r.path === '/sleep/0').length / samples.length;
+}
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Firefox: the event page's own state, read from Firefox's chrome scope every second. */
