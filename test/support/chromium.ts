@@ -73,6 +73,11 @@ export class ChromiumDriver implements BrowserDriver {
   readonly extensionDir: string | undefined;
 
   private readonly headless: boolean;
+  private readonly console: string[] = [];
+
+  consoleOutput(): string {
+    return this.console.join('\n');
+  }
 
   /**
    * `extensionDir`: another unpacked extension to load (benchmarks), or `null` for none.
@@ -91,6 +96,8 @@ export class ChromiumDriver implements BrowserDriver {
       args: this.args(),
     });
     this.context = context;
+    // Pages and, in Chromium, the service worker too.
+    context.on('console', (message) => this.console.push(message.text()));
     if (!this.extensionDir) return this;
     // An extension without a background (the benchmark's floor) has no worker to wait for.
     if (!JSON.parse(readFileSync(path.join(this.extensionDir, 'manifest.json'), 'utf8')).background)

@@ -101,6 +101,8 @@ export interface BrowserDriver {
   stopBackground(): Promise<void>;
   /** Closes and relaunches the browser on the same profile directory. */
   restart(): Promise<void>;
+  /** Everything the browser's pages and the extension's background wrote to the console so far. */
+  consoleOutput(): string;
   close(): Promise<void>;
 }
 

@@ -90,9 +90,19 @@ export class FirefoxDriver implements BrowserDriver {
         'network.dns.localDomains': TEST_HOSTS.join(','),
         'network.trr.mode': 5,
         'dom.security.https_first': false,
+        // Every console message, the background's included, goes to Firefox's stdout.
+        'devtools.console.stdout.content': true,
+        'devtools.console.stdout.chrome': true,
       },
     });
+    this.browser.process()?.stdout?.on('data', (chunk: Buffer) => this.console.push(chunk.toString()));
     return this;
+  }
+
+  private readonly console: string[] = [];
+
+  consoleOutput(): string {
+    return this.console.join('');
   }
 
   private get b(): Browser {

@@ -380,5 +380,32 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         'the extension’s own sign-in and refresh calls never carried a token',
       );
     });
+
+    it('no token or password ever reached the console of a page or the background', async () => {
+      // A profile that no longer validates makes the background warn: proof that its console is heard.
+      await popup.run(async () => {
+        type Area = {
+          get(key: string): Promise<Record<string, unknown>>;
+          set(items: Record<string, unknown>): Promise<void>;
+        };
+        const g = globalThis as unknown as {
+          browser?: { storage: { local: Area } };
+          chrome: { storage: { local: Area } };
+        };
+        const local = (g.browser ?? g.chrome).storage.local;
+        const { profiles } = (await local.get('profiles')) as { profiles: unknown[] };
+        await local.set({ profiles: [...profiles, { id: 'broken', profile: { name: 'broken' } }] });
+      }, undefined);
+      await popup.send('getState', {});
+      await waitFor(
+        () => /ignoring a stored profile/.test(driver.consoleOutput()),
+        5_000,
+        "the background's warning in the console",
+      );
+      const output = driver.consoleOutput();
+      const secrets = [PASSWORD, ...api.accessTokens.keys(), ...api.refreshTokens.keys()];
+      assert.ok(secrets.length > 5, 'tokens were issued');
+      for (const secret of secrets) assert.ok(!output.includes(secret), 'a secret in the console output');
+    });
   });
 }
