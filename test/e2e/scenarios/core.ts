@@ -173,9 +173,22 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       if (driver.name === 'chromium') {
         // The README shows these.
         const options = await driver.open('options.html');
+        // The pages follow the system's color scheme: the page background's lightness, 0–255.
+        const lightness = (page: ExtensionPage) =>
+          page.run(() => {
+            const [r = 0, g = 0, b = 0] = getComputedStyle(document.body).backgroundColor.match(/\d+/g) ?? [];
+            return (Number(r) + Number(g) + Number(b)) / 3;
+          }, undefined);
         for (const scheme of ['light', 'dark'] as const) {
           await popup.screenshot(path.resolve(`docs/screenshots/popup-${scheme}.png`), scheme);
           await options.screenshot(path.resolve(`docs/screenshots/options-${scheme}.png`), scheme);
+          for (const page of [popup, options]) {
+            const shade = await lightness(page);
+            assert.ok(
+              scheme === 'light' ? shade > 200 : shade < 60,
+              `${scheme} background, lightness ${shade}`,
+            );
+          }
         }
         await options.close();
       }
