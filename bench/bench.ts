@@ -52,10 +52,10 @@ const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 // ---- setup helpers -------------------------------------------------------------------------
 
-const url = (host: string, pathname: string, port = api.port) => `http://${host}:${port}${pathname}`;
+const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
 
-/** One json-login profile, "Bench", against the test API on `port`. */
-function profileFile(port = api.port) {
+/** One json-login profile, "Bench", against the test API `server`. */
+function profileFile(server = api) {
   return {
     autobearer: 1,
     profiles: [
@@ -64,15 +64,7 @@ function profileFile(port = api.port) {
         hosts: ['http://api.test'],
         pages: ['http://app.test'],
         refresh: { leadSeconds: 300, defaultLifetimeSeconds: 3600 },
-        auth: {
-          kind: 'json-login',
-          login: {
-            url: url('api.test', '/v2/login', port),
-            body: { email: '{username}', password: '{password}' },
-          },
-          refresh: { url: url('api.test', '/v2/refresh', port), body: { refresh: '{refresh_token}' } },
-          response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
-        },
+        auth: server.jsonLoginAuth('api.test'),
       },
     ],
   };
@@ -281,7 +273,7 @@ async function refreshTiming(make: () => Promise<BrowserDriver>, ttlSeconds: num
   const timingApi = new TestApi({ ttlSeconds, users: { bench: 'bench-password' } });
   await timingApi.start();
   const driver = await make();
-  await setUp(driver, profileFile(timingApi.port));
+  await setUp(driver, profileFile(timingApi));
   const lateness: number[] = [];
   let beforeExpiry = 0;
   for (let cycle = 0; cycle < TIMING_CYCLES; cycle++) {

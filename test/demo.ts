@@ -28,15 +28,7 @@ export async function runDemo({ check = false, port = DEMO_PORT } = {}): Promise
           hosts: ['http://api.test'],
           pages: ['http://app.test'],
           testUrl: `${base('api.test')}/echo`,
-          auth: {
-            kind: 'json-login',
-            login: {
-              url: `${base('api.test')}/v2/login`,
-              body: { email: '{username}', password: '{password}' },
-            },
-            refresh: { url: `${base('api.test')}/v2/refresh`, body: { refresh: '{refresh_token}' } },
-            response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
-          },
+          auth: api.jsonLoginAuth('api.test'),
         },
       ],
     }),

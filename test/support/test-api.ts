@@ -103,6 +103,20 @@ export class TestApi {
     return address.port;
   }
 
+  /**
+   * The `auth` of a json-login profile (the profile format's own shape) for this server's login
+   * and rotating refresh, reached through `host`.
+   */
+  jsonLoginAuth(host: string) {
+    const at = (pathname: string) => `http://${host}:${this.port}${pathname}`;
+    return {
+      kind: 'json-login',
+      login: { url: at('/v2/login'), body: { email: '{username}', password: '{password}' } },
+      refresh: { url: at('/v2/refresh'), body: { refresh: '{refresh_token}' } },
+      response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
+    };
+  }
+
   async start(port = 0): Promise<void> {
     this.server = http.createServer((req, res) => {
       let body = '';

@@ -43,15 +43,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
           hosts: ['http://api.test'],
           pages: ['http://app.test'],
           testUrl: url('api.test', '/whoami'),
-          auth: {
-            kind: 'json-login',
-            login: {
-              url: url('api.test', '/v2/login'),
-              body: { email: '{username}', password: '{password}' },
-            },
-            refresh: { url: url('api.test', '/v2/refresh'), body: { refresh: '{refresh_token}' } },
-            response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
-          },
+          auth: api.jsonLoginAuth('api.test'),
         },
         { name: 'Elsewhere', hosts: ['http://api.example'], auth: { kind: 'manual' } },
         { name: 'Strict API', hosts: ['strict.test'], pages: ['http://app.test'], auth: { kind: 'manual' } },

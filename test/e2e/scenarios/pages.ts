@@ -58,15 +58,7 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
             {
               name: 'Keyboard API',
               hosts: ['http://api.test'],
-              auth: {
-                kind: 'json-login',
-                login: {
-                  url: url('api.test', '/v2/login'),
-                  body: { email: '{username}', password: '{password}' },
-                },
-                refresh: { url: url('api.test', '/v2/refresh'), body: { refresh: '{refresh_token}' } },
-                response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
-              },
+              auth: api.jsonLoginAuth('api.test'),
             },
           ],
         }),

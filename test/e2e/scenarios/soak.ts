@@ -56,15 +56,7 @@ export function soakScenario(
             name: `Soak ${name.toUpperCase()}`,
             hosts: [`http://${name}.test`],
             pages: ['http://app.test'],
-            auth: {
-              kind: 'json-login',
-              login: {
-                url: url(`${name}.test`, '/v2/login'),
-                body: { email: '{username}', password: '{password}' },
-              },
-              refresh: { url: url(`${name}.test`, '/v2/refresh'), body: { refresh: '{refresh_token}' } },
-              response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
-            },
+            auth: api.jsonLoginAuth(`${name}.test`),
           })),
         }),
       );
