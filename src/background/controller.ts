@@ -91,8 +91,13 @@ export class Controller {
 
   /** Rebuilds rules, alarms, status and badge from storage; refreshes what is due. */
   sync(): Promise<void> {
-    const run = this.syncChain.then(() => this.syncNow());
-    this.syncChain = run.catch((error) => console.error('AutoBearer: sync failed', (error as Error).message));
+    return this.inSyncChain(() => this.syncNow(), 'sync failed');
+  }
+
+  /** Runs `step` after every earlier step of the chain; a failure is logged and the chain goes on. */
+  private inSyncChain(step: () => Promise<void>, failure: string): Promise<void> {
+    const run = this.syncChain.then(step);
+    this.syncChain = run.catch((error) => console.error(`AutoBearer: ${failure}`, (error as Error).message));
     return run;
   }
 
@@ -193,15 +198,11 @@ export class Controller {
    * publishes the rest. A worker that has not synced yet leaves it all to that sync.
    */
   private applyRefreshed(id: string, accessToken: string): Promise<void> {
-    const run = this.syncChain.then(async () => {
+    return this.inSyncChain(async () => {
       const active = this.applied?.active;
       if (!active?.some((a) => a.id === id)) return;
       await this.applyRules(active.map((a) => (a.id === id ? { ...a, accessToken } : a)));
-    });
-    this.syncChain = run.catch((error) =>
-      console.error('AutoBearer: rule update failed', (error as Error).message),
-    );
-    return run;
+    }, 'rule update failed');
   }
 
   /**
@@ -308,7 +309,8 @@ export class Controller {
           lastRefresh: { at: startedAt, ok: true },
         };
       });
-      if (stored) await this.applyRefreshed(id, tokens.accessToken);
+      // The refresh itself succeeded: a failed rule update is logged, and the sync below retries it.
+      if (stored) await this.applyRefreshed(id, tokens.accessToken).catch(() => undefined);
     } catch (error) {
       const failure =
         error instanceof TokenRequestError

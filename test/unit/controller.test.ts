@@ -185,6 +185,21 @@ describe('background controller', () => {
     assert.deepEqual(platform.log.slice(stored + 1, applied), [], 'nothing between the store and the rules');
   });
 
+  it('a rule update that fails right after a good refresh keeps the sign-in; the next one sets the rules', async () => {
+    const setRules = platform.setRules;
+    let refusals = 1;
+    Object.assign(platform, {
+      setRules: async (rules: HeaderRule[]) => {
+        if (refusals-- > 0) throw new Error('the browser refused the rules');
+        await setRules(rules);
+      },
+    });
+    await controller.handlers.refreshNow({ id });
+    assert.equal((await phase())?.phase, 'signed-in');
+    assert.ok(api.isValid(headerValue()), 'the sync after the refresh set the new token');
+    assert.equal(api.refreshCalls.length, 1);
+  });
+
   it('a sign-out while the refresh is in flight wins: the new token never reaches the rules', async () => {
     api.refreshFaults = ['slow']; // answers after 3 s
     const signedIn = headerValue();
