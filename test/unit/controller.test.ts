@@ -198,6 +198,7 @@ describe('background controller', () => {
     assert.equal((await phase())?.phase, 'signed-in');
     assert.ok(api.isValid(headerValue()), 'the sync after the refresh set the new token');
     assert.equal(api.refreshCalls.length, 1);
+    assert.deepEqual(platform.notifications, [], 'no "signed out" notification');
   });
 
   it('a sign-out while the refresh is in flight wins: the new token never reaches the rules', async () => {
