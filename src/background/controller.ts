@@ -316,6 +316,7 @@ export class Controller {
         error instanceof TokenRequestError
           ? error
           : new TokenRequestError('invalid-answer', (error as Error).message);
+      let signedOut = false;
       await this.updateSession(id, (current) => {
         if (!unchanged(current)) return current;
         const lastRefresh = { at: this.platform.now(), ok: false, message: failure.message };
@@ -327,6 +328,7 @@ export class Controller {
             lastRefresh,
           };
         }
+        signedOut = true;
         return {
           ...SIGNED_OUT,
           ...(current.username !== undefined ? { username: current.username } : {}),
@@ -334,7 +336,8 @@ export class Controller {
           lastRefresh,
         };
       });
-      if (failure.kind !== 'transient') {
+      // Only a sign-out this refusal caused is news: not one the user made while it was in flight.
+      if (signedOut) {
         await this.platform
           .notify(
             `signed-out:${id}`,

@@ -260,6 +260,18 @@ describe('background controller', () => {
     }
   });
 
+  it('a refresh refused after the user signed out raises no notification', async () => {
+    api.refreshFaults = ['slow']; // answers after 3 s
+    const refreshing = controller.handlers.refreshNow({ id });
+    await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
+    await controller.handlers.signOut({ id });
+    api.refreshFailure = 400;
+    await refreshing;
+    assert.equal(api.refreshCalls.at(-1)?.ok, false, 'the server refused it');
+    assert.deepEqual(platform.notifications, []);
+    assert.equal((await phase())?.error, undefined, 'the sign-out shows no refusal');
+  });
+
   it('an alarm for a token that is not due does nothing', async () => {
     await controller.onAlarm(`refresh:${id}`);
     assert.equal(api.refreshCalls.length, 0);
