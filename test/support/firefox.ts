@@ -52,14 +52,15 @@ export class FirefoxDriver implements BrowserDriver {
   private browser: Browser | undefined;
   private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
 
-  /** `withExtension: false` runs Firefox without AutoBearer (benchmarks). */
-  constructor(options: { withExtension?: boolean } = {}) {
+  /**
+   * `withExtension: false` runs Firefox without AutoBearer; `addon` installs another package
+   * instead (benchmarks).
+   */
+  constructor(options: { withExtension?: boolean; addon?: { xpi: string; id: string } } = {}) {
     if (options.withExtension === false) return;
+    const { xpi, id } = options.addon ?? { xpi: path.resolve('dist/autobearer-firefox.zip'), id: GECKO_ID };
     mkdirSync(path.join(this.profile, 'extensions'));
-    copyFileSync(
-      path.resolve('dist/autobearer-firefox.zip'),
-      path.join(this.profile, 'extensions', `${GECKO_ID}.xpi`),
-    );
+    copyFileSync(xpi, path.join(this.profile, 'extensions', `${id}.xpi`));
   }
 
   /** The event page's state as Firefox reports it: running, suspending, stopped. */
