@@ -2,6 +2,7 @@
 // the clock and IndexedDB.
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
+import { t } from '../core/text.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
 import type { Platform } from './controller.js';
@@ -65,7 +66,7 @@ export function browserPlatform(): Platform {
       redirectUrl: () => browser.identity.getRedirectURL(),
       launch: async (url) => {
         const redirected = await browser.identity.launchWebAuthFlow({ url, interactive: true });
-        if (!redirected) throw new Error('no answer from the sign-in window');
+        if (!redirected) throw new Error(t('noAnswerFromWindow'));
         return redirected;
       },
     },
