@@ -174,8 +174,13 @@ export const dom = {
     form.submit();
   },
   startPolling: ({ url, ms }: { url: string; ms: number }): void => {
-    (window as unknown as { e2ePoller: number }).e2ePoller = window.setInterval(() => {
-      void fetch(url, { mode: 'no-cors', cache: 'no-store' }).catch(() => undefined);
+    const state = window as unknown as { e2ePoller: number; e2eSent?: number };
+    state.e2ePoller = window.setInterval(() => {
+      // `?n=`: the order the page sent its requests in, which the server's arrival order is not.
+      state.e2eSent = (state.e2eSent ?? 0) + 1;
+      const sent = new URL(url);
+      sent.searchParams.set('n', String(state.e2eSent));
+      void fetch(sent, { mode: 'no-cors', cache: 'no-store' }).catch(() => undefined);
     }, ms);
   },
   stopPolling: (): void => {

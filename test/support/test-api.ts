@@ -15,6 +15,8 @@ export interface RecordedRequest {
   readonly authorization?: string;
   /** Whether the bearer token it carried was issued by this server and unexpired on arrival. */
   readonly validToken: boolean;
+  /** The page's send order (`?n=` of a polling page), where it gave one. */
+  readonly sent?: number;
 }
 
 interface Issued {
@@ -276,7 +278,9 @@ export class TestApi {
 
   private record(req: http.IncomingMessage, host: string, path: string, origin: string | undefined): void {
     const authorization = req.headers.authorization;
+    const sent = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
     this.requests.push({
+      ...(sent > 0 ? { sent } : {}),
       at: Date.now(),
       host,
       method: req.method ?? 'GET',
