@@ -128,6 +128,27 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       await popup.close();
     });
 
+    it('exports the profiles without any token or password, as a file that imports again', async () => {
+      const options = await driver.open('options.html');
+      // What the "Export profile file" button saves.
+      const reply = await options.send('exportFile', {});
+      assert.equal(reply.ok, true, reply.error);
+      const { text } = reply.value as { text: string };
+      assert.match(text, /"Keyboard API"/);
+      const secrets = [PASSWORD, ...api.accessTokens.keys(), ...api.refreshTokens.keys()];
+      assert.ok(secrets.length > 1, 'signed in: there are tokens to leak');
+      for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret in the export');
+      const file = path.join(work, 'exported.json');
+      writeFileSync(file, text);
+      await options.setFile('#import-file', file);
+      await waitFor(
+        async () => /Imported .*exported\.json/.test(await options.text('#file-result')),
+        5_000,
+        'the export imported again',
+      );
+      await options.close();
+    });
+
     it('adds, duplicates and removes a profile with the keyboard alone, with problems shown as you type', async () => {
       const options = await driver.open('options.html');
       await waitFor(
