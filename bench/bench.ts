@@ -1,5 +1,5 @@
 // `npm run bench`: what AutoBearer costs, measured side by side in real headless Chromium and
-// Firefox, written to BENCHMARKS.md. Not part of `npm test`: it takes about 15 minutes.
+// Firefox, written to BENCHMARKS.md. Not part of `npm test`: it takes about 30 minutes.
 //   --quick   fewer rounds and cycles and a 2-minute idle run (to check the bench itself)
 //   --from N  starts at section N (the earlier ones take minutes)
 //   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
