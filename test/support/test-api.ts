@@ -105,6 +105,11 @@ export class TestApi {
     return address.port;
   }
 
+  /** Every access and refresh token this server issued: what must never leak anywhere. */
+  issuedTokens(): string[] {
+    return [...this.accessTokens.keys(), ...this.refreshTokens.keys()];
+  }
+
   /**
    * The `auth` of a json-login profile (the profile format's own shape) for this server's login
    * and rotating refresh, reached through `host`.

@@ -135,7 +135,7 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       assert.equal(reply.ok, true, reply.error);
       const { text } = reply.value as { text: string };
       assert.match(text, /"Keyboard API"/);
-      const secrets = [PASSWORD, ...api.accessTokens.keys(), ...api.refreshTokens.keys()];
+      const secrets = [PASSWORD, ...api.issuedTokens()];
       assert.ok(secrets.length > 1, 'signed in: there are tokens to leak');
       for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret in the export');
       const file = path.join(work, 'exported.json');
