@@ -17,7 +17,8 @@ const testKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }
   'decrypt',
 ]);
 const stored = (platform: FakePlatform, id: string) => platform.sessions.get(id);
-const PASSWORD = 'pw';
+// Spaces keep it from ever turning up by chance inside base64 ciphertext (a two-letter one did).
+const PASSWORD = 'correct horse battery staple';
 
 function strictStorageArea(log: string[]) {
   const data = new Map<string, unknown>();
