@@ -5,7 +5,7 @@ import * as oauth from 'oauth4webapi';
 import type { OAuthAuth } from '../core/auth-requests.js';
 import type { Auth } from '../core/profile.js';
 import { t } from '../core/text.js';
-import { OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
+import { jwtClaims, OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
 import { REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
 
 type CodeAuth = Extract<Auth, { kind: 'oauth2-authorization-code' }>;
@@ -159,12 +159,45 @@ async function withErrors<T>(where: string, deps: OAuthDeps, run: () => Promise<
   }
 }
 
+/**
+ * oauth4webapi checks an ID token's `iss` against the issuer and refuses the whole answer when
+ * it differs. A profile that gives a token URL and no issuer has nothing to check it against:
+ * the token URL's origin is rarely the issuer (Keycloak's is `…/realms/NAME`). So without an
+ * issuer the ID token is set aside before the answer is processed; its claims are returned
+ * unchecked, for the popup's "Signed in as …" and nothing else.
+ */
+async function setAsideUncheckableIdToken(
+  auth: OAuthAuth,
+  response: Response,
+): Promise<{ response: Response; unchecked?: Record<string, unknown> }> {
+  if ((auth.kind === 'oauth2-authorization-code' && auth.issuer) || !response.ok) return { response };
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return { response }; // oauth4webapi says what is wrong with it
+  }
+  if (!body || typeof body !== 'object' || !('id_token' in body)) return { response };
+  const { id_token: idToken, ...rest } = body as Record<string, unknown>;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const withoutIdToken = new Response(JSON.stringify(rest), { status: response.status, headers });
+  const unchecked = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
+  return unchecked ? { response: withoutIdToken, unchecked } : { response: withoutIdToken };
+}
+
 interface GrantContext {
   readonly as: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly clientAuth: oauth.ClientAuth;
   readonly options: ReturnType<typeof requestOptions>;
+  /** The token endpoint's answer as oauth4webapi can check it (see setAsideUncheckableIdToken). */
+  readonly checkable: (response: Response) => Promise<Response>;
 }
+
+const checkable = async (auth: OAuthAuth, response: Response): Promise<Response> =>
+  (await setAsideUncheckableIdToken(auth, response)).response;
 
 /** The shape every token-endpoint grant shares: find the server, send, process, read the tokens. */
 async function grant(
@@ -176,7 +209,8 @@ async function grant(
   const as = await authorizationServer(auth, deps);
   const { client, clientAuth } = clientOf(auth);
   return withErrors(hostOf(as.token_endpoint), deps, async () => {
-    const answer = await send({ as, client, clientAuth, options: requestOptions(as.token_endpoint, deps) });
+    const options = requestOptions(as.token_endpoint, deps);
+    const answer = await send({ as, client, clientAuth, options, checkable: (r) => checkable(auth, r) });
     return tokensFrom(answer, defaultLifetimeSeconds, deps.now());
   });
 }
@@ -187,7 +221,7 @@ export function passwordGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
     const parameters = new URLSearchParams({
       username: credentials.username,
       password: credentials.password,
@@ -201,7 +235,7 @@ export function passwordGrant(
       parameters,
       options,
     );
-    return oauth.processGenericTokenEndpointResponse(as, client, response);
+    return oauth.processGenericTokenEndpointResponse(as, client, await checkable(response));
   });
 }
 
@@ -210,10 +244,10 @@ export function clientCredentialsGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
     const parameters = new URLSearchParams(auth.scope ? { scope: auth.scope } : {});
     const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
-    return oauth.processClientCredentialsResponse(as, client, response);
+    return oauth.processClientCredentialsResponse(as, client, await checkable(response));
   });
 }
 
@@ -223,14 +257,14 @@ export function refreshGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
     const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
-    return oauth.processRefreshTokenResponse(as, client, response);
+    return oauth.processRefreshTokenResponse(as, client, await checkable(response));
   });
 }
 
 /** The user's name as the provider's ID token gives it, for "Signed in as …". */
-function displayName(claims: oauth.IDToken | undefined): string | undefined {
+function displayName(claims: Record<string, unknown> | undefined): string | undefined {
   if (!claims) return undefined;
   for (const key of ['preferred_username', 'email', 'name', 'sub']) {
     const value = claims[key];
@@ -302,9 +336,10 @@ export async function authorizationCodeFlow(
       codeVerifier,
       requestOptions(as.token_endpoint, deps),
     );
-    const result = await oauth.processAuthorizationCodeResponse(as, client, response);
+    const { response: answer, unchecked } = await setAsideUncheckableIdToken(auth, response);
+    const result = await oauth.processAuthorizationCodeResponse(as, client, answer);
     const tokens = tokensFrom(result, defaultLifetimeSeconds, deps.now());
-    const username = displayName(oauth.getValidatedIdTokenClaims(result));
+    const username = displayName(oauth.getValidatedIdTokenClaims(result) ?? unchecked);
     return username ? { tokens, username } : { tokens };
   });
 }

@@ -57,17 +57,24 @@ function base64UrlDecode(part: string): string {
   return new TextDecoder().decode(Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)));
 }
 
-/** The `exp` claim of a JWT, in seconds; `undefined` when the token is not a JWT or has none. */
-export function jwtExpiry(token: string): number | undefined {
+/** A JWT's claims, read without any check; `undefined` when the token is not a JWT. */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
     const payload: unknown = JSON.parse(base64UrlDecode(parts[1]));
-    const exp = readDotPath(payload, 'exp');
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+    return payload && typeof payload === 'object' && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The `exp` claim of a JWT, in seconds; `undefined` when the token is not a JWT or has none. */
+export function jwtExpiry(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
 
 function toSeconds(value: unknown): number | undefined {

@@ -118,6 +118,43 @@ export class TestProvider {
     }
   }
 
+  /**
+   * Goes through the provider's development login and consent pages over plain HTTP, as the
+   * browser would in the sign-in window, and returns the URL it finally sends the user back to.
+   */
+  async signInWithoutBrowser(authorizationUrl: string, login: string): Promise<string> {
+    const cookies = new Map<string, string>();
+    let url = authorizationUrl;
+    let form: URLSearchParams | undefined;
+    for (let step = 0; step < 12; step++) {
+      if (url.startsWith(this.options.redirectUri)) return url;
+      const response = await fetch(url, {
+        method: form ? 'POST' : 'GET',
+        redirect: 'manual',
+        headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+        ...(form ? { body: form } : {}),
+      });
+      for (const cookie of response.headers.getSetCookie()) {
+        const [name = '', value = ''] = (cookie.split(';')[0] ?? '').split('=');
+        if (value) cookies.set(name, value);
+        else cookies.delete(name);
+      }
+      const location = response.headers.get('location');
+      if (location) {
+        url = new URL(location, url).href;
+        form = undefined;
+        continue;
+      }
+      const page = await response.text();
+      if (!response.ok || !/\/interaction\//.test(url))
+        throw new Error(`${response.status} at ${url}: ${page}`);
+      form = /name="prompt" value="consent"/.test(page)
+        ? new URLSearchParams({ prompt: 'consent' })
+        : new URLSearchParams({ prompt: 'login', login, password: 'any' });
+    }
+    throw new Error(`no way back to ${this.options.redirectUri} from ${authorizationUrl}`);
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));

@@ -2,7 +2,7 @@
 // tokens, and data endpoints that record every request they get (host, initiator, token) so a
 // test can check where the header went. Every *.test name reaches this one server; it tells them
 // apart by the Host header.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -93,6 +93,12 @@ export class TestApi {
   omitRotatedRefreshToken = false;
   /** Delay before the refresh endpoint answers, to make concurrent triggers overlap. */
   refreshDelayMs = 0;
+  /**
+   * Answer OAuth grants with an RS256 ID token from this issuer too, as Keycloak does for the
+   * `openid` scope; its issuer has a path, so it is not the token URL's origin.
+   */
+  idTokenIssuer: string | undefined;
+  private readonly idTokenKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   /** Also accept tokens another server issued (the OAuth provider's). */
   acceptToken: ((authorization: string | undefined) => boolean) | undefined;
   private server: http.Server | undefined;
@@ -250,12 +256,13 @@ export class TestApi {
       this.json(res, 401, { error: 'invalid_client', error_description: 'unknown client' });
       return;
     }
-    const answer = (issued: { token: string; refresh: string; ttl: number }) =>
+    const answer = (issued: { token: string; refresh: string; ttl: number }, user: string) =>
       this.json(res, 200, {
         access_token: issued.token,
         refresh_token: issued.refresh,
         expires_in: issued.ttl,
         token_type: 'Bearer',
+        ...(this.idTokenIssuer ? { id_token: this.idToken(user, 'cli', this.idTokenIssuer) } : {}),
       });
     if (form.get('grant_type') === 'password') {
       const user = form.get('username') ?? '';
@@ -263,7 +270,7 @@ export class TestApi {
         this.json(res, 400, { error: 'invalid_grant', error_description: 'wrong username or password' });
         return;
       }
-      answer(this.issue(user));
+      answer(this.issue(user), user);
       return;
     }
     if (form.get('grant_type') === 'refresh_token') {
@@ -275,10 +282,24 @@ export class TestApi {
       }
       stored.used = true;
       this.refreshCalls.push({ at: Date.now(), ok: true, host });
-      answer(this.issue(stored.user, stored.family));
+      answer(this.issue(stored.user, stored.family), stored.user);
       return;
     }
     this.json(res, 400, { error: 'unsupported_grant_type' });
+  }
+
+  private idToken(user: string, audience: string, issuer: string): string {
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const signed = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({
+      iss: issuer,
+      sub: `user-${user}`,
+      aud: audience,
+      iat: now,
+      exp: now + 300,
+      preferred_username: user,
+    })}`;
+    return `${signed}.${sign('sha256', Buffer.from(signed), this.idTokenKey).toString('base64url')}`;
   }
 
   private record(req: http.IncomingMessage, host: string, path: string, origin: string | undefined): void {

@@ -52,6 +52,37 @@ describe('OAuth through oauth4webapi, against oidc-provider', () => {
     assert.match(error.message, /answered 401: invalid_client/);
   });
 
+  const signIn = (auth: Parameters<typeof authorizationCodeFlow>[0]) =>
+    authorizationCodeFlow(
+      auth,
+      3600,
+      { redirectUrl: () => REDIRECT, launch: (url) => provider.signInWithoutBrowser(url, 'dana') },
+      deps,
+    );
+
+  it('signs in on the provider’s own pages and refreshes with rotation', async () => {
+    const { tokens, username } = await signIn(codeAuth());
+    assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
+    assert.equal(username, 'dana', 'the ID token’s subject names the user');
+    const renewed = await refreshGrant(codeAuth(), tokens.refreshToken as string, 3600, deps);
+    assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
+    assert.notEqual(renewed.refreshToken, tokens.refreshToken);
+  });
+
+  it('with the endpoints given instead of an issuer, signs in and refreshes too', async () => {
+    const { issuer: _, ...rest } = codeAuth();
+    const endpoints = {
+      ...rest,
+      authorizationUrl: `${provider.issuer}/auth`,
+      tokenUrl: `${provider.issuer}/token`,
+    };
+    const { tokens, username } = await signIn(endpoints);
+    assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
+    assert.equal(username, 'dana');
+    const renewed = await refreshGrant(endpoints, tokens.refreshToken as string, 3600, deps);
+    assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
+  });
+
   it('a wrong issuer ends in a clear message', async () => {
     const unreachable = await failure(
       authorizationCodeFlow(
@@ -160,6 +191,21 @@ describe('OAuth password grant through oauth4webapi, against a token endpoint', 
     assert.notEqual(renewed.refreshToken, tokens.refreshToken);
     const replay = await failure(refreshGrant(auth(), tokens.refreshToken as string, 3600, deps));
     assert.match(replay.message, /answered 400: invalid_grant: refresh token is not valid/);
+  });
+
+  it('an ID token from an issuer the profile does not name is no reason to refuse the answer', async () => {
+    // Keycloak's issuer is `…/realms/NAME`: the token URL's origin is not it, and the profile
+    // gives only the token URL, so there is nothing to check the ID token's `iss` against.
+    api.idTokenIssuer = `http://127.0.0.1:${api.port}/realms/test`;
+    try {
+      const openid = { ...auth(), scope: 'openid' };
+      const tokens = await passwordGrant(openid, { username: 'carol', password: 'pw' }, 3600, deps);
+      assert.ok(api.isValid(`Bearer ${tokens.accessToken}`));
+      const renewed = await refreshGrant(openid, tokens.refreshToken as string, 3600, deps);
+      assert.ok(api.isValid(`Bearer ${renewed.accessToken}`));
+    } finally {
+      api.idTokenIssuer = undefined;
+    }
   });
 
   it('a wrong password shows the server’s words', async () => {
