@@ -17,6 +17,9 @@ export interface TestProviderOptions {
 export const PUBLIC_CLIENT = 'autobearer-test';
 export const MACHINE_CLIENT = 'machine';
 export const MACHINE_SECRET = 'machine-secret-for-tests';
+/** A code-flow client with a secret. */
+export const CONFIDENTIAL_CLIENT = 'confidential';
+export const CONFIDENTIAL_SECRET = 'confidential-secret-for-tests';
 
 interface IssuedToken {
   jti: string;
@@ -50,6 +53,13 @@ export class TestProvider {
         {
           client_id: PUBLIC_CLIENT,
           token_endpoint_auth_method: 'none',
+          redirect_uris: [redirectUri],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+        {
+          client_id: CONFIDENTIAL_CLIENT,
+          client_secret: CONFIDENTIAL_SECRET,
           redirect_uris: [redirectUri],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],

@@ -8,7 +8,14 @@ import {
   refreshGrant,
 } from '../../src/background/oauth.js';
 import { failure } from '../support/failure.js';
-import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../support/oidc.js';
+import {
+  CONFIDENTIAL_CLIENT,
+  CONFIDENTIAL_SECRET,
+  MACHINE_CLIENT,
+  MACHINE_SECRET,
+  PUBLIC_CLIENT,
+  TestProvider,
+} from '../support/oidc.js';
 import { TestApi } from '../support/test-api.js';
 import '../support/messages.js'; // the English messages
 
@@ -67,6 +74,14 @@ describe('OAuth through oauth4webapi, against oidc-provider', () => {
     const renewed = await refreshGrant(codeAuth(), tokens.refreshToken as string, 3600, deps);
     assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
     assert.notEqual(renewed.refreshToken, tokens.refreshToken);
+  });
+
+  it('a client with a secret signs in and refreshes', async () => {
+    const confidential = { ...codeAuth(), clientId: CONFIDENTIAL_CLIENT, clientSecret: CONFIDENTIAL_SECRET };
+    const { tokens } = await signIn(confidential);
+    assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
+    const renewed = await refreshGrant(confidential, tokens.refreshToken as string, 3600, deps);
+    assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
   });
 
   it('with the endpoints given instead of an issuer, signs in and refreshes too', async () => {
