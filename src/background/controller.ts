@@ -1,7 +1,7 @@
 // The background's logic: sign-in, refresh, sign-out, and the reconciliation that turns stored
 // state into rules, alarms, status and badge. Everything it needs is in storage, so the browser
 // may stop it at any moment; every start calls `sync()` and carries on.
-import { canRenew, signInMethod } from '../core/auth-requests.js';
+import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
 import { buildRules, type HeaderRule, headerValue, matchesHosts } from '../core/rules.js';
@@ -111,9 +111,9 @@ export class Controller {
     const now = this.platform.now();
     for (const { id, profile } of await this.allProfiles()) {
       if (!profile.enabled || !matchesHosts(profile, url)) continue;
-      const session = await this.platform.sessions.get(id);
-      const tokens = session?.tokens;
-      if (!session || !tokens || !canRefresh(profile, session)) continue;
+      const session = await this.sessionFor(id, profile);
+      const tokens = session.tokens;
+      if (!tokens || !canRefresh(profile, session)) continue;
       // A fresh token that gets a 401 is the server's answer to something else (a wrong scope):
       // refreshing again would loop.
       if (now - tokens.issuedAt < UNAUTHORIZED_MIN_AGE_MS || this.refreshedOn401.has(tokens.accessToken))
@@ -141,7 +141,7 @@ export class Controller {
     const due: string[] = [];
 
     for (const { id, profile } of profiles) {
-      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      const session = await this.sessionFor(id, profile);
       const tokens = session.tokens;
       const usable = isUsable(tokens, now(), dropAt);
       const refreshable = canRefresh(profile, session);
@@ -253,6 +253,22 @@ export class Controller {
 
   // ---- sessions ----------------------------------------------------------------------------
 
+  /**
+   * The profile's session, signed out when the profile's sign-in settings changed since (an edit,
+   * an import, a policy): its tokens belong to other endpoints or another client, and a refresh
+   * token must never be sent anywhere the user did not sign in with.
+   */
+  private async sessionFor(id: string, profile: Profile): Promise<Session> {
+    const fingerprint = authFingerprint(profile.auth);
+    const stale = (session: Session) => !!session.tokens && session.signedInWith !== fingerprint;
+    const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+    if (!stale(session)) return session;
+    await this.updateSession(id, (current) =>
+      stale(current) ? { failures: 0, error: t('signInSettingsChanged') } : current,
+    );
+    return (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+  }
+
   private updateSession(id: string, change: (current: Session) => Session | undefined): Promise<void> {
     const previous = this.sessionLocks.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
@@ -284,9 +300,10 @@ export class Controller {
 
   private async refreshOnce(id: string, onlyIfDue: boolean): Promise<void> {
     const entry = (await this.allProfiles()).find((p) => p.id === id);
-    const session = await this.platform.sessions.get(id);
-    const old = session?.tokens;
-    if (!entry?.profile.enabled || !session || !old || !canRefresh(entry.profile, session)) return;
+    if (!entry?.profile.enabled) return;
+    const session = await this.sessionFor(id, entry.profile);
+    const old = session.tokens;
+    if (!old || !canRefresh(entry.profile, session)) return;
     if (onlyIfDue && this.platform.now() < this.nextAttemptAt(entry.profile, session) - DUE_TOLERANCE_MS)
       return;
     await this.sync(); // shows "refreshing"
@@ -356,6 +373,7 @@ export class Controller {
   /** Stores a fresh sign-in, or the reason it failed, where the popup shows it. */
   private async completeSignIn(
     id: string,
+    profile: Profile,
     attempt: () => Promise<SignedIn>,
     keepErrorInSession: boolean,
   ): Promise<AppState> {
@@ -367,6 +385,7 @@ export class Controller {
         ...(username !== undefined ? { username } : {}),
         tokens,
         failures: 0,
+        signedInWith: authFingerprint(profile.auth),
       }));
     } catch (error) {
       if (!(error instanceof TokenRequestError)) throw error;
@@ -393,7 +412,12 @@ export class Controller {
         throw new UserError(t('notPasswordKind', profile.name));
       }
       if (!username) throw new UserError(t('enterUsername'));
-      return this.completeSignIn(id, () => signIn(profile, { username, password }, this.tokenDeps), false);
+      return this.completeSignIn(
+        id,
+        profile,
+        () => signIn(profile, { username, password }, this.tokenDeps),
+        false,
+      );
     },
     signInWithProvider: async ({ id }) => {
       const { profile } = await this.profileById(id);
@@ -401,7 +425,7 @@ export class Controller {
       if (method !== 'provider' && method !== 'connect') {
         throw new UserError(t('notProviderKind', profile.name));
       }
-      return this.completeSignIn(id, () => signIn(profile, undefined, this.tokenDeps), true);
+      return this.completeSignIn(id, profile, () => signIn(profile, undefined, this.tokenDeps), true);
     },
     useToken: async ({ id, token, lifetimeSeconds }) => {
       const { profile } = await this.profileById(id);
@@ -421,7 +445,11 @@ export class Controller {
         if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
         throw error;
       }
-      await this.updateSession(id, () => ({ tokens, failures: 0 }));
+      await this.updateSession(id, () => ({
+        tokens,
+        failures: 0,
+        signedInWith: authFingerprint(profile.auth),
+      }));
       await this.sync();
       return this.state();
     },
@@ -432,7 +460,7 @@ export class Controller {
     },
     refreshNow: async ({ id }) => {
       const { profile } = await this.profileById(id);
-      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      const session = await this.sessionFor(id, profile);
       if (!canRefresh(profile, session)) throw new UserError(t('nothingToRefresh', profile.name));
       await this.refresh(id);
       return this.state();
@@ -496,7 +524,7 @@ export class Controller {
     testRequest: async ({ id }) => {
       const { profile } = await this.profileById(id);
       if (!profile.testUrl) throw new UserError(t('noTestUrl', profile.name));
-      const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+      const session = await this.sessionFor(id, profile);
       if (!session.tokens || !isUsable(session.tokens, this.platform.now(), dropAt)) {
         throw new UserError(t('signInFirst'));
       }
@@ -570,7 +598,7 @@ export class Controller {
     const { profiles, managedProblems } = await this.profilesAndProblems();
     const statuses = await Promise.all(
       profiles.map(async ({ id, profile, managed }): Promise<ProfileView> => {
-        const session = (await this.platform.sessions.get(id)) ?? SIGNED_OUT;
+        const session = await this.sessionFor(id, profile);
         const origins = originsFor(profile);
         return {
           id,

@@ -101,6 +101,24 @@ export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined
   }
 }
 
+/**
+ * The sign-in settings as one string, key order aside. A session remembers the one it was made
+ * with: tokens never go to an endpoint or client the user did not sign in with.
+ */
+export function authFingerprint(auth: Auth): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([key, inner]) => [key, canonical(inner)]),
+        )
+      : Array.isArray(value)
+        ? value.map(canonical)
+        : value;
+  return JSON.stringify(canonical(auth));
+}
+
 /** Every endpoint the extension itself calls for this auth, for host permissions. */
 export function authEndpoints(auth: Auth): string[] {
   switch (auth.kind) {

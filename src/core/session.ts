@@ -11,6 +11,8 @@ export interface Session {
   /** Consecutive transient refresh failures: drives the backoff. */
   readonly failures: number;
   readonly lastRefresh?: RefreshOutcome;
+  /** The profile's sign-in settings the tokens came from (`authFingerprint`). */
+  readonly signedInWith?: string;
 }
 
 export interface RefreshOutcome {

@@ -317,11 +317,42 @@ describe('background controller', () => {
   });
 
   it('a token past its expiry is never sent: the rule goes at the drop alarm', async () => {
-    await controller.handlers.saveProfile({ id, profile: profile(false) });
+    await controller.handlers.saveProfile({ id, profile: profile(false) }); // no refresh endpoint
+    await controller.handlers.signIn({ id, username: USER, password: PASSWORD });
     platform.clock += 3_600_000 - 1_000;
     await controller.onAlarm(`drop:${id}`);
     assert.deepEqual(platform.rules, []);
     assert.equal((await phase())?.phase, 'expired');
+  });
+
+  it('a change of the sign-in settings signs out: no token goes to an endpoint it did not come from', async () => {
+    const before = profile();
+    const moved = {
+      ...before,
+      auth: {
+        ...before.auth,
+        refresh: { url: `http://127.0.0.1:${api.port}/v3/refresh`, body: { refresh: '{refresh_token}' } },
+      },
+    };
+    await controller.handlers.saveProfile({
+      id,
+      profile: { ...before, hosts: ['http://api.test', 'http://more.test'] },
+    });
+    assert.equal((await phase())?.phase, 'signed-in', 'other hosts are no reason to sign in again');
+    await controller.handlers.saveProfile({ id, profile: moved });
+    assert.deepEqual(platform.rules, []);
+    const status = await phase();
+    assert.equal(status?.phase, 'signed-out');
+    assert.match(status?.error ?? '', /sign-in settings changed/);
+    assert.equal((await stored(platform, id))?.tokens, undefined, 'the tokens are gone from storage');
+
+    await controller.handlers.signIn({ id, username: USER, password: PASSWORD });
+    const { text } = await controller.handlers.exportFile({});
+    await controller.handlers.importFile({ text });
+    assert.equal((await phase())?.phase, 'signed-in', 'the same file again keeps the sign-in');
+    await controller.handlers.importFile({ text: text.replace('/v3/refresh', '/v4/refresh') });
+    assert.equal((await phase())?.phase, 'signed-out', 'an import that changes them signs out too');
+    assert.equal(api.refreshCalls.length, 0);
   });
 
   it('a token already due at a worker start is refreshed at once', async () => {

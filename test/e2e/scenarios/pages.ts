@@ -128,7 +128,7 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       await popup.close();
     });
 
-    it('exports the profiles without any token or password, as a file that imports again', async () => {
+    it('exports the profiles without any token or password, as a file that imports again; an import that changes the sign-in settings signs out', async () => {
       const options = await driver.open('options.html');
       // What the "Export profile file" button saves.
       const reply = await options.send('exportFile', {});
@@ -146,6 +146,25 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
         5_000,
         'the export imported again',
       );
+      const popup = await driver.open('popup.html');
+      await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 5_000, 'still signed in');
+      assert.equal((await driver.sessionRules()).length > 0, true, 'the header still goes out');
+
+      // The same profile, signing in elsewhere: the tokens it holds must not go there.
+      const moved = path.join(work, 'moved.json');
+      writeFileSync(moved, text.replace('/v2/refresh', '/v2/refresh?version=2'));
+      await options.setFile('#import-file', moved);
+      await waitFor(
+        async () => /sign-in settings changed/.test(await popup.text(CARD)),
+        5_000,
+        'signed out by the import',
+      );
+      assert.deepEqual(await driver.sessionRules(), [], 'no header any more');
+      await popup.fill(CARD, 'Username', USER);
+      await popup.fill(CARD, 'Password', PASSWORD);
+      await popup.click(CARD, 'Sign in');
+      await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 10_000, 'signed in again');
+      await popup.close();
       await options.close();
     });
 
