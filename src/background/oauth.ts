@@ -117,9 +117,17 @@ export async function authorizationServer(
   }
   const cached = discovered.get(issuer);
   if (cached) return cached;
-  const issuerUrl = new URL(issuer);
-  let lastError: unknown;
-  for (const algorithm of ['oidc', 'oauth2'] as const) {
+  // The metadata must name the issuer exactly. People copy an issuer with a path with or without
+  // its trailing slash (Keycloak's `…/realms/NAME`), so the other spelling is tried too.
+  const spellings = [issuer];
+  if (new URL(issuer).pathname !== '/') {
+    spellings.push(issuer.endsWith('/') ? issuer.slice(0, -1) : `${issuer}/`);
+  }
+  const attempts = spellings.flatMap((spelling) =>
+    (['oidc', 'oauth2'] as const).map((algorithm) => ({ issuerUrl: new URL(spelling), algorithm })),
+  );
+  let first: TokenRequestError | undefined;
+  for (const { issuerUrl, algorithm } of attempts) {
     try {
       const response = await oauth.discoveryRequest(issuerUrl, {
         algorithm,
@@ -129,10 +137,14 @@ export async function authorizationServer(
       discovered.set(issuer, server);
       return server;
     } catch (error) {
-      lastError = error;
+      const failure = toTokenRequestError(error, hostOf(issuer), deps.timeoutMs);
+      // The first failure says most: OpenID Connect discovery of the issuer as written.
+      first ??= failure;
+      // An unreachable or failing server is no better at another address: say so now.
+      if (failure.kind === 'transient') break;
     }
   }
-  const failure = toTokenRequestError(lastError, hostOf(issuer), deps.timeoutMs);
+  const failure = first as TokenRequestError;
   throw new TokenRequestError(failure.kind, t('discoveryFailed', String(issuer), failure.message));
 }
 

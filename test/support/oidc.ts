@@ -7,6 +7,8 @@ import Provider from 'oidc-provider';
 export interface TestProviderOptions {
   /** The host name the browser uses (resolved to 127.0.0.1), e.g. `id.test`. */
   hostname: string;
+  /** A path the issuer has, as Keycloak's `/realms/NAME`; none by default. */
+  path?: string;
   /** The extension's redirect URL, as its options page shows it. */
   redirectUri: string;
   /** Origins allowed to call the token endpoint from a browser (the extension's own). */
@@ -41,7 +43,7 @@ export class TestProvider {
   get issuer(): string {
     const address = this.server?.address() as AddressInfo | undefined;
     if (!address) throw new Error('the test provider is not started');
-    return `http://${this.options.hostname}:${address.port}`;
+    return `http://${this.options.hostname}:${address.port}${this.options.path ?? ''}`;
   }
 
   async start(): Promise<void> {
@@ -107,7 +109,16 @@ export class TestProvider {
       if (ctx.oidc.params?.grant_type === 'refresh_token') this.refreshGrants.push(Date.now());
     });
     this.provider = provider;
-    this.server.on('request', provider.callback());
+    const handle = provider.callback();
+    const mount = this.options.path;
+    this.server.on('request', (req: http.IncomingMessage & { originalUrl?: string }, res) => {
+      // Mounted under the issuer's path, the way oidc-provider reads it from Express or Koa.
+      if (mount && req.url?.startsWith(mount)) {
+        req.originalUrl = req.url;
+        req.url = req.url.slice(mount.length) || '/';
+      }
+      handle(req, res);
+    });
   }
 
   isValid(authorization: string | undefined, at = Date.now()): boolean {

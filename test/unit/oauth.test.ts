@@ -186,6 +186,38 @@ describe('OAuth through oauth4webapi, against oidc-provider', () => {
   });
 });
 
+describe('OAuth with an issuer that has a path (Keycloak’s /realms/NAME)', () => {
+  const provider = new TestProvider({
+    hostname: '127.0.0.1',
+    path: '/realms/test',
+    redirectUri: REDIRECT,
+    allowedOrigins: [],
+    accessTokenSeconds: 60,
+  });
+  before(() => provider.start());
+  after(() => provider.stop());
+
+  it('finds the issuer written with or without a trailing slash, and checks the ID token against it', async () => {
+    for (const issuer of [provider.issuer, `${provider.issuer}/`]) {
+      const auth = {
+        kind: 'oauth2-authorization-code',
+        issuer,
+        clientId: PUBLIC_CLIENT,
+        scope: 'openid offline_access',
+      } as const;
+      const flow = {
+        redirectUrl: () => REDIRECT,
+        launch: (url: string) => provider.signInWithoutBrowser(url, 'fred'),
+      };
+      const { tokens, username } = await authorizationCodeFlow(auth, 3600, flow, deps);
+      assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`), issuer);
+      assert.equal(username, 'fred');
+      const renewed = await refreshGrant(auth, tokens.refreshToken as string, 3600, deps);
+      assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`), issuer);
+    }
+  });
+});
+
 describe('OAuth password grant through oauth4webapi, against a token endpoint', () => {
   const api = new TestApi({ ttlSeconds: 120, users: { carol: 'pw' } });
   const auth = () =>
