@@ -544,6 +544,9 @@ export class Controller {
           status: response.status,
           statusText: response.statusText,
           ms: this.platform.now() - started,
+          ...(response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)
+            ? { redirected: true }
+            : {}),
         };
       } catch (error) {
         throw new UserError(t('testFailed', (error as Error).message));

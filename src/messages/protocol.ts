@@ -38,7 +38,11 @@ export interface Protocol {
   importFile: { request: { text: string }; response: AppState };
   exportFile: { request: Record<string, never>; response: { text: string } };
   /** The popup's "Test": one GET to the profile's testUrl with the current header. */
-  testRequest: { request: { id: string }; response: { status: number; statusText: string; ms: number } };
+  testRequest: {
+    request: { id: string };
+    /** `redirected`: the answer was a redirect, not followed; browsers hide its status. */
+    response: { status: number; statusText: string; ms: number; redirected?: boolean };
+  };
 }
 
 export type MessageType = keyof Protocol;

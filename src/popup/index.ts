@@ -48,9 +48,10 @@ async function runTest(view: ProfileView): Promise<void> {
   notices.set(view.id, { text: t('testRunning', view.profile.testUrl ?? ''), error: false });
   render(latest);
   try {
-    const { status, statusText, ms } = await send('testRequest', { id: view.id });
+    const { status, statusText, ms, redirected } = await send('testRequest', { id: view.id });
+    const url = view.profile.testUrl ?? '';
     notices.set(view.id, {
-      text: t('testResult', view.profile.testUrl ?? '', status, statusText, ms),
+      text: redirected ? t('testRedirected', url, ms) : t('testResult', url, status, statusText, ms),
       error: status >= 400,
     });
   } catch (error) {

@@ -51,7 +51,9 @@ class FakePlatform implements Platform {
   badge: Badge | undefined;
   ids = 0;
   readonly now = () => this.clock;
-  readonly fetch = (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init);
+  /** `*.test` names reach the local test API, as the browsers' host-resolver rules make them. */
+  readonly fetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(String(input).replace(/^(https?:\/\/)[a-z0-9.-]+\.test(?=[:/])/, '$1127.0.0.1'), init);
   readonly newId = () => `id-${++this.ids}`;
   readonly profiles = profileStore(this.area);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
@@ -353,6 +355,21 @@ describe('background controller', () => {
     await controller.handlers.importFile({ text: text.replace('/v3/refresh', '/v4/refresh') });
     assert.equal((await phase())?.phase, 'signed-out', 'an import that changes them signs out too');
     assert.equal(api.refreshCalls.length, 0);
+  });
+
+  it('"Test" reports the status, and a redirect as one it did not follow', async () => {
+    const at = (pathname: string) => `http://api.test:${api.port}${pathname}`;
+    const { profile: stored } = (await controller.handlers.getState({})).profiles[0] ?? {};
+    assert.ok(stored);
+    await controller.handlers.saveProfile({ id, profile: { ...stored, testUrl: at('/whoami') } });
+    const answer = await controller.handlers.testRequest({ id });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.redirected, undefined);
+    await controller.handlers.saveProfile({
+      id,
+      profile: { ...stored, testUrl: at('/redirect?to=/whoami') },
+    });
+    assert.equal((await controller.handlers.testRequest({ id })).redirected, true);
   });
 
   it('a token already due at a worker start is refreshed at once', async () => {
