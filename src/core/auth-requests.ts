@@ -101,21 +101,23 @@ export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined
   }
 }
 
+/** A JSON value with every object's keys in one order, so equal settings give equal text. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, canonical(object[key])]),
+  );
+}
+
 /**
  * The sign-in settings as one string, key order aside. A session remembers the one it was made
  * with: tokens never go to an endpoint or client the user did not sign in with.
  */
 export function authFingerprint(auth: Auth): string {
-  const canonical = (value: unknown): unknown =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(
-          Object.entries(value)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([key, inner]) => [key, canonical(inner)]),
-        )
-      : Array.isArray(value)
-        ? value.map(canonical)
-        : value;
   return JSON.stringify(canonical(auth));
 }
 

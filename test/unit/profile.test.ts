@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { authFingerprint } from '../../src/core/auth-requests.js';
 import { parseProfileFile, serializeProfileFile } from '../../src/core/profile.js';
 import '../support/messages.js'; // the English messages
 
@@ -171,5 +172,28 @@ describe('profile file', () => {
       ],
     });
     assert.deepEqual(list, ['profiles[0].auth: give "issuer", or both "authorizationUrl" and "tokenUrl"']);
+  });
+
+  it('the sign-in settings’ fingerprint ignores key order and defaults, and sees any other change', () => {
+    const auth = (text: string) => {
+      const parsed = parseProfileFile(
+        `{"autobearer": 1, "profiles": [{"name": "A", "hosts": ["a.example.com"], "auth": ${text}}]}`,
+      );
+      const profile = parsed.ok ? parsed.value.profiles[0] : undefined;
+      assert.ok(profile, 'a valid file');
+      return authFingerprint(profile.auth);
+    };
+    const login =
+      '"login": {"url": "https://a.example.com/login", "body": {"u": "{username}", "p": "{password}"}}';
+    const base = auth(`{"kind": "json-login", ${login}}`);
+    assert.equal(auth(`{${login}, "kind": "json-login"}`), base);
+    assert.equal(
+      auth(
+        `{"kind": "json-login", "login": {"body": {"p": "{password}", "u": "{username}"}, "method": "POST", "url": "https://a.example.com/login"}}`,
+      ),
+      base,
+    );
+    assert.notEqual(auth(`{"kind": "json-login", ${login.replace('/login', '/signin')}}`), base);
+    assert.notEqual(auth(`{"kind": "json-login", ${login.replace('"u"', '"user"')}}`), base);
   });
 });

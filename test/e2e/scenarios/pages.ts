@@ -230,6 +230,18 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       await options.close();
     });
 
+    it('saving a signed-in profile from the form keeps its sign-in: the form gives back its sign-in settings as they were', async () => {
+      const options = await driver.open('options.html');
+      await options.click('li[data-profile="Keyboard API"]', 'Edit Keyboard API');
+      await options.click('#profile-form', 'Save profile');
+      await waitFor(async () => /Saved/.test(await options.text('#file-result')), 5_000, 'saved');
+      const popup = await driver.open('popup.html');
+      await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 5_000, 'still signed in');
+      assert.equal((await driver.sessionRules()).length > 0, true, 'the header still goes out');
+      await popup.close();
+      await options.close();
+    });
+
     it('a refresh the server refuses ends in a desktop notification for that profile', async () => {
       const popup = await driver.open('popup.html');
       await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 5_000, 'signed in');
