@@ -121,6 +121,11 @@ export function authFingerprint(auth: Auth): string {
   return JSON.stringify(canonical(auth));
 }
 
+/** The sign-in endpoints on plain http: allowed for local development, and shown with a warning. */
+export function plainHttpEndpoints(auth: Auth): string[] {
+  return authEndpoints(auth).filter((url) => /^http:/i.test(url));
+}
+
 /** Every endpoint the extension itself calls for this auth, for host permissions. */
 export function authEndpoints(auth: Auth): string[] {
   switch (auth.kind) {

@@ -6,7 +6,7 @@ import { UNDO_MS } from '../core/schedule.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId, h } from '../pages/dom.js';
+import { byId, h, plainHttpWarning } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
 import { localizePage, type MessageKey, t } from '../platform/i18n.js';
 
@@ -83,6 +83,7 @@ function renderList(state: AppState): void {
         { 'data-profile': name },
         h('strong', {}, name),
         ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
+        plainHttpWarning(view.profile),
         view.missingOrigins.length > 0 &&
           h(
             'p',

@@ -1,4 +1,8 @@
 // A tiny element builder for the extension's pages: text goes in as text, never as HTML.
+import { plainHttpEndpoints } from '../core/auth-requests.js';
+import type { Profile } from '../core/profile.js';
+import { t } from '../core/text.js';
+
 type Child = Node | string | false | null | undefined;
 type Attributes = Record<string, string | boolean | number | EventListener | undefined>;
 
@@ -25,6 +29,12 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`#${id} is missing from the page`);
   return element as T;
+}
+
+/** The warning the profile format asks for when a sign-in endpoint is plain http; `false` when none is. */
+export function plainHttpWarning(profile: Profile): HTMLParagraphElement | false {
+  const plain = plainHttpEndpoints(profile.auth);
+  return plain.length > 0 && h('p', { class: 'warning plain-http' }, t('plainHttp', plain.join(', ')));
 }
 
 /** `mm:ss` (or `h:mm:ss`) until a moment; `0:00` once it has passed. */

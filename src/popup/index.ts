@@ -4,7 +4,7 @@ import type { PublicStatus } from '../core/session.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId, countdown, h } from '../pages/dom.js';
+import { byId, countdown, h, plainHttpWarning } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
 import { localizePage, t } from '../platform/i18n.js';
 
@@ -164,6 +164,7 @@ function card(view: ProfileView, now: number): HTMLElement {
         ),
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
+    plainHttpWarning(profile),
     view.missingOrigins.length > 0 &&
       h(
         'p',

@@ -128,6 +128,12 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         await options.text('li[data-profile="Elsewhere"]'),
         /Missing host permission: http:\/\/api\.example\/\*/,
       );
+      // The profile format: plain-http sign-in URLs are allowed and shown with a warning.
+      assert.match(
+        await options.text(ITEM),
+        /Not encrypted \(plain http\): http:\/\/api\.test:\d+\/v2\/login, http:\/\/api\.test:\d+\/v2\/refresh\./,
+      );
+      assert.doesNotMatch(await options.text('li[data-profile="Strict API"]'), /Not encrypted/);
       await options.close();
     });
 
@@ -148,6 +154,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       await popup.click(CARD, 'Sign in');
       await popupSays(new RegExp(`Signed in as ${USER}`));
       signedInAt = Date.now();
+      assert.match(await popup.text(CARD), /Not encrypted \(plain http\): http:\/\/api\.test:\d+\/v2\/login/);
       assert.match(await popup.text(`${CARD} .state`), /expires in 00:[34]\d/);
       const rules = await driver.sessionRules();
       const value = rules[0]?.action.requestHeaders?.[0]?.value ?? '';
