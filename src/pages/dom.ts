@@ -31,10 +31,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-/** The warning the profile format asks for when a sign-in endpoint is plain http; `false` when none is. */
-export function plainHttpWarning(profile: Profile): HTMLParagraphElement | false {
+/**
+ * The warning the profile format asks for when a sign-in endpoint is plain http; `false` when
+ * none is. The popup's is short: its hosts, not every URL.
+ */
+export function plainHttpWarning(profile: Profile, short = false): HTMLParagraphElement | false {
   const plain = plainHttpEndpoints(profile.auth);
-  return plain.length > 0 && h('p', { class: 'warning plain-http' }, t('plainHttp', plain.join(', ')));
+  if (plain.length === 0) return false;
+  const text = short
+    ? t('plainHttpShort', [...new Set(plain.map((url) => new URL(url).host))].join(', '))
+    : t('plainHttp', plain.join(', '));
+  return h('p', { class: 'warning plain-http' }, text);
 }
 
 /** `mm:ss` (or `h:mm:ss`) until a moment; `0:00` once it has passed. */

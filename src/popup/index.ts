@@ -164,7 +164,7 @@ function card(view: ProfileView, now: number): HTMLElement {
         ),
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
-    plainHttpWarning(profile),
+    plainHttpWarning(profile, true),
     view.missingOrigins.length > 0 &&
       h(
         'p',
