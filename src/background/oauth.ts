@@ -101,12 +101,16 @@ export function toTokenRequestError(
 
 const discovered = new Map<string, oauth.AuthorizationServer>();
 
+/** The issuer the profile names; only the authorization-code kind can name one. */
+const issuerOf = (auth: OAuthAuth): string | undefined =>
+  auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
+
 /** The authorization server: from discovery (OpenID Connect, then RFC 8414), or as configured. */
 export async function authorizationServer(
   auth: OAuthAuth,
   deps: OAuthDeps,
 ): Promise<oauth.AuthorizationServer> {
-  const issuer = auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
+  const issuer = issuerOf(auth);
   if (!issuer) {
     const tokenUrl = auth.tokenUrl as string;
     return {
@@ -182,7 +186,7 @@ async function setAsideUncheckableIdToken(
   auth: OAuthAuth,
   response: Response,
 ): Promise<{ response: Response; unchecked?: Record<string, unknown> }> {
-  if ((auth.kind === 'oauth2-authorization-code' && auth.issuer) || !response.ok) return { response };
+  if (issuerOf(auth) || !response.ok) return { response };
   let body: unknown;
   try {
     body = await response.clone().json();
@@ -204,10 +208,9 @@ interface GrantContext {
   readonly client: oauth.Client;
   readonly clientAuth: oauth.ClientAuth;
   readonly options: ReturnType<typeof requestOptions>;
-  /** The token endpoint's answer as oauth4webapi can check it (see setAsideUncheckableIdToken). */
-  readonly checkable: (response: Response) => Promise<Response>;
 }
 
+/** The token endpoint's answer as oauth4webapi can check it (see setAsideUncheckableIdToken). */
 const checkable = async (auth: OAuthAuth, response: Response): Promise<Response> =>
   (await setAsideUncheckableIdToken(auth, response)).response;
 
@@ -221,8 +224,7 @@ async function grant(
   const as = await authorizationServer(auth, deps);
   const { client, clientAuth } = clientOf(auth);
   return withErrors(hostOf(as.token_endpoint), deps, async () => {
-    const options = requestOptions(as.token_endpoint, deps);
-    const answer = await send({ as, client, clientAuth, options, checkable: (r) => checkable(auth, r) });
+    const answer = await send({ as, client, clientAuth, options: requestOptions(as.token_endpoint, deps) });
     return tokensFrom(answer, defaultLifetimeSeconds, deps.now());
   });
 }
@@ -233,7 +235,7 @@ export function passwordGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
     const parameters = new URLSearchParams({
       username: credentials.username,
       password: credentials.password,
@@ -247,7 +249,7 @@ export function passwordGrant(
       parameters,
       options,
     );
-    return oauth.processGenericTokenEndpointResponse(as, client, await checkable(response));
+    return oauth.processGenericTokenEndpointResponse(as, client, await checkable(auth, response));
   });
 }
 
@@ -256,10 +258,10 @@ export function clientCredentialsGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
     const parameters = new URLSearchParams(auth.scope ? { scope: auth.scope } : {});
     const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
-    return oauth.processClientCredentialsResponse(as, client, await checkable(response));
+    return oauth.processClientCredentialsResponse(as, client, await checkable(auth, response));
   });
 }
 
@@ -269,9 +271,9 @@ export function refreshGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options, checkable }) => {
+  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
     const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
-    return oauth.processRefreshTokenResponse(as, client, await checkable(response));
+    return oauth.processRefreshTokenResponse(as, client, await checkable(auth, response));
   });
 }
 
