@@ -2,7 +2,7 @@
 // tokens, and data endpoints that record every request they get (host, initiator, token) so a
 // test can check where the header went. Every *.test name reaches this one server; it tells them
 // apart by the Host header.
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -98,7 +98,8 @@ export class TestApi {
    * `openid` scope; its issuer has a path, so it is not the token URL's origin.
    */
   idTokenIssuer: string | undefined;
-  private readonly idTokenKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  /** Made on the first ID token: most test APIs never sign one. */
+  private idTokenKey: KeyObject | undefined;
   /** Also accept tokens another server issued (the OAuth provider's). */
   acceptToken: ((authorization: string | undefined) => boolean) | undefined;
   private server: http.Server | undefined;
@@ -299,6 +300,7 @@ export class TestApi {
       exp: now + 300,
       preferred_username: user,
     })}`;
+    this.idTokenKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     return `${signed}.${sign('sha256', Buffer.from(signed), this.idTokenKey).toString('base64url')}`;
   }
 
