@@ -75,6 +75,11 @@ function renderList(state: AppState): void {
     listElement.replaceChildren(h('p', { class: 'empty' }, t('noProfilesOptions')));
     return;
   }
+  // A redraw (a permission granted, a sync) must not take the focus from a keyboard user: the
+  // button named the same in the new list gets it back.
+  const focused = listElement.contains(document.activeElement)
+    ? document.activeElement?.getAttribute('aria-label')
+    : null;
   listElement.replaceChildren(
     ...state.profiles.map((view) => {
       const { name } = view.profile;
@@ -120,6 +125,11 @@ function renderList(state: AppState): void {
       );
     }),
   );
+  if (focused) {
+    for (const button of listElement.querySelectorAll<HTMLElement>('[aria-label]')) {
+      if (button.getAttribute('aria-label') === focused) button.focus();
+    }
+  }
 }
 
 /** Removes at once, and offers "Undo" (with the sign-in) for as long as the background keeps it. */

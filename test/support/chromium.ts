@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { assertSupported, CHROMIUM } from './browsers.js';
 import {
   type BrowserDriver,
   type EvaluatingPage,
@@ -14,8 +15,6 @@ import {
   webPage,
 } from './driver.js';
 import { waitFor, withTimeout } from './wait.js';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
 /** A public key for the test copy, and the extension id Chromium derives from it. */
 const TEST_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
@@ -90,6 +89,7 @@ export class ChromiumDriver implements BrowserDriver {
   }
 
   async launch(): Promise<this> {
+    assertSupported('chrome', CHROMIUM);
     const context = await chromium.launchPersistentContext(this.work, {
       executablePath: CHROMIUM,
       headless: this.headless,

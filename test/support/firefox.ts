@@ -1,11 +1,13 @@
 // The Firefox driver: the built extension in Debian's headless Firefox ESR, driven by
 // puppeteer-core over WebDriver BiDi. The add-on is installed the way a user's is (an .xpi in
 // the profile; ESR accepts it unsigned when told to), so it survives a browser restart, and its
-// host permissions start ungranted, as Firefox MV3 does.
+// host permissions start ungranted, as Firefox MV3 does. Supported: Firefox ESR 140 and later.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type KeyInput, type Page } from 'puppeteer-core';
+import { assertSupported, FIREFOX, firefoxDistributionDir, manifestMinimum } from './browsers.js';
 import {
   type BrowserDriver,
   type EvaluatingPage,
@@ -15,15 +17,15 @@ import {
   TEST_HOSTS,
   webPage,
 } from './driver.js';
+import { debuggerServer, FirefoxRdp } from './firefox-rdp.js';
 import { waitFor } from './wait.js';
 
-export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const GECKO_ID = 'autobearer@autobearer.dev';
 /** Fixed so the tests know the extension's origin (moz-extension://UUID). */
 const UUID = '6a1f0c52-54d2-4f6e-9f0e-4b1a1e0c7a11';
 
-/** Firefox ESR's machine-wide policies file. */
-const POLICIES = process.env.FIREFOX_POLICIES ?? '/usr/lib/firefox-esr/distribution/policies.json';
+/** The machine-wide policies file of the Firefox under test. */
+const POLICIES = process.env.FIREFOX_POLICIES ?? path.join(firefoxDistributionDir(), 'policies.json');
 
 /**
  * Pushes `profileFile` to the extension as enterprise policy does (policies.json's "3rdparty"
@@ -42,14 +44,32 @@ declare const browser: { declarativeNetRequest: { getSessionRules(): Promise<Ses
 
 const asEvaluating = (page: Page): EvaluatingPage => page as unknown as EvaluatingPage;
 
-interface BidiConnection {
-  send(method: string, params: object): Promise<{ result: unknown }>;
+/**
+ * How to open a page. Firefox's WebDriver BiDi before 153 (seen on 140.12) opens a new tab in
+ * the most recent window of any kind, which may be the alert window of a desktop notification
+ * (headless shows one for a moment), and then fails with "TabManager.getTabBrowser(...) is
+ * undefined"; a new window avoids that. 153 picks the most recent browser window.
+ */
+function pageTypeFor(firefoxMajor: number): 'tab' | 'window' {
+  return firefoxMajor < 153 ? 'window' : 'tab';
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export class FirefoxDriver implements BrowserDriver {
   readonly name = 'firefox';
   readonly hostsGrantedAtInstall = false;
   private browser: Browser | undefined;
+  /** Firefox's remote debugging protocol, for the event page (what about:debugging does). */
+  private rdp: FirefoxRdp | undefined;
+  private readonly withExtension: boolean;
   private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
 
   /**
@@ -57,31 +77,40 @@ export class FirefoxDriver implements BrowserDriver {
    * instead (benchmarks).
    */
   constructor(options: { withExtension?: boolean; addon?: { xpi: string; id: string } } = {}) {
-    if (options.withExtension === false) return;
+    this.withExtension = options.withExtension !== false;
+    if (!this.withExtension) return;
     const { xpi, id } = options.addon ?? { xpi: path.resolve('dist/autobearer-firefox.zip'), id: GECKO_ID };
     mkdirSync(path.join(this.profile, 'extensions'));
     copyFileSync(xpi, path.join(this.profile, 'extensions', `${id}.xpi`));
   }
 
-  /** The event page's state as Firefox reports it: running, suspending, stopped. */
+  /** The event page's state as about:debugging shows it: `running` or `stopped`. */
   async backgroundState(): Promise<string> {
-    return String(
-      await this.chromeScope(`(() => {
-        const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-        return ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)})?.backgroundState;
-      })()`),
-    );
+    return String((await this.ourAddon()).backgroundScriptStatus).toLowerCase();
   }
 
+  private async ourAddon() {
+    const addon = await this.debugger.addon(GECKO_ID);
+    if (!addon) throw new Error(`${GECKO_ID} is not installed in Firefox`);
+    return addon;
+  }
+
+  private pageType: 'tab' | 'window' = 'tab';
+
   async launch(): Promise<this> {
+    const version = assertSupported('firefox', FIREFOX);
+    this.pageType = pageTypeFor(version.major);
+    const port = await freePort();
+    const server = debuggerServer(port);
     this.browser = await puppeteer.launch({
       browser: 'firefox',
       executablePath: FIREFOX,
       headless: true,
       userDataDir: this.profile,
-      // Lets the tests reach extension pages and, for stopBackground, Firefox's own chrome scope.
-      args: ['--remote-allow-system-access'],
+      // Lets the tests reach extension pages (Firefox 141 and later refuse them without it).
+      args: ['--remote-allow-system-access', ...server.args],
       extraPrefsFirefox: {
+        ...server.prefs,
         'xpinstall.signatures.required': false,
         'extensions.autoDisableScopes': 0,
         'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: UUID }),
@@ -97,7 +126,31 @@ export class FirefoxDriver implements BrowserDriver {
       },
     });
     this.browser.process()?.stdout?.on('data', (chunk: Buffer) => this.console.push(chunk.toString()));
+    this.rdp = await FirefoxRdp.connect(port);
+    if (this.withExtension) await this.assertEnabled(version.text);
     return this;
+  }
+
+  /**
+   * An add-on Firefox refuses to run (installed disabled, or not at all) fails here, once, with
+   * the reason, instead of a page-load timeout in every test.
+   */
+  private async assertEnabled(version: string): Promise<void> {
+    const started = async () =>
+      (await this.debugger.listAddons()).some((a) => a.id === GECKO_ID && a.backgroundScriptStatus);
+    await waitFor(started, 10_000, 'AutoBearer started').catch(async () => {
+      const installed = await this.debugger.addon(GECKO_ID);
+      throw new Error(
+        installed
+          ? `${version} installed AutoBearer but does not run it (disabled; the manifest asks for Firefox ${manifestMinimum('firefox')} or later)`
+          : `${version} did not install AutoBearer from ${path.join(this.profile, 'extensions')}`,
+      );
+    });
+  }
+
+  private get debugger(): FirefoxRdp {
+    if (!this.rdp) throw new Error('Firefox is not running');
+    return this.rdp;
   }
 
   private readonly console: string[] = [];
@@ -111,9 +164,13 @@ export class FirefoxDriver implements BrowserDriver {
     return this.browser;
   }
 
+  private newPage(): Promise<Page> {
+    return this.b.newPage({ type: this.pageType });
+  }
+
   /** Extension pages load, but puppeteer's goto never resolves for them: poll the page instead. */
   private async extensionTab(name: string): Promise<Page> {
-    const page = await this.b.newPage();
+    const page = await this.newPage();
     const url = `moz-extension://${UUID}/${name}`;
     void page.goto(url).catch(() => undefined);
     await waitFor(
@@ -154,7 +211,7 @@ export class FirefoxDriver implements BrowserDriver {
   }
 
   async openWeb(url: string) {
-    const page = await this.b.newPage();
+    const page = await this.newPage();
     await page.goto(url);
     return webPage(asEvaluating(page), () => page.close());
   }
@@ -186,36 +243,19 @@ export class FirefoxDriver implements BrowserDriver {
     });
   }
 
-  /** Runs privileged script in Firefox's own chrome scope (what about:debugging does). */
-  private async chromeScope(expression: string): Promise<unknown> {
-    const connection = (this.b as unknown as { connection: BidiConnection }).connection;
-    const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })).result as {
-      contexts: Array<{ context: string }>;
-    };
-    const context = tree.contexts[0]?.context;
-    if (!context) throw new Error('no chrome context');
-    const { result } = await connection.send('script.evaluate', {
-      expression,
-      target: { context },
-      awaitPromise: true,
-      resultOwnership: 'none',
-    });
-    return (result as { result?: { value?: unknown } }).result?.value;
-  }
-
   /**
-   * Terminates the event page as Firefox does when it is idle (about:debugging's "Terminate").
-   * Firefox may refuse while the page is busy (a refresh in flight), so ask again until it stops.
+   * Terminates the event page as Firefox does when it is idle (about:debugging's "Terminate
+   * background script"). Firefox may refuse while the page is busy (a refresh in flight), so ask
+   * again until it has stopped.
    */
   async stopBackground(): Promise<void> {
     await waitFor(
-      async () =>
-        (await this.chromeScope(`(async () => {
-          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-          const extension = ExtensionParent.GlobalManager.getExtension(${JSON.stringify(GECKO_ID)});
-          await extension.terminateBackground();
-          return extension.backgroundState;
-        })()`)) === 'stopped',
+      async () => {
+        const addon = await this.ourAddon();
+        if (addon.backgroundScriptStatus === 'STOPPED') return true;
+        await this.debugger.terminateBackgroundScript(addon.actor);
+        return (await this.ourAddon()).backgroundScriptStatus === 'STOPPED';
+      },
       10_000,
       'the event page stopped',
       250,
@@ -223,11 +263,13 @@ export class FirefoxDriver implements BrowserDriver {
   }
 
   async restart(): Promise<void> {
+    this.rdp?.close();
     await this.b.close();
     await this.launch();
   }
 
   async close(): Promise<void> {
+    this.rdp?.close();
     await this.browser?.close().catch(() => undefined);
     rmSync(this.profile, { recursive: true, force: true });
   }
