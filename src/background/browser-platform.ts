@@ -5,6 +5,7 @@ import type { Badge } from '../core/session.js';
 import { t } from '../core/text.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
+import { apiTabStore } from './api-tabs.js';
 import type { Platform } from './controller.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
@@ -61,6 +62,15 @@ export function browserPlatform(): Platform {
         title,
         message,
       });
+    },
+    apiTabs: apiTabStore(browser.storage.session),
+    openTab: async (url, beforeLoad) => {
+      // The tab starts on the extension's own "Opening…" page, so that its rule is set before it
+      // asks for the API; the background ignores that page when it watches the tab navigate.
+      const tab = await browser.tabs.create({ url: browser.runtime.getURL('opening.html') });
+      if (tab.id === undefined) throw new Error('the browser opened no tab');
+      await beforeLoad(tab.id);
+      await browser.tabs.update(tab.id, { url });
     },
     webAuthFlow: {
       redirectUrl: () => browser.identity.getRedirectURL(),

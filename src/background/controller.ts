@@ -4,7 +4,7 @@
 import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
-import { buildRules, type HeaderRule, headerValue, matchesHosts } from '../core/rules.js';
+import { buildRules, type HeaderRule, headerValue, matchesHosts, tabUrlFor } from '../core/rules.js';
 import { dropAt, refreshDueAt, retryAt, UNDO_MS } from '../core/schedule.js';
 import {
   type Badge,
@@ -19,6 +19,7 @@ import { t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
+import type { ApiTab, ApiTabStore } from './api-tabs.js';
 import type { WebAuthFlow } from './oauth.js';
 import { managedProfiles, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
@@ -47,6 +48,13 @@ export interface Platform {
   /** Tells the user something happened while they were not looking (a desktop notification). */
   /** `key` names the notification: a second one with the same key replaces the first. */
   readonly notify: (key: string, title: string, message: string) => Promise<void>;
+  /** The tabs the user opened a profile's API in. */
+  readonly apiTabs: ApiTabStore;
+  /**
+   * Opens a new tab on `url`; `beforeLoad` runs once the tab exists and before it asks for
+   * `url`, so the tab's rule is in place for its first request.
+   */
+  readonly openTab: (url: string, beforeLoad: (tabId: number) => Promise<void>) => Promise<void>;
 }
 
 const REFRESH_ALARM = 'refresh:';
@@ -56,11 +64,12 @@ const DUE_TOLERANCE_MS = 1_000;
 /** A 401 refreshes only tokens older than this. */
 export const UNAUTHORIZED_MIN_AGE_MS = 10_000;
 
-/** A profile whose token the rules carry. */
+/** A profile whose token the rules carry, and the tabs its API was opened in. */
 interface ActiveToken {
   readonly id: string;
   readonly profile: Profile;
   readonly accessToken: string;
+  readonly tabIds: readonly number[];
 }
 
 function canRefresh(profile: Profile, session: Session): boolean {
@@ -123,6 +132,41 @@ export class Controller {
     }
   }
 
+  /** A tab closed: an API tab's rule goes with it. */
+  async onTabClosed(tabId: number): Promise<void> {
+    const tabs = await this.platform.apiTabs.load();
+    if (!tabs.some((tab) => tab.tabId === tabId)) return;
+    await this.forgetApiTab(tabs, tabId);
+  }
+
+  /**
+   * A tab navigated. An API tab keeps its rule while it shows the profile's hosts; once it has
+   * shown them and leaves (`url` is undefined for a site the extension has no access to), the
+   * rule goes, so a site opened later in that tab cannot send it back to the API with the token.
+   * Until it first shows them, the tab is still opening (a blank page, then the extension's own).
+   */
+  async onTabNavigated(tabId: number, url: string | undefined): Promise<void> {
+    const tabs = await this.platform.apiTabs.load();
+    const entry = tabs.find((tab) => tab.tabId === tabId);
+    if (!entry) return;
+    const profile = (await this.allProfiles()).find((p) => p.id === entry.profileId)?.profile;
+    if (profile && url !== undefined && matchesHosts(profile, url)) {
+      if (!entry.reachedHosts) {
+        await this.platform.apiTabs.save(
+          tabs.map((tab) => (tab === entry ? { ...tab, reachedHosts: true } : tab)),
+        );
+      }
+      return;
+    }
+    if (profile && !entry.reachedHosts) return;
+    await this.forgetApiTab(tabs, tabId);
+  }
+
+  private async forgetApiTab(tabs: readonly ApiTab[], tabId: number): Promise<void> {
+    await this.platform.apiTabs.save(tabs.filter((tab) => tab.tabId !== tabId));
+    await this.sync();
+  }
+
   async onAlarm(name: string): Promise<void> {
     if (name.startsWith(REFRESH_ALARM)) {
       await this.refresh(name.slice(REFRESH_ALARM.length), { onlyIfDue: true });
@@ -139,6 +183,7 @@ export class Controller {
     const statuses: Record<string, PublicStatus> = {};
     const wanted = new Map<string, number>();
     const due: string[] = [];
+    const apiTabs = await this.platform.apiTabs.load();
 
     for (const { id, profile } of profiles) {
       const session = await this.sessionFor(id, profile);
@@ -148,7 +193,8 @@ export class Controller {
       let nextAttemptAt: number | undefined;
       if (profile.enabled && tokens) {
         if (usable) {
-          active.push({ id, profile, accessToken: tokens.accessToken });
+          const tabIds = apiTabs.filter((tab) => tab.profileId === id).map((tab) => tab.tabId);
+          active.push({ id, profile, accessToken: tokens.accessToken, tabIds });
           wanted.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
         }
         if (refreshable) {
@@ -167,6 +213,9 @@ export class Controller {
       });
     }
 
+    // A tab opened for a profile that no longer holds a token is an ordinary tab from now on.
+    const kept = apiTabs.filter((tab) => active.some((a) => a.id === tab.profileId));
+    if (kept.length !== apiTabs.length) await this.platform.apiTabs.save(kept);
     const trash = await this.platform.profiles.loadTrash();
     if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
     const rules = await this.applyRules(active);
@@ -519,6 +568,24 @@ export class Controller {
       const kept = new Set(next.map((entry) => entry.id));
       for (const { id } of current) if (!kept.has(id)) await this.updateSession(id, () => undefined);
       await this.sync();
+      return this.state();
+    },
+    openInTab: async ({ id }) => {
+      const { profile } = await this.profileById(id);
+      const session = await this.sessionFor(id, profile);
+      if (!profile.enabled || !isUsable(session.tokens, this.platform.now(), dropAt)) {
+        throw new UserError(t('signInToOpen'));
+      }
+      const url = tabUrlFor(profile);
+      if (!url) throw new UserError(t('noTabUrl', profile.name));
+      await this.platform.openTab(url, async (tabId) => {
+        const tabs = await this.platform.apiTabs.load();
+        await this.platform.apiTabs.save([
+          ...tabs.filter((tab) => tab.tabId !== tabId),
+          { tabId, profileId: id },
+        ]);
+        await this.sync();
+      });
       return this.state();
     },
     testRequest: async ({ id }) => {

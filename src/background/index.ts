@@ -24,6 +24,13 @@ browser.webRequest.onCompleted.addListener(
   },
   { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] },
 );
+// "Open in a tab": a tab's rule goes when it closes or leaves the profile's hosts. Its first
+// page is the extension's own blank page, shown while the rule is set.
+browser.tabs.onRemoved.addListener((tabId) => void controller.onTabClosed(tabId));
+browser.tabs.onUpdated.addListener((tabId, _change, tab) => {
+  if (tab.url?.startsWith(extensionOrigin)) return;
+  void controller.onTabNavigated(tabId, tab.url);
+});
 browser.storage.onChanged.addListener((_changes, area) => {
   if (area === 'managed') void controller.sync();
 });

@@ -1,17 +1,9 @@
 // The background's side of the protocol: checks who is asking, dispatches, and turns errors into data.
+import { isOwnPage } from '../core/sender.js';
 import { type Envelope, type Protocol, type Reply, UserError } from '../messages/protocol.js';
 import { browser, type Runtime } from '../platform/browser.js';
 import { t } from '../platform/i18n.js';
 import type { Controller } from './controller.js';
-
-/** Only the extension's own pages may talk to the background; there are no content scripts. */
-export function isOwnPage(
-  sender: Runtime.MessageSender,
-  runtimeId: string,
-  extensionOrigin: string,
-): boolean {
-  return sender.id === runtimeId && typeof sender.url === 'string' && sender.url.startsWith(extensionOrigin);
-}
 
 function isEnvelope(message: unknown, handlers: object): message is Envelope {
   return (

@@ -105,6 +105,22 @@ const discovered = new Map<string, oauth.AuthorizationServer>();
 const issuerOf = (auth: OAuthAuth): string | undefined =>
   auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
 
+/**
+ * An https issuer whose metadata sends the code, the password or the refresh token to a
+ * plain-http endpoint is refused: the profile said https, and nothing may quietly downgrade
+ * it. An `http://` issuer is the profile's own choice (local development), shown with a warning.
+ */
+function refuseDowngrade(issuer: string, server: oauth.AuthorizationServer): void {
+  if (!issuer.startsWith('https://')) return;
+  const plain = Object.entries(server)
+    .filter(([key, value]) => (key.endsWith('_endpoint') || key === 'jwks_uri') && typeof value === 'string')
+    .filter(([, value]) => /^http:/i.test(value as string))
+    .map(([key, value]) => `${key} ${value}`);
+  if (plain.length) {
+    throw new TokenRequestError('invalid-answer', t('discoveryDowngrade', issuer, plain.join(', ')));
+  }
+}
+
 /** The authorization server: from discovery (OpenID Connect, then RFC 8414), or as configured. */
 export async function authorizationServer(
   auth: OAuthAuth,
@@ -132,21 +148,24 @@ export async function authorizationServer(
   );
   let first: TokenRequestError | undefined;
   for (const { issuerUrl, algorithm } of attempts) {
+    let server: oauth.AuthorizationServer;
     try {
       const response = await oauth.discoveryRequest(issuerUrl, {
         algorithm,
         ...requestOptions(issuer, deps),
       });
-      const server = await oauth.processDiscoveryResponse(issuerUrl, response);
-      discovered.set(issuer, server);
-      return server;
+      server = await oauth.processDiscoveryResponse(issuerUrl, response);
     } catch (error) {
       const failure = toTokenRequestError(error, hostOf(issuer), deps.timeoutMs);
       // The first failure says most: OpenID Connect discovery of the issuer as written.
       first ??= failure;
       // An unreachable or failing server is no better at another address: say so now.
       if (failure.kind === 'transient') break;
+      continue;
     }
+    refuseDowngrade(issuer, server);
+    discovered.set(issuer, server);
+    return server;
   }
   const failure = first as TokenRequestError;
   throw new TokenRequestError(failure.kind, t('discoveryFailed', String(issuer), failure.message));

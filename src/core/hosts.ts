@@ -2,6 +2,7 @@
 // what they turn into: a URL regex for declarativeNetRequest, an initiator domain, a
 // host-permission match pattern. Pure functions; the spec is ../shared/spec/profile-format.md.
 
+import { parse as parseDomain } from 'tldts';
 import { type MessageKey, t } from './text.js';
 
 export interface HostPattern {
@@ -74,6 +75,31 @@ export function parseHostPattern(text: string): HostParseResult {
     return fail('hostNotAHost');
   }
   return { ok: true, host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) } };
+}
+
+/**
+ * The public suffix (ICANN or private section of the Public Suffix List: `com`, `co.uk`,
+ * `github.io`, `herokuapp.com`) that a host name is, if it is one. Names under a suffix the
+ * list does not know (`test`, `localhost`, an intranet's own) are not.
+ */
+export function listedPublicSuffix(hostname: string): string | undefined {
+  const parsed = parseDomain(hostname, { allowPrivateDomains: true });
+  const listed = parsed.isIcann === true || parsed.isPrivate === true;
+  return listed && parsed.domain === null && parsed.publicSuffix === hostname ? hostname : undefined;
+}
+
+/**
+ * Why a host pattern would reach sites of unrelated owners, if it would.
+ * - as a host, `*.SUFFIX` sends the token to every site under a public suffix;
+ * - as a page, `SUFFIX` and `*.SUFFIX` alike let every site under it start requests that carry
+ *   the token, because a page entry covers the subdomains (declarativeNetRequest's
+ *   `initiatorDomains` cannot match a domain exactly).
+ */
+export function sharedSuffixProblem(host: HostPattern, use: 'host' | 'page'): string | undefined {
+  if (use === 'host' && !host.subdomains) return undefined;
+  const suffix = listedPublicSuffix(host.hostname);
+  if (suffix === undefined) return undefined;
+  return t(use === 'host' ? 'hostPublicSuffix' : 'pagePublicSuffix', JSON.stringify(host.text), suffix);
 }
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,7 +1,7 @@
 // The profile file format (../shared/spec/profile-format.md), version 1, as a schema. The schema is
 // the one source of the types; every read (import, storage, options form) goes through it.
 import * as v from 'valibot';
-import { parseHostPattern, urlMatchesHost } from './hosts.js';
+import { parseHostPattern, sharedSuffixProblem, urlMatchesHost } from './hosts.js';
 import { type MessageKey, t } from './text.js';
 
 /** A message looked up when the problem is reported, in the user's language. */
@@ -13,16 +13,22 @@ const say =
 export const FILE_VERSION = 1;
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-const hostSchema = v.pipe(
-  v.string(say('mustBeString')),
-  v.check(
-    (text) => parseHostPattern(text).ok,
-    (issue) => {
-      const parsed = parseHostPattern(String(issue.input));
-      return parsed.ok ? '' : parsed.error;
-    },
-  ),
-);
+/** Why a host or page entry is refused, or undefined where it is fine. */
+function hostProblem(text: string, use: 'host' | 'page'): string | undefined {
+  const parsed = parseHostPattern(text);
+  return parsed.ok ? sharedSuffixProblem(parsed.host, use) : parsed.error;
+}
+
+const hostEntrySchema = (use: 'host' | 'page') =>
+  v.pipe(
+    v.string(say('mustBeString')),
+    v.check(
+      (text) => hostProblem(text, use) === undefined,
+      (issue) => hostProblem(String(issue.input), use) ?? '',
+    ),
+  );
+const hostSchema = hostEntrySchema('host');
+const pageSchema = hostEntrySchema('page');
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -136,7 +142,7 @@ export const profileSchema = v.pipe(
       v.maxLength(100, say('tooManyHosts', 100)),
     ),
     pages: v.optional(
-      v.pipe(v.array(hostSchema, say('listOfHosts')), v.maxLength(100, say('tooManyPages', 100))),
+      v.pipe(v.array(pageSchema, say('listOfHosts')), v.maxLength(100, say('tooManyPages', 100))),
       [],
     ),
     header: v.optional(v.strictObject({ name: headerNameSchema, value: noLineBreaks }), {

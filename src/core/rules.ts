@@ -16,6 +16,8 @@ export interface HeaderRule {
     initiatorDomains?: string[];
     resourceTypes?: Array<'main_frame'>;
     requestMethods?: Array<'get'>;
+    /** Tabs the user opened the API in from the popup ("Open in a tab"). */
+    tabIds?: number[];
   };
 }
 
@@ -55,14 +57,26 @@ function hostRegexes(profile: Profile): string[] {
  * - requests (all kinds but top-level navigations) whose initiator is one of the profile's
  *   pages or hosts. The extension's own login and refresh requests come from its own origin,
  *   which is never in that list, so they never carry the header.
- * - top-level GET navigations, which the user makes by opening the API in a tab. Like a
- *   SameSite=Lax cookie, a cross-site form POST never gets it. Browsers apply header rules only
- *   where the extension has host permission for the initiator as well, so a link on an unrelated
- *   site does not either.
+ * - top-level GET navigations started by those same pages or hosts (a link in the app, a
+ *   redirect within the API). Like a SameSite=Lax cookie, a form POST never gets it.
+ * - top-level GET navigations in the tabs the user opened the API in (`tabIds`), from the
+ *   popup's "Open in a tab".
+ * A navigation that any other site starts (a link, `location`, `window.open`, a redirect, a
+ * frame) gets nothing. Browsers cannot tell a URL the user typed from such a navigation (both
+ * have no allowed initiator), so a typed URL gets nothing either: that is what "Open in a tab"
+ * is for. Header rules ignore the host permission for a navigation's initiator, so the
+ * initiator condition is the only thing that keeps foreign sites out.
  */
-export function rulesForProfile(profile: Profile, accessToken: string, firstId: number): HeaderRule[] {
+export function rulesForProfile(
+  profile: Profile,
+  accessToken: string,
+  firstId: number,
+  tabIds: readonly number[] = [],
+): HeaderRule[] {
   const hosts = parsedHosts(profile.hosts);
-  const initiators = [...new Set([...parsedHosts(profile.pages), ...hosts].map(initiatorDomain))].sort();
+  const initiatorDomains = [
+    ...new Set([...parsedHosts(profile.pages), ...hosts].map(initiatorDomain)),
+  ].sort();
   const requestHeaders = [
     {
       header: profile.header.name,
@@ -70,37 +84,47 @@ export function rulesForProfile(profile: Profile, accessToken: string, firstId: 
       value: headerValue(profile.header.value, accessToken),
     },
   ];
+  const action = { type: 'modifyHeaders' as const, requestHeaders };
+  const navigation = { resourceTypes: ['main_frame' as const], requestMethods: ['get' as const] };
   const rules: HeaderRule[] = [];
+  const add = (condition: Omit<HeaderRule['condition'], 'isUrlFilterCaseSensitive'>) =>
+    rules.push({
+      id: firstId + rules.length,
+      priority: 1,
+      action,
+      condition: { ...condition, isUrlFilterCaseSensitive: true },
+    });
   for (const regexFilter of hostRegexes(profile)) {
-    const action = { type: 'modifyHeaders' as const, requestHeaders };
-    rules.push(
-      {
-        id: firstId + rules.length,
-        priority: 1,
-        action,
-        condition: { regexFilter, isUrlFilterCaseSensitive: true, initiatorDomains: initiators },
-      },
-      {
-        id: firstId + rules.length + 1,
-        priority: 1,
-        action,
-        condition: {
-          regexFilter,
-          isUrlFilterCaseSensitive: true,
-          resourceTypes: ['main_frame'],
-          requestMethods: ['get'],
-        },
-      },
-    );
+    add({ regexFilter, initiatorDomains });
+    add({ regexFilter, ...navigation, initiatorDomains });
+    if (tabIds.length) add({ regexFilter, ...navigation, tabIds: [...tabIds].sort((a, b) => a - b) });
   }
   return rules;
 }
 
+/** A profile whose token the rules carry, and the tabs the user opened its API in. */
+export interface RuleInput {
+  readonly profile: Profile;
+  readonly accessToken: string;
+  readonly tabIds?: readonly number[];
+}
+
 /** All rules for the profiles that currently hold a token, numbered from 1. */
-export function buildRules(active: ReadonlyArray<{ profile: Profile; accessToken: string }>): HeaderRule[] {
+export function buildRules(active: readonly RuleInput[]): HeaderRule[] {
   const rules: HeaderRule[] = [];
-  for (const { profile, accessToken } of active) {
-    rules.push(...rulesForProfile(profile, accessToken, rules.length + 1));
+  for (const { profile, accessToken, tabIds } of active) {
+    rules.push(...rulesForProfile(profile, accessToken, rules.length + 1, tabIds));
   }
   return rules;
+}
+
+/**
+ * Where "Open in a tab" goes: the profile's test URL, or else the root of its first host that
+ * names one site (not a wildcard), over http where the host opted into plain http.
+ */
+export function tabUrlFor(profile: Profile): string | undefined {
+  if (profile.testUrl) return profile.testUrl;
+  const host = parsedHosts(profile.hosts).find((h) => !h.subdomains);
+  if (!host) return undefined;
+  return `${host.allowHttp ? 'http' : 'https'}://${host.hostname}${host.port ? `:${host.port}` : ''}/`;
 }

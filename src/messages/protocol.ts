@@ -37,6 +37,11 @@ export interface Protocol {
   undoDelete: { request: Record<string, never>; response: AppState };
   importFile: { request: { text: string }; response: AppState };
   exportFile: { request: Record<string, never>; response: { text: string } };
+  /**
+   * Opens the profile's API in a new tab whose top-level navigations to the profile's hosts get
+   * the header (a typed URL in any other tab does not), until the tab leaves those hosts.
+   */
+  openInTab: { request: { id: string }; response: AppState };
   /** The popup's "Test": one GET to the profile's testUrl with the current header. */
   testRequest: {
     request: { id: string };

@@ -1,5 +1,6 @@
 // The popup: every profile with its state, and the buttons to sign in, refresh, sign out.
 import { signInMethod } from '../core/auth-requests.js';
+import { tabUrlFor } from '../core/rules.js';
 import type { PublicStatus } from '../core/session.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
@@ -137,6 +138,7 @@ function card(view: ProfileView, now: number): HTMLElement {
   const signedIn =
     status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
   const needsSignIn = profile.enabled && (status.phase === 'signed-out' || status.phase === 'expired');
+  const tabUrl = tabUrlFor(profile);
   const enabled = h('input', {
     type: 'checkbox',
     role: 'switch',
@@ -207,6 +209,16 @@ function card(view: ProfileView, now: number): HTMLElement {
             'button',
             { type: 'button', title: `GET ${profile.testUrl}`, onclick: () => void runTest(view) },
             t('test'),
+          ),
+        tabUrl &&
+          h(
+            'button',
+            {
+              type: 'button',
+              title: t('openInTabTitle', tabUrl),
+              onclick: () => void act(id, () => send('openInTab', { id })),
+            },
+            t('openInTab'),
           ),
         h(
           'button',

@@ -84,6 +84,8 @@ export interface OpenedPage {
   /** A trusted click on the first element matching `selector`. */
   click(selector: string): Promise<void>;
   exists(selector: string): Promise<boolean>;
+  /** Runs a self-contained function in the page (a navigation it starts, say). */
+  run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -342,6 +344,7 @@ export function openedPage(
     },
     click: (selector) => native.click(selector),
     exists: (selector) => page.evaluate((s: string) => document.querySelector(s) !== null, selector),
+    run: (fn, arg) => page.evaluate(fn, arg),
     close: () => native.close(),
   };
 }

@@ -2,6 +2,7 @@
 // real HTTP to a local test API. The fake storage area is strict: any call it does not expect throws.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { apiTabStore } from '../../src/background/api-tabs.js';
 import { Controller, type Platform } from '../../src/background/controller.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
@@ -80,6 +81,16 @@ class FakePlatform implements Platform {
   readonly notify = async (key: string, title: string, message: string) => {
     this.notifications.push(`${key} ${title}: ${message}`);
   };
+  /** storage.session: where the API tabs live. */
+  readonly sessionArea = strictStorageArea(this.log);
+  readonly apiTabs = apiTabStore(this.sessionArea);
+  /** Tabs opened with "Open in a tab": their id, the URL, and the rules when the URL was asked for. */
+  readonly openedTabs: Array<{ tabId: number; url: string; rulesBeforeLoad: HeaderRule[] }> = [];
+  readonly openTab = async (url: string, beforeLoad: (tabId: number) => Promise<void>) => {
+    const tabId = 100 + this.openedTabs.length;
+    await beforeLoad(tabId);
+    this.openedTabs.push({ tabId, url, rulesBeforeLoad: structuredClone(this.rules) });
+  };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
     launch: async (): Promise<string> => {
@@ -140,6 +151,59 @@ describe('background controller', () => {
     }
     assert.equal((await phase())?.phase, 'signed-in');
     assert.equal(platform.badge?.text, '1');
+  });
+
+  it('"Open in a tab": its rule is set before the tab loads, lasts while it stays on the hosts, and goes when it closes', async () => {
+    const tabRules = () => platform.rules.filter((rule) => rule.condition.tabIds);
+    assert.deepEqual(tabRules(), [], 'no tab gets the token before the user opens one');
+    await controller.handlers.openInTab({ id });
+    const [tab] = platform.openedTabs;
+    assert.equal(tab?.url, 'http://api.test/');
+    const before = tab?.rulesBeforeLoad.filter((rule) => rule.condition.tabIds) ?? [];
+    assert.deepEqual(
+      before.map((rule) => rule.condition.tabIds),
+      [[tab?.tabId]],
+      'set before the URL loads',
+    );
+    assert.deepEqual(before[0]?.condition.resourceTypes, ['main_frame']);
+    assert.deepEqual(before[0]?.condition.requestMethods, ['get']);
+    // The background stops and starts again: the tab keeps its rule.
+    controller = new Controller(platform);
+    await controller.sync();
+    assert.equal(tabRules().length, 1);
+    // While it opens (a blank page, the extension's own page) nothing changes; within the API,
+    // and on another tab, neither.
+    await controller.onTabNavigated(tab?.tabId ?? 0, undefined);
+    assert.equal(tabRules().length, 1, 'still opening');
+    await controller.onTabNavigated(tab?.tabId ?? 0, 'http://api.test/');
+    await controller.onTabNavigated(tab?.tabId ?? 0, 'http://api.test/other/page');
+    await controller.onTabNavigated(7, undefined);
+    await controller.onTabClosed(7);
+    assert.equal(tabRules().length, 1);
+    // A site the extension cannot see (no url), or any other site: the rule goes.
+    await controller.onTabNavigated(tab?.tabId ?? 0, undefined);
+    assert.deepEqual(tabRules(), []);
+    await controller.handlers.openInTab({ id });
+    await controller.onTabNavigated(platform.openedTabs[1]?.tabId ?? 0, 'http://api.test/');
+    await controller.onTabNavigated(platform.openedTabs[1]?.tabId ?? 0, 'http://app.test/');
+    assert.deepEqual(tabRules(), []);
+    await controller.handlers.openInTab({ id });
+    assert.equal(tabRules().length, 1);
+    await controller.onTabClosed(platform.openedTabs[2]?.tabId ?? 0);
+    assert.deepEqual(tabRules(), []);
+    assert.deepEqual(await platform.apiTabs.load(), []);
+  });
+
+  it('"Open in a tab" needs a sign-in, and a signed-out profile’s tabs lose their rule', async () => {
+    await controller.handlers.openInTab({ id });
+    await controller.handlers.signOut({ id });
+    assert.deepEqual(platform.rules, []);
+    assert.deepEqual(await platform.apiTabs.load(), [], 'the tab is an ordinary tab from now on');
+    await assert.rejects(
+      controller.handlers.openInTab({ id }),
+      /Sign in first: there is no valid token for a tab/,
+    );
+    assert.equal(platform.openedTabs.length, 1);
   });
 
   it('an alarm, "Refresh now" and a worker start at once make one refresh', async () => {

@@ -261,3 +261,49 @@ describe('OAuth password grant through oauth4webapi, against a token endpoint', 
     assert.match(error.message, /answered 400: invalid_grant: wrong username or password$/);
   });
 });
+
+describe('OAuth discovery never downgrades', () => {
+  const issuer = 'https://id.example.com';
+  const metadata = {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: 'http://id.example.com/token',
+    response_types_supported: ['code'],
+  };
+  /** The fetch seam: serves the discovery document; any other request is recorded. */
+  const seam = () => {
+    const requested: string[] = [];
+    const fetchAt = async (input: string | URL | Request) => {
+      const url = String(input instanceof Request ? input.url : input);
+      requested.push(url);
+      if (url === `${issuer}/.well-known/openid-configuration`) return Response.json(metadata);
+      return new Response('not here', { status: 404 });
+    };
+    return { requested, deps: { fetch: fetchAt as typeof fetch, now: () => Date.now(), timeoutMs: 2_000 } };
+  };
+
+  it('refuses an https issuer whose metadata names a plain-http endpoint, before any sign-in', async () => {
+    const { requested, deps: seamDeps } = seam();
+    let launched = false;
+    const error = await failure(
+      authorizationCodeFlow(
+        { kind: 'oauth2-authorization-code', issuer, clientId: 'c', scope: 'openid' },
+        3600,
+        {
+          redirectUrl: () => REDIRECT,
+          launch: async () => {
+            launched = true;
+            return '';
+          },
+        },
+        seamDeps,
+      ),
+    );
+    assert.match(
+      error.message,
+      /https:\/\/id\.example\.com is https, but its discovery document names plain-http endpoints \(token_endpoint http:\/\/id\.example\.com\/token\)/,
+    );
+    assert.equal(launched, false, 'no sign-in window opened');
+    assert.deepEqual(requested, [`${issuer}/.well-known/openid-configuration`], 'nothing sent over http');
+  });
+});

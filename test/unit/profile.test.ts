@@ -108,6 +108,44 @@ describe('profile file', () => {
     assert.match(text, /profiles\[3\]\.auth(\.kind)?: has an unknown "kind"/);
   });
 
+  it('refuses a wildcard host on a public suffix, and a page on one, saying why', () => {
+    const profile = (hosts: string[], pages: string[] = []) => ({
+      autobearer: 1,
+      profiles: [{ name: 'P', hosts, pages, auth: { kind: 'manual' } }],
+    });
+    // ICANN suffixes and the list's private section (shared hosting) alike.
+    for (const suffix of ['com', 'co.uk', 'github.io', 'herokuapp.com']) {
+      const text = problems(profile([`*.${suffix}`])).join('\n');
+      assert.match(
+        text,
+        new RegExp(
+          `hosts\\[0\\]: "\\*\\.${suffix.replace('.', '\\.')}" would send the token to every site under ${suffix.replace('.', '\\.')}, a public suffix`,
+        ),
+      );
+      // A page entry covers its subdomains: the bare suffix is as wide as the wildcard.
+      for (const page of [suffix, `*.${suffix}`]) {
+        assert.match(
+          problems(profile(['api.example.com'], [page])).join('\n'),
+          /pages\[0\]: .* as a page would let every site under/,
+        );
+      }
+    }
+    // One's own domain under those suffixes, and names the list does not know, are fine.
+    for (const [hosts, pages] of [
+      [
+        ['*.example.com', '*.myteam.github.io', 'github.io', 'co.uk'],
+        ['myteam.github.io', '*.example.co.uk'],
+      ],
+      [
+        ['*.test', '*.localhost', '*.corp'],
+        ['localhost', 'app.test'],
+      ],
+    ] as Array<[string[], string[]]>) {
+      const result = parseProfileFile(JSON.stringify(profile(hosts, pages)));
+      assert.ok(result.ok, JSON.stringify(result));
+    }
+  });
+
   it('reads every kind of the spec', () => {
     const result = parseProfileFile(
       JSON.stringify({

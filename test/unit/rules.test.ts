@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Profile, validateProfile } from '../../src/core/profile.js';
-import { buildRules, HOSTS_PER_RULE, rulesForProfile } from '../../src/core/rules.js';
+import { buildRules, HOSTS_PER_RULE, rulesForProfile, tabUrlFor } from '../../src/core/rules.js';
 import '../support/messages.js'; // the English messages
 
 function profile(input: Record<string, unknown>): Profile {
@@ -11,7 +11,7 @@ function profile(input: Record<string, unknown>): Profile {
 }
 
 describe('rules', () => {
-  it('sets the header with the token on the hosts, for the pages and hosts as initiators, and GET navigations', () => {
+  it('sets the header with the token on the hosts, for the pages and hosts as initiators, and GET navigations they start', () => {
     const rules = rulesForProfile(
       profile({ hosts: ['api.example.com', 'http://localhost:8080'], pages: ['myapp.bubbleapps.io'] }),
       'TOKEN',
@@ -34,11 +34,44 @@ describe('rules', () => {
     );
     assert.deepEqual(navigations?.condition.resourceTypes, ['main_frame']);
     assert.deepEqual(navigations?.condition.requestMethods, ['get']);
-    assert.equal(navigations?.condition.initiatorDomains, undefined);
+    // A navigation another site starts (or a typed URL: browsers cannot tell them apart) gets nothing.
+    assert.deepEqual(navigations?.condition.initiatorDomains, fromPages?.condition.initiatorDomains);
+    assert.equal(navigations?.condition.tabIds, undefined);
     const regex = new RegExp(fromPages?.condition.regexFilter ?? '');
     assert.ok(regex.test('https://api.example.com/x'));
     assert.ok(regex.test('http://localhost:8080/x'));
     assert.ok(!regex.test('http://localhost:8081/x'));
+  });
+
+  it('a tab the user opened the API in gets its GET navigations to the hosts, whoever starts them', () => {
+    const hosts = Array.from({ length: HOSTS_PER_RULE + 1 }, (_, i) => `h${i}.example.com`);
+    const rules = rulesForProfile(profile({ hosts }), 'T', 1, [42, 7]);
+    const tabRules = rules.filter((rule) => rule.condition.tabIds);
+    assert.equal(tabRules.length, 2, 'one per group of hosts');
+    for (const rule of tabRules) {
+      assert.deepEqual(rule.condition.tabIds, [7, 42]);
+      assert.deepEqual(rule.condition.resourceTypes, ['main_frame']);
+      assert.deepEqual(rule.condition.requestMethods, ['get']);
+      assert.equal(rule.condition.initiatorDomains, undefined);
+    }
+    assert.deepEqual(
+      rules.map((rule) => rule.id),
+      rules.map((_, i) => i + 1),
+    );
+    assert.equal(rulesForProfile(profile({ hosts }), 'T', 1).filter((r) => r.condition.tabIds).length, 0);
+  });
+
+  it('"Open in a tab" opens the test URL, else the first host that names one site', () => {
+    assert.equal(
+      tabUrlFor(profile({ hosts: ['a.example'], testUrl: 'https://a.example/me' })),
+      'https://a.example/me',
+    );
+    assert.equal(
+      tabUrlFor(profile({ hosts: ['*.example.com', 'http://api.test:8080'] })),
+      'http://api.test:8080/',
+    );
+    assert.equal(tabUrlFor(profile({ hosts: ['api.example.com:443'] })), 'https://api.example.com:443/');
+    assert.equal(tabUrlFor(profile({ hosts: ['*.example.com'] })), undefined);
   });
 
   it('uses a custom header template', () => {

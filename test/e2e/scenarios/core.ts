@@ -219,13 +219,86 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       );
       await evil.close();
 
-      const tab = await driver.openWeb(url('api.test', '/opened-in-a-tab'));
-      assert.equal(
-        (await arrived('/opened-in-a-tab')).validToken,
-        true,
-        'a navigation the user makes carries the token',
+      const link = await driver.openWeb(url('app.test', '/links.html'));
+      await link.run(
+        (target) => {
+          location.href = target;
+        },
+        url('api.test', '/from-app-navigation'),
       );
+      assert.equal(
+        (await arrived('/from-app-navigation')).validToken,
+        true,
+        'a navigation one of the profile’s pages starts carries the token',
+      );
+      await link.close();
+    });
+
+    it('a navigation any other site starts, or a typed URL, never carries the token; "Open in a tab" does, until the tab leaves the API', async () => {
+      // A page on a host the extension has no access to, in either browser.
+      const foreign = await driver.openWeb(`http://127.0.0.1:${api.port}/foreign.html`);
+      await foreign.run(
+        (base) => {
+          const frame = document.createElement('iframe');
+          frame.src = `${base}/frame`;
+          document.body.append(frame);
+          new Image().src = `${base}/image`;
+          window.open(`${base}/window-open`);
+          const link = document.createElement('a');
+          link.href = `${base}/link`;
+          link.target = '_blank';
+          document.body.append(link);
+          link.click();
+        },
+        url('api.test', ''),
+      );
+      await foreign.run(
+        (target) => {
+          location.href = target;
+        },
+        url('api.test', '/location'),
+      );
+      for (const pathname of ['/frame', '/image', '/window-open', '/link', '/location']) {
+        assert.equal((await arrived(pathname)).authorization, undefined, `${pathname} from a foreign site`);
+      }
+      // Closed, so that the app is the tab in front again (Firefox slows the timers of tabs behind).
+      for (const part of ['/window-open', '/link']) await (await driver.openedPage(part)).close();
+      await foreign.close();
+      // Browsers cannot tell a typed URL from a navigation another site starts: neither gets it.
+      const typed = await driver.openWeb(url('api.test', '/typed'));
+      assert.equal((await arrived('/typed')).authorization, undefined, 'a typed URL');
+      await typed.close();
+
+      const tabRules = async () => (await driver.sessionRules()).filter((rule) => rule.condition.tabIds);
+      const opened = Date.now();
+      await popup.click(CARD, 'Open in a tab');
+      const tab = await driver.openedPage('/whoami');
+      const first = await waitFor(
+        () => api.on('api.test', opened).find((r) => r.path === '/whoami'),
+        5_000,
+        'the tab loaded the test URL',
+      );
+      assert.equal(first.validToken, true, '"Open in a tab" carries the token');
+      assert.equal((await tabRules()).length, 1);
+      // The tab leaves the API for a site the extension cannot see: its rule goes, and that site
+      // cannot send the tab back to the API with the token.
+      await tab.run((target) => {
+        location.href = target;
+      }, `http://127.0.0.1:${api.port}/elsewhere.html`);
+      await waitFor(async () => (await tabRules()).length === 0, 5_000, 'the tab’s rule is gone');
+      await tab.run(
+        (target) => {
+          location.href = target;
+        },
+        url('api.test', '/sent-back'),
+      );
+      assert.equal((await arrived('/sent-back')).authorization, undefined, 'sent back by a foreign site');
       await tab.close();
+      // Closing an API tab removes its rule.
+      await popup.click(CARD, 'Open in a tab');
+      await waitFor(async () => (await tabRules()).length === 1, 5_000, 'a new tab rule');
+      await (await driver.openedPage('/whoami')).close();
+      await waitFor(async () => (await tabRules()).length === 0, 5_000, 'the closed tab’s rule is gone');
     });
 
     it('refreshes three times with rotation before expiry, with the background stopped between cycles', async () => {
