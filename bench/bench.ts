@@ -80,7 +80,7 @@ async function setUp(driver: BrowserDriver, file: object): Promise<ExtensionPage
   const filePath = path.join(work, 'bench.json');
   writeFileSync(filePath, JSON.stringify(file));
   const options = await driver.open('options.html');
-  await options.setFile('#import-file', filePath);
+  await options.importFile(filePath);
   await waitFor(async () => /Imported/.test(await options.text('#file-result')), 30_000, 'imported');
   const item = 'li[data-profile="Bench"]';
   if (/Missing/.test(await options.text(item))) await options.click(item, 'Grant access');
@@ -477,7 +477,7 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
   const popup = await driver.open('options.html');
   const work = mkdtempSync(path.join(os.tmpdir(), 'autobearer-scale-'));
   writeFileSync(path.join(work, 'scale.json'), JSON.stringify({ autobearer: 1, profiles }));
-  await popup.setFile('#import-file', path.join(work, 'scale.json'));
+  await popup.importFile(path.join(work, 'scale.json'));
   await waitFor(async () => /Imported 200/.test(await popup.text('#file-result')), 60_000, 'imported 200');
   const state = (await popup.send('getState', {})) as { value: { profiles: Array<{ id: string }> } };
   for (const { id } of state.value.profiles)

@@ -41,7 +41,7 @@ export async function runDemo({ check = false, port = DEMO_PORT } = {}): Promise
   };
   try {
     const options = await driver.open('options.html');
-    await options.setFile('#import-file', file);
+    await options.importFile(file);
     await waitFor(
       async () => /Imported/.test(await options.text('#file-result')),
       10_000,

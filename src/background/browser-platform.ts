@@ -39,7 +39,7 @@ export function browserPlatform(): Platform {
     now: () => Date.now(),
     fetch: (input, init) => fetch(input, init),
     newId: () => crypto.randomUUID(),
-    profiles: profileStore(browser.storage.local),
+    profiles: profileStore(browser.storage.local, tokenKey),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     managedProfileFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     sessions: encryptedSessionStore(browser.storage.local, tokenKey),

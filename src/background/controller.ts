@@ -2,9 +2,26 @@
 // state into rules, alarms, status and badge. Everything it needs is in storage, so the browser
 // may stop it at any moment; every start calls `sync()` and carries on.
 import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
+import { previewImport } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
-import { type Profile, parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
-import { buildRules, type HeaderRule, headerValue, matchesHosts, tabUrlFor } from '../core/rules.js';
+import {
+  hasClientSecret,
+  keepClientSecret,
+  type Profile,
+  parseProfileFile,
+  serializeProfileFile,
+  validateProfile,
+  withoutClientSecret,
+} from '../core/profile.js';
+import {
+  buildRules,
+  type HeaderRule,
+  headerValue,
+  matchesHosts,
+  type ObservedRequest,
+  rulesWouldMatch,
+  tabUrlFor,
+} from '../core/rules.js';
 import { dropAt, refreshDueAt, retryAt, UNDO_MS } from '../core/schedule.js';
 import {
   type Badge,
@@ -86,6 +103,8 @@ export class Controller {
   /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
   private readonly signingIn = new Set<string>();
   private syncChain: Promise<void> = Promise.resolve();
+  /** Why the browser refused a profile's rules at the last update, by profile id. */
+  private readonly ruleFailures = new Map<string, string>();
   /** What the rules carry, as this worker last set them; `undefined` until its first sync. */
   private applied: { active: ActiveToken[]; rules: string } | undefined;
 
@@ -111,15 +130,20 @@ export class Controller {
   }
 
   /**
-   * A response the browser saw on a profile's host. A 401 to a request made with a token that is
-   * not brand new means the server no longer takes it: refresh at once (one at a time, as ever).
-   * Only observed, never blocking the request.
+   * A response the browser saw on a profile's host. A 401 to a request that carried the token (the
+   * profile's rules matched it) and a token that is not brand new means the server no longer takes
+   * it: refresh at once (one at a time, as ever), and resolve when that refresh is done. A 401 to
+   * a request that never carried it (a foreign page's, the extension's own) says nothing about the
+   * token. Only observed, never blocking.
    */
-  async onResponse(url: string, status: number, fromExtension: boolean): Promise<void> {
-    if (status !== 401 || fromExtension) return;
+  async onResponse(request: ObservedRequest, status: number): Promise<void> {
+    if (status !== 401) return;
     const now = this.platform.now();
+    const apiTabs = await this.platform.apiTabs.load();
+    const refreshes: Array<Promise<void>> = [];
     for (const { id, profile } of await this.allProfiles()) {
-      if (!profile.enabled || !matchesHosts(profile, url)) continue;
+      const tabIds = apiTabs.filter((tab) => tab.profileId === id).map((tab) => tab.tabId);
+      if (!profile.enabled || !rulesWouldMatch(profile, request, tabIds)) continue;
       const session = await this.sessionFor(id, profile);
       const tokens = session.tokens;
       if (!tokens || !canRefresh(profile, session)) continue;
@@ -128,8 +152,9 @@ export class Controller {
       if (now - tokens.issuedAt < UNAUTHORIZED_MIN_AGE_MS || this.refreshedOn401.has(tokens.accessToken))
         continue;
       this.refreshedOn401.add(tokens.accessToken);
-      void this.refresh(id);
+      refreshes.push(this.refresh(id));
     }
+    await Promise.all(refreshes);
   }
 
   /** A tab closed: an API tab's rule goes with it. */
@@ -219,6 +244,9 @@ export class Controller {
     const trash = await this.platform.profiles.loadTrash();
     if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
     const rules = await this.applyRules(active);
+    for (const id of this.ruleFailures.keys()) {
+      if (statuses[id]) statuses[id] = this.withRuleFailure(id, statuses[id]);
+    }
     await this.reconcileAlarms(wanted);
     await this.platform.profiles.publishStatus(statuses, {
       syncedAt: now(),
@@ -231,13 +259,37 @@ export class Controller {
     for (const id of due) void this.refresh(id, { onlyIfDue: true });
   }
 
-  /** Sets the rules for these tokens, unless they are what this worker already set. */
+  /**
+   * Sets the rules for these tokens, unless they are what this worker already set. When the
+   * browser refuses the whole set, each profile's rules are tried on their own: one profile's bad
+   * rule must neither keep the others' new tokens out nor leave a signed-out profile's old rule in.
+   */
   private async applyRules(active: ActiveToken[]): Promise<HeaderRule[]> {
     const rules = buildRules(active);
     const key = JSON.stringify(rules);
-    if (key !== this.applied?.rules) await this.platform.setRules(rules);
-    this.applied = { active, rules: key };
-    return rules;
+    if (key === this.applied?.rules) return rules;
+    try {
+      await this.platform.setRules(rules);
+      this.ruleFailures.clear();
+      this.applied = { active, rules: key };
+      return rules;
+    } catch {
+      const kept: ActiveToken[] = [];
+      this.ruleFailures.clear();
+      for (const entry of active) {
+        try {
+          await this.platform.setRules(buildRules([...kept, entry]));
+          kept.push(entry);
+        } catch (error) {
+          this.ruleFailures.set(entry.id, (error as Error).message);
+        }
+      }
+      const keptRules = buildRules(kept);
+      // The last attempt may have been a refused one: the browser must hold exactly the kept rules.
+      await this.platform.setRules(keptRules);
+      this.applied = { active: kept, rules: JSON.stringify(keptRules) };
+      return keptRules;
+    }
   }
 
   /**
@@ -468,11 +520,19 @@ export class Controller {
         false,
       );
     },
-    signInWithProvider: async ({ id }) => {
-      const { profile } = await this.profileById(id);
-      const method = signInMethod(profile.auth);
+    signInWithProvider: async ({ id, clientSecret }) => {
+      const { profile: stored } = await this.profileById(id);
+      const method = signInMethod(stored.auth);
       if (method !== 'provider' && method !== 'connect') {
-        throw new UserError(t('notProviderKind', profile.name));
+        throw new UserError(t('notProviderKind', stored.name));
+      }
+      // A machine identity needs its secret: an export or a shared file never holds it.
+      const needsSecret = stored.auth.kind === 'oauth2-client-credentials' && !hasClientSecret(stored);
+      if (needsSecret && !clientSecret) throw new UserError(t('needsClientSecret', stored.name));
+      const profile = needsSecret ? { ...stored, auth: { ...stored.auth, clientSecret } } : stored;
+      if (needsSecret) {
+        await this.editable(id);
+        await this.editProfiles((list) => list.map((entry) => (entry.id === id ? { id, profile } : entry)));
       }
       return this.completeSignIn(id, profile, () => signIn(profile, undefined, this.tokenDeps), true);
     },
@@ -524,8 +584,9 @@ export class Controller {
     saveProfile: async ({ id, profile: input }) => {
       const valid = validateProfile(input);
       if (!valid.ok) throw new UserError(t('profileProblems'), valid.problems);
-      const profile = valid.value;
-      if (id !== undefined) await this.editable(id);
+      // The pages never see a stored client secret: a form saved without one keeps it.
+      const profile =
+        id === undefined ? valid.value : keepClientSecret(valid.value, (await this.editable(id)).profile);
       const savedId = id ?? this.platform.newId();
       await this.editProfiles((list) => {
         if (id !== undefined && !list.some((entry) => entry.id === id)) throw new UserError(t('profileGone'));
@@ -555,15 +616,28 @@ export class Controller {
       );
       return this.state();
     },
+    previewImport: async ({ text }) => {
+      const parsed = parseProfileFile(text);
+      if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
+      const current = await Promise.all(
+        (await this.platform.profiles.load()).map(async ({ id, profile }) => ({
+          profile,
+          signedIn: !!(await this.platform.sessions.get(id))?.tokens,
+        })),
+      );
+      return previewImport(current, parsed.value.profiles);
+    },
     importFile: async ({ text }) => {
       const parsed = parseProfileFile(text);
       if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
       const current = await this.platform.profiles.load();
-      const byName = new Map(current.map((entry) => [entry.profile.name, entry.id]));
-      const next = parsed.value.profiles.map((profile) => ({
-        id: byName.get(profile.name) ?? this.platform.newId(),
-        profile,
-      }));
+      const byName = new Map(current.map((entry) => [entry.profile.name, entry]));
+      const next = parsed.value.profiles.map((profile) => {
+        const stored = byName.get(profile.name);
+        return stored
+          ? { id: stored.id, profile: keepClientSecret(profile, stored.profile) }
+          : { id: this.platform.newId(), profile };
+      });
       await this.editProfiles(() => next);
       const kept = new Set(next.map((entry) => entry.id));
       for (const { id } of current) if (!kept.has(id)) await this.updateSession(id, () => undefined);
@@ -619,9 +693,14 @@ export class Controller {
         throw new UserError(t('testFailed', (error as Error).message));
       }
     },
-    exportFile: async () => ({
-      text: serializeProfileFile((await this.platform.profiles.load()).map((entry) => entry.profile)),
-    }),
+    exportFile: async () => {
+      // A file meant to be shared never holds a secret; it says whose must be entered again.
+      const profiles = (await this.platform.profiles.load()).map((entry) => entry.profile);
+      return {
+        text: serializeProfileFile(profiles.map(withoutClientSecret)),
+        withoutSecret: profiles.filter((profile) => hasClientSecret(profile)).map((profile) => profile.name),
+      };
+    },
   };
 
   /** Forgets the last removed profile and its sign-in. */
@@ -664,6 +743,12 @@ export class Controller {
     return entry;
   }
 
+  /** A profile whose rules the browser refused says so, with the browser's words. */
+  private withRuleFailure(id: string, status: PublicStatus): PublicStatus {
+    const failure = this.ruleFailures.get(id);
+    return failure === undefined ? status : { ...status, error: t('rulesRefused', failure) };
+  }
+
   async state(): Promise<AppState> {
     const { profiles, managedProblems } = await this.profilesAndProblems();
     const statuses = await Promise.all(
@@ -672,17 +757,21 @@ export class Controller {
         const origins = originsFor(profile);
         return {
           id,
-          profile,
+          profile: withoutClientSecret(profile),
+          hasClientSecret: hasClientSecret(profile),
           managed: !!managed,
           origins,
           missingOrigins: await this.platform.missingOrigins(origins),
-          status: publicStatus(session, {
-            enabled: profile.enabled,
-            refreshing: this.inflight.has(id),
-            signingIn: this.signingIn.has(id),
-            usable: isUsable(session.tokens, this.platform.now(), dropAt),
-            canRefresh: canRefresh(profile, session),
-          }),
+          status: this.withRuleFailure(
+            id,
+            publicStatus(session, {
+              enabled: profile.enabled,
+              refreshing: this.inflight.has(id),
+              signingIn: this.signingIn.has(id),
+              usable: isUsable(session.tokens, this.platform.now(), dropAt),
+              canRefresh: canRefresh(profile, session),
+            }),
+          ),
         };
       }),
     );

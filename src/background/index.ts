@@ -14,13 +14,15 @@ browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
   handleMessage(controller, message, sender),
 );
-// Observed only (never blocking): a 401 from a profile's host triggers a refresh. The browser
-// reports only requests to hosts the extension has permission for.
+// Observed only (never blocking): a 401 to a request the rules gave the token refreshes it. The
+// browser reports only requests to hosts the extension has permission for.
 browser.webRequest.onCompleted.addListener(
   (details) => {
-    const initiator = (details as { initiator?: string }).initiator ?? details.originUrl ?? '';
-    const fromExtension = initiator.startsWith(extensionOrigin);
-    void controller.onResponse(details.url, details.statusCode, fromExtension);
+    // Chromium names the initiator's origin; Firefox the document URL that made the request.
+    const initiator = (details as { initiator?: string }).initiator ?? details.originUrl;
+    if (initiator?.startsWith(extensionOrigin)) return;
+    const { url, type, method, tabId, statusCode } = details;
+    void controller.onResponse({ url, initiator, type, method, tabId }, statusCode);
   },
   { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] },
 );

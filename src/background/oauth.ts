@@ -6,7 +6,7 @@ import type { OAuthAuth } from '../core/auth-requests.js';
 import type { Auth } from '../core/profile.js';
 import { t } from '../core/text.js';
 import { jwtClaims, OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
-import { REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
+import { boundedResponse, REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
 
 type CodeAuth = Extract<Auth, { kind: 'oauth2-authorization-code' }>;
 
@@ -36,8 +36,11 @@ function requestOptions(url: string | undefined, deps: OAuthDeps) {
   return {
     // Plain http only where the profile spelled it out (local development).
     [oauth.allowInsecureRequests]: url?.startsWith('http://') ?? false,
-    [oauth.customFetch]: (input: string, init: RequestInit) =>
-      deps.fetch(input, { ...init, credentials: 'omit', cache: 'no-store' }),
+    [oauth.customFetch]: async (input: string, init: RequestInit) =>
+      boundedResponse(
+        await deps.fetch(input, { ...init, credentials: 'omit', cache: 'no-store' }),
+        hostOf(input),
+      ),
     signal: () => AbortSignal.timeout(timeoutMs),
   };
 }

@@ -1,8 +1,9 @@
-// Profiles (configuration, no secrets) in storage.local under one key, validated on every read.
-import type { Profile } from '../core/profile.js';
-import { parseProfileFile, validateProfile } from '../core/profile.js';
+// Profiles in storage.local under one key, validated on every read. A profile's client secret is
+// the one secret a profile holds: it is kept sealed beside it (as tokens are), never in the clear.
+import { type Profile, parseProfileFile, validateProfile, withoutClientSecret } from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
 import type { Storage } from '../platform/browser.js';
+import { isSealed, open, type Sealed, seal } from './sealing.js';
 
 export interface StoredProfile {
   /** Internal, stable across renames; never in the profile file. */
@@ -66,24 +67,56 @@ export interface ProfileStore {
   saveTrash(trash: Trash | undefined): Promise<void>;
 }
 
-export function profileStore(area: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>): ProfileStore {
+/** A profile as stored: its client secret, if any, sealed apart. */
+interface StoredEntry {
+  readonly id: string;
+  readonly profile: unknown;
+  readonly sealedClientSecret?: Sealed;
+}
+
+const hasClearSecret = (entry: unknown): boolean =>
+  (entry as { profile?: { auth?: { clientSecret?: unknown } } } | undefined)?.profile?.auth?.clientSecret !==
+  undefined;
+
+export function profileStore(
+  area: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>,
+  key: () => Promise<CryptoKey>,
+): ProfileStore {
+  const toStored = async ({ id, profile }: StoredProfile): Promise<StoredEntry> => {
+    const bare = withoutClientSecret(profile);
+    if (!('clientSecret' in profile.auth) || profile.auth.clientSecret === undefined)
+      return { id, profile: bare };
+    return { id, profile: bare, sealedClientSecret: await seal(await key(), profile.auth.clientSecret) };
+  };
+  /** A stored entry back as a profile, or undefined when it no longer validates. */
+  const fromStored = async (entry: unknown): Promise<StoredProfile | undefined> => {
+    const { id, profile, sealedClientSecret } = (entry ?? {}) as Partial<StoredEntry>;
+    const valid = validateProfile(profile);
+    if (typeof id !== 'string' || !valid.ok) return undefined;
+    if (!isSealed(sealedClientSecret)) return { id, profile: valid.value };
+    // A secret the key can no longer open (its database was cleared) is asked for again.
+    const secret = await open(await key(), sealedClientSecret).catch(() => undefined);
+    return {
+      id,
+      profile: { ...valid.value, auth: { ...valid.value.auth, ...(secret ? { clientSecret: secret } : {}) } },
+    };
+  };
+  const save = async (profiles: readonly StoredProfile[]) => {
+    await area.set({ [PROFILES_KEY]: await Promise.all(profiles.map(toStored)) });
+  };
   return {
     async load() {
       const raw = (await area.get(PROFILES_KEY))[PROFILES_KEY];
       if (!Array.isArray(raw)) return [];
-      return raw.flatMap((entry: unknown): StoredProfile[] => {
-        const { id, profile } = (entry ?? {}) as { id?: unknown; profile?: unknown };
-        const valid = validateProfile(profile);
-        if (typeof id !== 'string' || !valid.ok) {
-          console.warn('AutoBearer: ignoring a stored profile that no longer validates');
-          return [];
-        }
-        return [{ id, profile: valid.value }];
-      });
+      const entries = await Promise.all(raw.map(fromStored));
+      if (entries.includes(undefined))
+        console.warn('AutoBearer: ignoring a stored profile that no longer validates');
+      const profiles = entries.filter((entry): entry is StoredProfile => entry !== undefined);
+      // Earlier versions kept client secrets in the clear: seal them now.
+      if (raw.some((entry) => hasClearSecret(entry))) await save(profiles);
+      return profiles;
     },
-    async save(profiles) {
-      await area.set({ [PROFILES_KEY]: profiles });
-    },
+    save,
     async publishStatus(status, diagnostics) {
       await area.set({ [STATUS_KEY]: status, [DIAGNOSTICS_KEY]: diagnostics });
     },
@@ -95,20 +128,16 @@ export function profileStore(area: Pick<Storage.StorageArea, 'get' | 'set' | 're
       else await area.set({ [MANAGED_COPY_KEY]: profileFile });
     },
     async loadTrash() {
-      const trash = (await area.get(TRASH_KEY))[TRASH_KEY] as Partial<Trash> | undefined;
-      const valid = validateProfile(trash?.entry?.profile);
-      if (
-        !trash?.entry ||
-        typeof trash.entry.id !== 'string' ||
-        typeof trash.removedAt !== 'number' ||
-        !valid.ok
-      ) {
-        return undefined;
-      }
-      return { entry: { id: trash.entry.id, profile: valid.value }, removedAt: trash.removedAt };
+      const trash = (await area.get(TRASH_KEY))[TRASH_KEY] as
+        | { entry?: unknown; removedAt?: unknown }
+        | undefined;
+      const entry = await fromStored(trash?.entry);
+      if (!entry || typeof trash?.removedAt !== 'number') return undefined;
+      return { entry, removedAt: trash.removedAt };
     },
     async saveTrash(trash) {
-      if (trash) await area.set({ [TRASH_KEY]: trash });
+      if (trash)
+        await area.set({ [TRASH_KEY]: { entry: await toStored(trash.entry), removedAt: trash.removedAt } });
       else await area.remove(TRASH_KEY);
     },
   };

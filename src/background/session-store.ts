@@ -5,6 +5,7 @@
 import type { Session } from '../core/session.js';
 import type { Tokens } from '../core/token-answer.js';
 import type { Storage } from '../platform/browser.js';
+import { open, type Sealed, seal } from './sealing.js';
 
 const PREFIX = 'session:';
 
@@ -14,33 +15,9 @@ export interface SessionStore {
   delete(id: string): Promise<void>;
 }
 
-interface Sealed {
-  readonly iv: string;
-  readonly data: string;
-}
-
 type StoredSession = Omit<Session, 'tokens'> & {
   readonly tokens?: Omit<Tokens, 'accessToken' | 'refreshToken'> & { readonly sealed: Sealed };
 };
-
-const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
-const fromBase64 = (text: string): Uint8Array<ArrayBuffer> =>
-  Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-async function seal(key: CryptoKey, plain: string): Promise<Sealed> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(plain));
-  return { iv: toBase64(iv), data: toBase64(new Uint8Array(data)) };
-}
-
-async function open(key: CryptoKey, sealed: Sealed): Promise<string> {
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64(sealed.iv) },
-    key,
-    fromBase64(sealed.data),
-  );
-  return new TextDecoder().decode(plain);
-}
 
 /** Sessions a key can no longer open (the key's database was cleared) read as signed out, with the reason. */
 export const UNREADABLE =

@@ -24,6 +24,59 @@ export class TokenRequestError extends Error {
   }
 }
 
+// Answers from sign-in, refresh and discovery endpoints are read to a fixed size: a hostile or
+// broken server that streams without end must not fill the background's memory or keep it busy.
+/** Far above any token answer or discovery document (a few KB), far below a memory problem. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** The body as text, at most `limit` bytes of it; `truncated` when the server sent more. */
+export async function readBounded(
+  response: Response,
+  limit = MAX_ANSWER_BYTES,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - size;
+    chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
+    size += Math.min(value.byteLength, room);
+    if (value.byteLength > room) {
+      truncated = true;
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { text: new TextDecoder().decode(bytes), truncated };
+}
+
+/**
+ * The answer for oauth4webapi, its body read to the limit: a good answer that is larger is
+ * refused, an error's is cut (only its start is summarized anyway).
+ */
+export async function boundedResponse(response: Response, where: string): Promise<Response> {
+  if (!response.body || response.type === 'opaqueredirect' || response.status < 200) return response;
+  const { text, truncated } = await readBounded(response);
+  if (truncated && response.ok) {
+    throw new TokenRequestError('invalid-answer', t('answerTooLarge', where, MAX_ANSWER_BYTES / 1024));
+  }
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 export interface TokenClientDeps {
   readonly fetch: typeof fetch;
   readonly now: () => number;
@@ -44,6 +97,7 @@ export async function requestTokens(
   const timeoutMs = deps.timeoutMs ?? REQUEST_TIMEOUT_MS;
   let response: Response;
   let body: string;
+  let truncated: boolean;
   try {
     response = await deps.fetch(request.url, {
       method: request.method,
@@ -55,7 +109,7 @@ export async function requestTokens(
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    body = await response.text();
+    ({ text: body, truncated } = await readBounded(response));
   } catch (error) {
     const name = (error as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
@@ -79,6 +133,9 @@ export async function requestTokens(
       message,
       response.status,
     );
+  }
+  if (truncated) {
+    throw new TokenRequestError('invalid-answer', t('answerTooLarge', where, MAX_ANSWER_BYTES / 1024));
   }
   let json: unknown;
   try {

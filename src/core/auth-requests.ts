@@ -115,15 +115,38 @@ function canonical(value: unknown): unknown {
 
 /**
  * The sign-in settings as one string, key order aside. A session remembers the one it was made
- * with: tokens never go to an endpoint or client the user did not sign in with.
+ * with: tokens never go to an endpoint or client the user did not sign in with. The client
+ * secret is left out: it names no endpoint or client, and the session is stored beside it, so
+ * it must not hold the secret in the clear.
  */
 export function authFingerprint(auth: Auth): string {
-  return JSON.stringify(canonical(auth));
+  const { clientSecret: _secret, ...rest } = auth as Auth & { clientSecret?: string };
+  return JSON.stringify(canonical(rest));
 }
 
 /** The sign-in endpoints on plain http: allowed for local development, and shown with a warning. */
 export function plainHttpEndpoints(auth: Auth): string[] {
   return authEndpoints(auth).filter((url) => /^http:/i.test(url));
+}
+
+/**
+ * The host that receives the user's password or the client secret when signing in, if any: what
+ * a user must see before typing a password, or importing a file that names one.
+ */
+export function secretDestination(auth: Auth): string | undefined {
+  const host = (url: string | undefined) => (url ? new URL(url).host : undefined);
+  switch (auth.kind) {
+    case 'json-login':
+      return host(auth.login.url);
+    case 'oauth2-password':
+    case 'oauth2-client-credentials':
+      return host(auth.tokenUrl);
+    case 'oauth2-authorization-code':
+      // The password goes to the provider's own page, never through AutoBearer; a secret to its token endpoint.
+      return auth.clientSecret ? host(auth.tokenUrl ?? auth.issuer) : undefined;
+    case 'manual':
+      return undefined;
+  }
 }
 
 /** Every endpoint the extension itself calls for this auth, for host permissions. */

@@ -2,7 +2,6 @@
 // what they turn into: a URL regex for declarativeNetRequest, an initiator domain, a
 // host-permission match pattern. Pure functions; the spec is ../shared/spec/profile-format.md.
 
-import { parse as parseDomain } from 'tldts';
 import { type MessageKey, t } from './text.js';
 
 export interface HostPattern {
@@ -77,31 +76,6 @@ export function parseHostPattern(text: string): HostParseResult {
   return { ok: true, host: { text, allowHttp, subdomains, hostname: canonical, ...(port ? { port } : {}) } };
 }
 
-/**
- * The public suffix (ICANN or private section of the Public Suffix List: `com`, `co.uk`,
- * `github.io`, `herokuapp.com`) that a host name is, if it is one. Names under a suffix the
- * list does not know (`test`, `localhost`, an intranet's own) are not.
- */
-export function listedPublicSuffix(hostname: string): string | undefined {
-  const parsed = parseDomain(hostname, { allowPrivateDomains: true });
-  const listed = parsed.isIcann === true || parsed.isPrivate === true;
-  return listed && parsed.domain === null && parsed.publicSuffix === hostname ? hostname : undefined;
-}
-
-/**
- * Why a host pattern would reach sites of unrelated owners, if it would.
- * - as a host, `*.SUFFIX` sends the token to every site under a public suffix;
- * - as a page, `SUFFIX` and `*.SUFFIX` alike let every site under it start requests that carry
- *   the token, because a page entry covers the subdomains (declarativeNetRequest's
- *   `initiatorDomains` cannot match a domain exactly).
- */
-export function sharedSuffixProblem(host: HostPattern, use: 'host' | 'page'): string | undefined {
-  if (use === 'host' && !host.subdomains) return undefined;
-  const suffix = listedPublicSuffix(host.hostname);
-  if (suffix === undefined) return undefined;
-  return t(use === 'host' ? 'hostPublicSuffix' : 'pagePublicSuffix', JSON.stringify(host.text), suffix);
-}
-
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -142,6 +116,17 @@ export function urlMatchesHost(url: string, host: HostPattern): boolean {
  */
 export function initiatorDomain(host: HostPattern): string {
   return host.hostname.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * What a `pages` entry lets in, said plainly: declarativeNetRequest's `initiatorDomains` matches
+ * the domain and every subdomain of it, on any scheme and port, whatever the entry spells (a
+ * HOST without `http://` means https only everywhere else in the format).
+ */
+export function pageReach(page: HostPattern): string {
+  const domain = initiatorDomain(page);
+  const isIp = /^[\d.]+$/.test(domain) || domain.includes(':');
+  return t(isIp ? 'pageReachIp' : 'pageReach', JSON.stringify(page.text), domain);
 }
 
 /**

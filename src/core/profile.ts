@@ -1,7 +1,8 @@
 // The profile file format (../shared/spec/profile-format.md), version 1, as a schema. The schema is
 // the one source of the types; every read (import, storage, options form) goes through it.
 import * as v from 'valibot';
-import { parseHostPattern, sharedSuffixProblem, urlMatchesHost } from './hosts.js';
+import { parseHostPattern, urlMatchesHost } from './hosts.js';
+import { sharedSuffixProblem } from './public-suffix.js';
 import { type MessageKey, t } from './text.js';
 
 /** A message looked up when the problem is reported, in the user's language. */
@@ -39,27 +40,112 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** Sizes that no real profile comes near, and that keep a hostile file or policy small to handle. */
+export const LIMITS = {
+  text: 2048,
+  headerValue: 8192,
+  headers: 32,
+  /** Levels of nesting in a request body: real ones have two or three. */
+  bodyDepth: 32,
+} as const;
+
+/** A string of at most `max` characters. */
+const text = (max: number = LIMITS.text) =>
+  v.pipe(v.string(say('mustBeString')), v.maxLength(max, say('atMostCharacters', max)));
+
 const urlSchema = v.pipe(
-  v.string(say('mustBeString')),
+  text(),
   v.check(isHttpUrl, (issue) => t('notHttpUrl', JSON.stringify(issue.input))),
 );
 
+/**
+ * The Fetch standard's forbidden request headers, which the browser sets itself (and drops or
+ * refuses from an extension), and the ones servers read as something else than a credential.
+ */
+const SPECIAL_HEADERS = new Set([
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+]);
+const isSpecialHeader = (name: string): boolean => {
+  const lower = name.toLowerCase();
+  return SPECIAL_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-');
+};
+
 // RFC 9110 field-name token characters.
-const headerNameSchema = v.pipe(
-  v.string(say('mustBeString')),
-  v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, say('badHeaderName')),
+const headerNameSchema = v.pipe(text(256), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, say('badHeaderName')));
+/** A header the profile sets on API requests: not one the browser or server treats specially. */
+const injectedHeaderNameSchema = v.pipe(
+  headerNameSchema,
+  v.check(
+    (name) => !isSpecialHeader(name),
+    (issue) => t('specialHeader', JSON.stringify(issue.input)),
+  ),
 );
-const noLineBreaks = v.pipe(v.string(say('mustBeString')), v.regex(/^[^\r\n]*$/, say('noLineBreaks')));
+/** RFC 9110 field value, ASCII only: visible characters, spaces and tabs; no control character. */
+const headerValueSchema = v.pipe(
+  text(LIMITS.headerValue),
+  v.regex(/^[\t\x20-\x7e]*$/, say('headerValueCharacters')),
+);
+
+/** How deep a JSON value nests, counted without recursion (a hostile value may nest thousands deep). */
+export function jsonDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > stopAt) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 const endpointSchema = v.strictObject({
   url: urlSchema,
   method: v.optional(v.picklist(['POST', 'PUT', 'PATCH', 'GET'], say('badMethod')), 'POST'),
-  headers: v.optional(v.record(headerNameSchema, noLineBreaks, say('headersObject')), {}),
+  headers: v.optional(
+    v.pipe(
+      v.record(injectedHeaderNameSchema, headerValueSchema, say('headersObject')),
+      v.check(
+        (headers) => Object.keys(headers).length <= LIMITS.headers,
+        say('tooManyHeaders', LIMITS.headers),
+      ),
+    ),
+    {},
+  ),
   /** Any JSON value: the file is JSON, and the options form parses its JSON fields. */
-  body: v.optional(v.unknown()),
+  body: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.check(
+        (body) => jsonDepth(body, LIMITS.bodyDepth) <= LIMITS.bodyDepth,
+        say('bodyTooDeep', LIMITS.bodyDepth),
+      ),
+    ),
+  ),
 });
 
-const path = v.pipe(v.string(say('mustBeString')), v.minLength(1, say('mustNotBeEmpty')));
+const path = v.pipe(text(256), v.minLength(1, say('mustNotBeEmpty')));
 
 const jsonLoginSchema = v.strictObject({
   kind: v.literal('json-login'),
@@ -75,11 +161,11 @@ const jsonLoginSchema = v.strictObject({
   ),
 });
 
-const nonEmpty = v.pipe(v.string(say('mustBeString')), v.minLength(1, say('mustNotBeEmpty')));
+const nonEmpty = v.pipe(text(), v.minLength(1, say('mustNotBeEmpty')));
 const clientFields = {
   clientId: nonEmpty,
   clientSecret: v.optional(nonEmpty),
-  scope: v.optional(v.string(say('mustBeString'))),
+  scope: v.optional(text()),
 };
 
 const passwordSchema = v.strictObject({
@@ -88,11 +174,11 @@ const passwordSchema = v.strictObject({
   ...clientFields,
 });
 
+/** Its `clientSecret` may be left out of a file (an export never holds it): the popup asks for it. */
 const clientCredentialsSchema = v.strictObject({
   kind: v.literal('oauth2-client-credentials'),
   tokenUrl: urlSchema,
   ...clientFields,
-  clientSecret: nonEmpty,
 });
 
 const authorizationCodeSchema = v.pipe(
@@ -145,7 +231,7 @@ export const profileSchema = v.pipe(
       v.pipe(v.array(pageSchema, say('listOfHosts')), v.maxLength(100, say('tooManyPages', 100))),
       [],
     ),
-    header: v.optional(v.strictObject({ name: headerNameSchema, value: noLineBreaks }), {
+    header: v.optional(v.strictObject({ name: injectedHeaderNameSchema, value: headerValueSchema }), {
       ...DEFAULT_HEADER,
     }),
     auth: authSchema,
@@ -272,4 +358,29 @@ export function validateProfile(json: unknown): Validated<Profile> {
 export function serializeProfileFile(profiles: readonly Profile[]): string {
   const file: ProfileFile = { autobearer: FILE_VERSION, profiles: [...profiles] };
   return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** Whether the profile holds a client secret (the one secret a profile may hold). */
+export function hasClientSecret(profile: Profile): boolean {
+  return 'clientSecret' in profile.auth && !!profile.auth.clientSecret;
+}
+
+/** The profile without its client secret: what pages see and what an export writes. */
+export function withoutClientSecret(profile: Profile): Profile {
+  if (!('clientSecret' in profile.auth) || profile.auth.clientSecret === undefined) return profile;
+  const { clientSecret: _secret, ...auth } = profile.auth;
+  return { ...profile, auth } as Profile;
+}
+
+/**
+ * A profile saved or imported without a client secret keeps the stored profile's, when both are
+ * the same kind: the pages never see it, and an export never holds it.
+ */
+export function keepClientSecret(incoming: Profile, stored: Profile): Profile {
+  if (hasClientSecret(incoming) || !hasClientSecret(stored) || incoming.auth.kind !== stored.auth.kind)
+    return incoming;
+  return {
+    ...incoming,
+    auth: { ...incoming.auth, clientSecret: (stored.auth as { clientSecret: string }).clientSecret },
+  } as Profile;
 }

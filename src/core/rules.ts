@@ -52,6 +52,46 @@ function hostRegexes(profile: Profile): string[] {
   return regexes;
 }
 
+/** The domains whose pages may send the profile's token: its pages and its hosts, with subdomains. */
+function initiatorDomainsOf(profile: Profile): string[] {
+  const entries = [...parsedHosts(profile.pages), ...parsedHosts(profile.hosts)];
+  return [...new Set(entries.map(initiatorDomain))].sort();
+}
+
+/** A request the browser reported (webRequest), as far as the rules look at it. */
+export interface ObservedRequest {
+  readonly url: string;
+  /** The origin or document URL that made it; undefined for one the browser made itself. */
+  readonly initiator?: string | undefined;
+  readonly type: string;
+  readonly method: string;
+  readonly tabId: number;
+}
+
+/**
+ * Whether the profile's rules would have set the header on this request: the same conditions as
+ * `rulesForProfile`, for telling a 401 to the token from a 401 to a request that never carried it.
+ */
+export function rulesWouldMatch(
+  profile: Profile,
+  request: ObservedRequest,
+  tabIds: readonly number[],
+): boolean {
+  if (!matchesHosts(profile, request.url)) return false;
+  let host: string | undefined;
+  try {
+    host = request.initiator ? new URL(request.initiator).hostname.replace(/^\[|\]$/g, '') : undefined;
+  } catch {
+    host = undefined;
+  }
+  // initiatorDomains: the domain itself and every subdomain of it.
+  const fromProfilePage =
+    !!host && initiatorDomainsOf(profile).some((domain) => host === domain || host.endsWith(`.${domain}`));
+  if (request.type !== 'main_frame') return fromProfilePage;
+  if (request.method.toUpperCase() !== 'GET') return false;
+  return fromProfilePage || tabIds.includes(request.tabId);
+}
+
 /**
  * Rules for one profile, with ids from `firstId` upward. For each group of hosts:
  * - requests (all kinds but top-level navigations) whose initiator is one of the profile's

@@ -154,8 +154,9 @@ export function serverMessage(body: string, contentType: string | null): string 
       // not JSON after all: fall through to the text
     }
   }
+  // `[^<>]` keeps this linear: `[^>]*` would rescan to the end from every `<` of a body with no `>`.
   const text = body
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return text ? text.slice(0, 200) : undefined;

@@ -1,11 +1,15 @@
 // The one message protocol between the extension's pages and its background. A renamed field
 // fails the type check on both sides. No message ever carries a token back to a page.
+import type { ImportPreview } from '../core/import-preview.js';
 import type { Profile } from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
 
 export interface ProfileView {
   readonly id: string;
+  /** Without its client secret, which never leaves the background. */
   readonly profile: Profile;
+  /** A client secret is stored (sealed) for it. */
+  readonly hasClientSecret: boolean;
   /** Pushed by the organization's policy: shown, used, but not editable here. */
   readonly managed: boolean;
   readonly status: PublicStatus;
@@ -25,7 +29,7 @@ export interface Protocol {
   getState: { request: Record<string, never>; response: AppState };
   signIn: { request: { id: string; username: string; password: string }; response: AppState };
   /** The provider's own sign-in page (authorization code), or "Connect" (client credentials). */
-  signInWithProvider: { request: { id: string }; response: AppState };
+  signInWithProvider: { request: { id: string; clientSecret?: string }; response: AppState };
   useToken: { request: { id: string; token: string; lifetimeSeconds?: number }; response: AppState };
   signOut: { request: { id: string }; response: AppState };
   refreshNow: { request: { id: string }; response: AppState };
@@ -35,8 +39,11 @@ export interface Protocol {
   /** Removes a profile at once; `undoDelete` brings it back, with its sign-in, for a short while. */
   deleteProfile: { request: { id: string }; response: AppState };
   undoDelete: { request: Record<string, never>; response: AppState };
+  /** What importing this file would change; nothing is stored until `importFile`. */
+  previewImport: { request: { text: string }; response: ImportPreview };
   importFile: { request: { text: string }; response: AppState };
-  exportFile: { request: Record<string, never>; response: { text: string } };
+  /** `withoutSecret`: the profiles whose client secret the file leaves out, to be entered again. */
+  exportFile: { request: Record<string, never>; response: { text: string; withoutSecret: string[] } };
   /**
    * Opens the profile's API in a new tab whose top-level navigations to the profile's hosts get
    * the header (a typed URL in any other tab does not), until the tab leaves those hosts.

@@ -1,12 +1,19 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
 import { isOAuth } from '../core/auth-requests.js';
+import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
-import { DEFAULT_HEADER, DEFAULT_REFRESH, type Profile, validateProfile } from '../core/profile.js';
+import {
+  DEFAULT_HEADER,
+  DEFAULT_REFRESH,
+  MAX_FILE_BYTES,
+  type Profile,
+  validateProfile,
+} from '../core/profile.js';
 import { UNDO_MS } from '../core/schedule.js';
 import { send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId, h, plainHttpWarning } from '../pages/dom.js';
+import { byId, h, pagesReachNote, plainHttpWarning } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
 import { localizePage, type MessageKey, t } from '../platform/i18n.js';
 
@@ -89,6 +96,7 @@ function renderList(state: AppState): void {
         h('strong', {}, name),
         ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
         plainHttpWarning(view.profile),
+        pagesReachNote(view.profile),
         view.missingOrigins.length > 0 &&
           h(
             'p',
@@ -225,10 +233,13 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
       authorizationUrl: ('authorizationUrl' in auth && auth.authorizationUrl) || '',
       tokenUrl: auth.tokenUrl ?? '',
       clientId: auth.clientId,
-      clientSecret: auth.clientSecret ?? '',
+      clientSecret: '',
       scope: auth.scope ?? '',
     });
   }
+  // The stored secret never comes to this page; left empty, saving keeps it (not for a copy).
+  field<HTMLInputElement>('clientSecret').placeholder =
+    view?.hasClientSecret && !copy ? t('clientSecretKept') : '';
   showKindFields();
   form.hidden = false;
   field<HTMLInputElement>('name').focus();
@@ -371,23 +382,107 @@ field('kind').addEventListener('change', showKindFields);
 
 // ---- import and export ---------------------------------------------------------------------
 
+const importPreview = byId('import-preview');
+
+/** One profile of the preview: where its token goes, where a secret goes, what widens. */
+function previewEntry(item: ImportPreviewItem): HTMLLIElement {
+  const change = { new: t('previewNew'), changed: t('previewChanged'), unchanged: t('previewUnchanged') }[
+    item.change
+  ];
+  return h(
+    'li',
+    { 'data-profile': item.name },
+    h('strong', {}, item.name),
+    ` (${change})`,
+    h('p', {}, t('previewHosts', item.hosts.join(', '))),
+    item.pages.length > 0 && h('p', {}, t('previewPages', item.pages.join(', '))),
+    item.widened.length > 0 &&
+      h(
+        'p',
+        { class: 'warning' },
+        t(item.signedIn ? 'previewWidenedSignedIn' : 'previewWidened', item.widened.join(', ')),
+      ),
+    item.secretTo !== undefined &&
+      h(
+        'p',
+        { class: item.secretMoved && item.change !== 'new' ? 'warning' : '' },
+        t(item.secretMoved && item.change !== 'new' ? 'previewSecretMoved' : 'previewSecret', item.secretTo),
+      ),
+    item.signsOut && h('p', { class: 'warning' }, t('previewSignsOut')),
+    item.needsSecret && h('p', { class: 'warning' }, t('previewNeedsSecret')),
+  );
+}
+
+/** Shows what the file would change; `Import` stores it, `Cancel` changes nothing. */
+function showPreview(fileName: string, text: string, preview: ImportPreview): void {
+  fileResult.hidden = true;
+  const title = h('h3', { tabindex: -1 }, t('importPreviewTitle', fileName));
+  const close = () => {
+    importPreview.hidden = true;
+    importPreview.replaceChildren();
+  };
+  importPreview.replaceChildren(
+    title,
+    h('ul', { class: 'profile-list' }, ...preview.profiles.map(previewEntry)),
+    ...(preview.removed.length > 0
+      ? [h('p', { class: 'warning' }, t('previewRemoved', preview.removed.join(', ')))]
+      : []),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: async () => {
+            close();
+            try {
+              const state = await send('importFile', { text });
+              renderList(state);
+              showOk(
+                fileResult,
+                state.profiles.length === 1
+                  ? t('importedOne', fileName)
+                  : t('imported', state.profiles.length, fileName),
+              );
+            } catch (error) {
+              if (error instanceof UserError)
+                showProblems(fileResult, t('fileRefused', fileName), error.problems);
+              else showProblems(fileResult, String(error));
+            }
+          },
+        },
+        t('importConfirm'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            close();
+            showOk(fileResult, t('importCancelled', fileName));
+          },
+        },
+        t('importCancel'),
+      ),
+    ),
+  );
+  importPreview.hidden = false;
+  title.focus();
+}
+
 byId<HTMLInputElement>('import-file').addEventListener('change', async (event) => {
   const input = event.target as HTMLInputElement;
   const file = input.files?.[0];
   input.value = '';
   if (!file) return;
-  if (file.size > 1024 * 1024) {
+  importPreview.hidden = true;
+  if (file.size > MAX_FILE_BYTES) {
     return showProblems(fileResult, t('fileRefused', file.name), [t('fileTooLarge', file.size)]);
   }
   try {
-    const state = await send('importFile', { text: await file.text() });
-    renderList(state);
-    showOk(
-      fileResult,
-      state.profiles.length === 1
-        ? t('importedOne', file.name)
-        : t('imported', state.profiles.length, file.name),
-    );
+    const text = await file.text();
+    showPreview(file.name, text, await send('previewImport', { text }));
   } catch (error) {
     if (error instanceof UserError) showProblems(fileResult, t('fileRefused', file.name), error.problems);
     else showProblems(fileResult, String(error));
@@ -395,7 +490,8 @@ byId<HTMLInputElement>('import-file').addEventListener('change', async (event) =
 });
 
 byId('export-file').addEventListener('click', async () => {
-  const { text } = await send('exportFile', {});
+  const { text, withoutSecret } = await send('exportFile', {});
+  if (withoutSecret.length > 0) showOk(fileResult, t('exportedWithoutSecrets', withoutSecret.join(', ')));
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
   const link = h('a', { href: url, download: 'autobearer-profiles.json' });
   document.body.append(link);

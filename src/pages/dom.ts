@@ -1,6 +1,8 @@
 // A tiny element builder for the extension's pages: text goes in as text, never as HTML.
 import { plainHttpEndpoints } from '../core/auth-requests.js';
+import { pageReach } from '../core/hosts.js';
 import type { Profile } from '../core/profile.js';
+import { parsedHosts } from '../core/rules.js';
 import { t } from '../core/text.js';
 
 type Child = Node | string | false | null | undefined;
@@ -42,6 +44,16 @@ export function plainHttpWarning(profile: Profile, short = false): HTMLParagraph
     ? t('plainHttpShort', [...new Set(plain.map((url) => new URL(url).host))].join(', '))
     : t('plainHttp', plain.join(', '));
   return h('p', { class: 'warning plain-http' }, text);
+}
+
+/**
+ * What the profile's pages let in, which is wider than they are written (subdomains, both
+ * schemes, every port); `false` when the profile has no pages.
+ */
+export function pagesReachNote(profile: Profile): HTMLParagraphElement | false {
+  const reach = parsedHosts(profile.pages).map(pageReach);
+  if (reach.length === 0) return false;
+  return h('p', { class: 'note pages-reach' }, `${t('pagesReachTitle')} ${reach.join('; ')}.`);
 }
 
 /** `mm:ss` (or `h:mm:ss`) until a moment; `0:00` once it has passed. */

@@ -1,5 +1,5 @@
 // The popup: every profile with its state, and the buttons to sign in, refresh, sign out.
-import { signInMethod } from '../core/auth-requests.js';
+import { secretDestination, signInMethod } from '../core/auth-requests.js';
 import { tabUrlFor } from '../core/rules.js';
 import type { PublicStatus } from '../core/session.js';
 import { send } from '../messages/client.js';
@@ -70,6 +70,7 @@ function signInForm(view: ProfileView): HTMLFormElement {
     { class: 'sign-in', 'aria-label': t('signInTo', view.profile.name) },
     h('label', {}, t('username'), username),
     h('label', {}, t('password'), password),
+    h('p', { class: 'note' }, t('passwordGoesTo', secretDestination(view.profile.auth) ?? '')),
     button,
   );
   form.addEventListener('submit', (event) => {
@@ -119,7 +120,29 @@ function providerButton(view: ProfileView, label: string): HTMLElement {
   );
 }
 
+/** "Connect" for a machine identity whose secret is not stored (an imported or shared file). */
+function secretForm(view: ProfileView): HTMLFormElement {
+  const secret = h('input', { name: 'clientSecret', type: 'password', autocomplete: 'off', required: true });
+  const form = h(
+    'form',
+    { class: 'sign-in', 'aria-label': t('signInTo', view.profile.name) },
+    h('p', { class: 'note' }, t('needsClientSecret', view.profile.name)),
+    h('label', {}, t('fieldClientSecret'), secret),
+    h('p', { class: 'note' }, t('secretGoesTo', secretDestination(view.profile.auth) ?? '')),
+    h('button', { type: 'submit' }, t('connect')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const payload = { id: view.id, clientSecret: secret.value };
+    secret.value = '';
+    void act(view.id, () => send('signInWithProvider', payload));
+  });
+  return form;
+}
+
 function signInControls(view: ProfileView): HTMLElement {
+  if (view.profile.auth.kind === 'oauth2-client-credentials' && !view.hasClientSecret)
+    return secretForm(view);
   switch (signInMethod(view.profile.auth)) {
     case 'password':
       return signInForm(view);

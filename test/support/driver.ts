@@ -23,6 +23,8 @@ export interface ExtensionPage {
   /** The text of the first element matching `selector`, or '' when there is none. */
   text(selector: string): Promise<string>;
   setFile(selector: string, file: string): Promise<void>;
+  /** The options page's import: chooses the file, then confirms its preview with "Import". */
+  importFile(file: string): Promise<void>;
   /** The page's whole HTML, to check what it holds. */
   html(): Promise<string>;
   /** Sends one message of the extension's protocol from this page, as the popup would. */
@@ -276,6 +278,10 @@ export function extensionPage(
     },
     text: (selector) => page.evaluate(dom.text, selector),
     setFile: (selector, file) => native.setFile(selector, file),
+    async importFile(file) {
+      await native.setFile('#import-file', file);
+      await this.click('#import-preview', 'Import');
+    },
     html: () => page.evaluate(() => document.documentElement.outerHTML, undefined),
     screenshot: (file, scheme) => native.screenshot(file, scheme),
     send: (type, payload) =>

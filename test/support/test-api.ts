@@ -61,6 +61,9 @@ async function call() {
 setInterval(call, 2000); call();
 </script></body></html>`;
 
+/** The secret of the test API's machine identity `cli` (client credentials). */
+export const CLIENT_SECRET = 'machine secret with spaces';
+
 export class TestApi {
   readonly requests: RecordedRequest[] = [];
   readonly accessTokens = new Map<string, Issued>();
@@ -284,6 +287,17 @@ export class TestApi {
       stored.used = true;
       this.refreshCalls.push({ at: Date.now(), ok: true, host });
       answer(this.issue(stored.user, stored.family), stored.user);
+      return;
+    }
+    if (form.get('grant_type') === 'client_credentials') {
+      // The machine identity `cli` with the secret CLIENT_SECRET (HTTP Basic, as RFC 6749 §2.3.1 says).
+      // Both parts are form-urlencoded first (RFC 6749 §2.3.1): a space arrives as `+`.
+      const secret = decodeURIComponent((basic?.split(':')[1] ?? '').replaceAll('+', ' '));
+      if (secret !== CLIENT_SECRET) {
+        this.json(res, 401, { error: 'invalid_client', error_description: 'wrong client secret' });
+        return;
+      }
+      answer(this.issue('machine:cli'), 'machine:cli');
       return;
     }
     this.json(res, 400, { error: 'unsupported_grant_type' });

@@ -6,10 +6,10 @@ import { apiTabStore } from '../../src/background/api-tabs.js';
 import { Controller, type Platform } from '../../src/background/controller.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
-import type { HeaderRule } from '../../src/core/rules.js';
+import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
 import '../support/messages.js'; // the English messages
-import { TestApi } from '../support/test-api.js';
+import { CLIENT_SECRET, TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
 const USER = 'bob';
@@ -56,7 +56,7 @@ class FakePlatform implements Platform {
   readonly fetch = (input: RequestInfo | URL, init?: RequestInit) =>
     fetch(String(input).replace(/^(https?:\/\/)[a-z0-9.-]+\.test(?=[:/])/, '$1127.0.0.1'), init);
   readonly newId = () => `id-${++this.ids}`;
-  readonly profiles = profileStore(this.area);
+  readonly profiles = profileStore(this.area, async () => testKey);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
   readonly setRules = async (rules: HeaderRule[]) => {
     this.log.push(`rules ${rules[0]?.action.requestHeaders[0]?.value ?? 'none'}`);
@@ -206,6 +206,70 @@ describe('background controller', () => {
     assert.equal(platform.openedTabs.length, 1);
   });
 
+  it('an import preview stores nothing and shows the signed-in profile’s changes', async () => {
+    const widened = { ...profile(), hosts: ['http://api.test', 'more.test'] };
+    const text = JSON.stringify({ autobearer: 1, profiles: [widened] });
+    platform.log.length = 0;
+    const preview = await controller.handlers.previewImport({ text });
+    assert.deepEqual(
+      platform.log.filter((entry) => entry.startsWith('set') || entry.startsWith('rules')),
+      [],
+      'nothing written',
+    );
+    assert.deepEqual(preview.profiles[0]?.widened, ['more.test']);
+    assert.equal(preview.profiles[0]?.signedIn, true);
+    assert.equal(preview.profiles[0]?.signsOut, false);
+    await assert.rejects(controller.handlers.previewImport({ text: '{' }), /nothing was changed/);
+  });
+
+  it('a client secret is sealed at rest, never shown to the pages or exported, and asked for when missing', async () => {
+    const machine = (clientSecret?: string) => ({
+      name: 'Machine',
+      hosts: ['machine.test'],
+      auth: {
+        kind: 'oauth2-client-credentials',
+        tokenUrl: `http://127.0.0.1:${api.port}/oauth/token`,
+        clientId: 'cli',
+        ...(clientSecret ? { clientSecret } : {}),
+      },
+    });
+    const { id: m } = await controller.handlers.saveProfile({ profile: machine(CLIENT_SECRET) });
+    await controller.handlers.signInWithProvider({ id: m });
+    const everything = () => JSON.stringify([...platform.area.data]);
+    assert.ok(!everything().includes(CLIENT_SECRET), 'not in storage in the clear');
+    let state = await controller.handlers.getState({});
+    const view = state.profiles.find((p) => p.id === m);
+    assert.equal(view?.status.phase, 'signed-in');
+    assert.equal(view?.hasClientSecret, true);
+    assert.ok(!JSON.stringify(state).includes(CLIENT_SECRET), 'never in what the pages get');
+    // The form gives the profile back without its secret: saving keeps the stored one and the sign-in.
+    await controller.handlers.saveProfile({ id: m, profile: view?.profile });
+    const exported = await controller.handlers.exportFile({});
+    assert.ok(!exported.text.includes(CLIENT_SECRET), 'never exported');
+    assert.deepEqual(exported.withoutSecret, ['Machine']);
+    // The export imported again keeps the stored secret and the sign-in.
+    await controller.handlers.importFile({ text: exported.text });
+    state = await controller.handlers.getState({});
+    assert.equal(state.profiles.find((p) => p.profile.name === 'Machine')?.status.phase, 'signed-in');
+    // A browser that never had the secret (the file shared with a colleague) asks for it.
+    const other = new FakePlatform();
+    const colleague = new Controller(other);
+    await colleague.handlers.importFile({ text: exported.text });
+    const [shared] = (await colleague.handlers.getState({})).profiles.filter(
+      (p) => p.profile.name === 'Machine',
+    );
+    assert.equal(shared?.hasClientSecret, false);
+    await assert.rejects(
+      colleague.handlers.signInWithProvider({ id: shared?.id ?? '' }),
+      /Machine needs its client secret/,
+    );
+    await colleague.handlers.signInWithProvider({ id: shared?.id ?? '', clientSecret: CLIENT_SECRET });
+    const after = (await colleague.handlers.getState({})).profiles.find((p) => p.id === shared?.id);
+    assert.equal(after?.status.phase, 'signed-in');
+    assert.equal(after?.hasClientSecret, true);
+    assert.ok(!JSON.stringify([...other.area.data]).includes(CLIENT_SECRET), 'sealed there too');
+  });
+
   it('an alarm, "Refresh now" and a worker start at once make one refresh', async () => {
     platform.clock += 3_400_000; // past the due time (expiry minus 300 s)
     api.refreshDelayMs = 200;
@@ -223,22 +287,55 @@ describe('background controller', () => {
     assert.ok(api.isValid(headerValue()));
   });
 
-  it('a 401 from the API host refreshes at once, once per token; other hosts and fresh tokens do not', async () => {
-    await controller.onResponse('http://api.test/data', 401, false);
+  it('a 401 to a request that carried the token refreshes at once, once per token; others do not', async () => {
+    // The profile's own page (its host) calls the API: its rules give that request the token.
+    const fromApi = (url: string, more: Partial<ObservedRequest> = {}): ObservedRequest => ({
+      url,
+      initiator: 'http://api.test',
+      type: 'xmlhttprequest',
+      method: 'GET',
+      tabId: 1,
+      ...more,
+    });
+    await controller.onResponse(fromApi('http://api.test/data'), 401);
     assert.equal(api.refreshCalls.length, 0, 'a brand-new token is not refreshed on 401');
     platform.clock += 60_000;
-    await controller.onResponse('http://other.test/data', 401, false);
-    await controller.onResponse('http://api.test/data', 200, false);
-    await controller.onResponse('http://api.test/data', 401, true);
+    await controller.onResponse(fromApi('http://other.test/data'), 401);
+    await controller.onResponse(fromApi('http://api.test/data'), 200);
+    // Requests that never carried the token: a foreign page's fetch or frame (reloaded every 10 s,
+    // say), a navigation another site started, a URL typed in an ordinary tab.
+    await controller.onResponse(fromApi('http://api.test/data', { initiator: 'https://evil.example' }), 401);
+    await controller.onResponse(
+      fromApi('http://api.test/frame', { initiator: 'https://evil.example', type: 'sub_frame' }),
+      401,
+    );
+    await controller.onResponse(
+      fromApi('http://api.test/', { initiator: 'https://evil.example', type: 'main_frame' }),
+      401,
+    );
+    await controller.onResponse(
+      fromApi('http://api.test/', { initiator: undefined, type: 'main_frame' }),
+      401,
+    );
+    await controller.onResponse(fromApi('http://api.test/x', { method: 'POST', type: 'main_frame' }), 401);
     assert.equal(api.refreshCalls.length, 0);
     await Promise.all([
-      controller.onResponse('http://api.test/data', 401, false),
-      controller.onResponse('http://api.test/other', 401, false),
+      controller.onResponse(fromApi('http://api.test/data'), 401),
+      controller.onResponse(fromApi('http://api.test/other', { initiator: 'http://sub.api.test' }), 401),
     ]);
     await waitFor(() => api.refreshCalls.length === 1, 5_000, 'one refresh');
     await controller.sync();
     assert.ok(api.isValid(headerValue()));
     assert.equal(api.refreshCalls.length, 1);
+    // In a tab opened with "Open in a tab", a navigation the user typed carries it.
+    await controller.handlers.openInTab({ id });
+    platform.clock += 60_000;
+    const tabId = platform.openedTabs[0]?.tabId ?? 0;
+    await controller.onResponse(
+      fromApi('http://api.test/', { initiator: undefined, type: 'main_frame', tabId }),
+      401,
+    );
+    await waitFor(() => api.refreshCalls.length === 2, 5_000, 'a refresh after the API tab’s 401');
   });
 
   it('a refreshed token reaches the rules right after it is stored, before any other storage read', async () => {
@@ -266,6 +363,42 @@ describe('background controller', () => {
     assert.ok(api.isValid(headerValue()), 'the sync after the refresh set the new token');
     assert.equal(api.refreshCalls.length, 1);
     assert.deepEqual(platform.notifications, [], 'no "signed out" notification');
+  });
+
+  it('one profile’s rule the browser refuses keeps neither the others’ rules out nor a signed-out one’s in', async () => {
+    const setRules = platform.setRules;
+    Object.assign(platform, {
+      setRules: async (rules: HeaderRule[]) => {
+        if (rules.some((rule) => rule.action.requestHeaders.some((h) => h.value.includes('refuse-me'))))
+          throw new Error('Rule with id 3 has an invalid header value');
+        await setRules(rules);
+      },
+    });
+    const manual = (name: string, value: string) => ({
+      name,
+      hosts: [`${name.toLowerCase()}.test`],
+      header: { name: 'X-Key', value },
+      auth: { kind: 'manual' },
+    });
+    const { id: bad } = await controller.handlers.saveProfile({
+      profile: manual('Bad', 'refuse-me {access_token}'),
+    });
+    const { id: good } = await controller.handlers.saveProfile({ profile: manual('Good', '{access_token}') });
+    await controller.handlers.useToken({ id: bad, token: 'bad-token' });
+    await controller.handlers.useToken({ id: good, token: 'good-token' });
+    const values = () => platform.rules.map((rule) => rule.action.requestHeaders[0]?.value);
+    assert.ok(values().includes('good-token'), 'the good profile’s rule is set');
+    assert.ok(api.isValid(headerValue()), 'and the first profile’s');
+    assert.ok(!values().some((v) => v?.includes('refuse-me')));
+    const state = await controller.handlers.getState({});
+    assert.match(
+      state.profiles.find((p) => p.id === bad)?.status.error ?? '',
+      /The browser refused this profile's header rule, so the header is not sent: Rule with id 3/,
+    );
+    assert.equal(state.profiles.find((p) => p.id === good)?.status.error, undefined);
+    await controller.handlers.signOut({ id });
+    assert.ok(!values().some((v) => v?.startsWith('Bearer ')), 'the signed-out profile’s rule is gone');
+    assert.deepEqual(values(), ['good-token', 'good-token']);
   });
 
   it('a sign-out while the refresh is in flight wins: the new token never reaches the rules', async () => {
@@ -298,7 +431,16 @@ describe('background controller', () => {
       await controller.handlers.refreshNow({ id }); // a transient failure
       api.refreshFailure = undefined;
       platform.clock += 60_000;
-      await controller.onResponse('http://api.test/data', 401, false); // a 401
+      await controller.onResponse(
+        {
+          url: 'http://api.test/data',
+          initiator: 'http://api.test',
+          type: 'xmlhttprequest',
+          method: 'GET',
+          tabId: 1,
+        },
+        401,
+      ); // a 401
       await waitFor(() => api.refreshCalls.length === 3, 5_000, 'the refresh the 401 started');
       await controller.sync();
       // The paths that do write to the console: a failed reconciliation, a stored profile that

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type HostPattern, hostsRegex, parseHostPattern, permissionOrigins } from '../../src/core/hosts.js';
+import {
+  type HostPattern,
+  hostsRegex,
+  pageReach,
+  parseHostPattern,
+  permissionOrigins,
+} from '../../src/core/hosts.js';
 import '../support/messages.js'; // the English messages
 
 function host(text: string): HostPattern {
@@ -91,5 +97,26 @@ describe('host patterns', () => {
       'http://localhost/*',
     ]);
     assert.deepEqual(permissionOrigins(host('*.example.com')), ['https://*.example.com/*']);
+  });
+});
+
+describe('what a page entry lets in', () => {
+  it('says where it is wider than written: subdomains, both schemes, every port', () => {
+    assert.equal(
+      pageReach(host('app.example')),
+      'page "app.example" lets in app.example and every subdomain of it, over http or https, on any port',
+    );
+    assert.match(
+      pageReach(host('http://localhost:3000')) ?? '',
+      /^page "http:\/\/localhost:3000" lets in localhost and every subdomain/,
+    );
+    assert.equal(
+      pageReach(host('127.0.0.1')),
+      'page "127.0.0.1" lets in 127.0.0.1 over http or https, on any port',
+    );
+    assert.equal(
+      pageReach(host('http://127.0.0.1:8080')),
+      'page "http://127.0.0.1:8080" lets in 127.0.0.1 over http or https, on any port',
+    );
   });
 });

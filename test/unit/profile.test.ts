@@ -146,6 +146,73 @@ describe('profile file', () => {
     }
   });
 
+  it('refuses hostile input with a reason: deep bodies, special or control-character headers, long strings', () => {
+    // 5,000 levels in 30 KB, written as text: JSON.stringify of such a value overflows the stack,
+    // which made every reconciliation of a profile (or policy) holding it throw.
+    const body = `${'{"a":'.repeat(5_000)}"x"${'}'.repeat(5_000)}`;
+    const deep = `{"autobearer":1,"profiles":[{"name":"Deep","hosts":["a.example"],"auth":{"kind":"json-login","login":{"url":"https://a.example/l","body":${body}}}}]}`;
+    assert.match(problems(deep).join('\n'), /profiles\[0\]\.auth\.login\.body: nests deeper than 32 levels/);
+    const list = problems({
+      autobearer: 1,
+      profiles: [
+        { name: 'A', hosts: ['a.example'], auth: { kind: 'manual' }, header: { name: 'Cookie', value: 'x' } },
+        {
+          name: 'B',
+          hosts: ['a.example'],
+          auth: { kind: 'manual' },
+          header: { name: 'X-Key', value: 'a\u0000b' },
+        },
+        {
+          name: 'C',
+          hosts: ['a.example'],
+          auth: { kind: 'manual' },
+          header: { name: 'Sec-Fetch-Site', value: 'x' },
+        },
+        {
+          name: 'D',
+          hosts: ['a.example'],
+          auth: {
+            kind: 'json-login',
+            login: { url: 'https://a.example/l', headers: { Host: 'evil.example', 'X-Ok': 'v\u007f' } },
+          },
+        },
+        {
+          name: 'E',
+          hosts: ['a.example'],
+          auth: { kind: 'oauth2-password', tokenUrl: 'https://a.example/t', clientId: 'c'.repeat(3000) },
+        },
+      ],
+    }).join('\n');
+    assert.match(list, /profiles\[0\]\.header\.name: "Cookie" is a header the browser sets itself/);
+    assert.match(list, /profiles\[1\]\.header\.value: may hold only visible ASCII characters/);
+    assert.match(list, /profiles\[2\]\.header\.name: "Sec-Fetch-Site" is a header/);
+    assert.match(list, /profiles\[3\]\.auth\.login\.headers(\.Host)?: "Host" is a header/);
+    assert.match(list, /profiles\[3\]\.auth\.login\.headers\.X-Ok: may hold only visible ASCII/);
+    assert.match(list, /profiles\[4\]\.auth\.clientId: must be at most 2048 characters/);
+    // Ordinary values are fine: a Content-Type on a login, a tab in a value, a shallow body.
+    const fine = parseProfileFile(
+      JSON.stringify({
+        autobearer: 1,
+        profiles: [
+          {
+            name: 'F',
+            hosts: ['a.example'],
+            header: { name: 'X-Api-Key', value: 'Token\t{access_token}' },
+            auth: {
+              kind: 'json-login',
+              login: {
+                url: 'https://a.example/l',
+                headers: { 'Content-Type': 'application/json' },
+                body: { user: { name: '{username}' } },
+              },
+            },
+          },
+        ],
+      }),
+    );
+    assert.ok(fine.ok, JSON.stringify(fine));
+  });
+
   it('reads every kind of the spec', () => {
     const result = parseProfileFile(
       JSON.stringify({

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Profile, validateProfile } from '../../src/core/profile.js';
-import { buildRules, HOSTS_PER_RULE, rulesForProfile, tabUrlFor } from '../../src/core/rules.js';
+import {
+  buildRules,
+  HOSTS_PER_RULE,
+  rulesForProfile,
+  rulesWouldMatch,
+  tabUrlFor,
+} from '../../src/core/rules.js';
 import '../support/messages.js'; // the English messages
 
 function profile(input: Record<string, unknown>): Profile {
@@ -72,6 +78,34 @@ describe('rules', () => {
     );
     assert.equal(tabUrlFor(profile({ hosts: ['api.example.com:443'] })), 'https://api.example.com:443/');
     assert.equal(tabUrlFor(profile({ hosts: ['*.example.com'] })), undefined);
+  });
+
+  it('tells which observed requests the rules gave the token', () => {
+    const p = profile({ hosts: ['api.example.com'], pages: ['app.example'] });
+    const request = (more: Record<string, unknown>) => ({
+      url: 'https://api.example.com/v1',
+      initiator: 'https://app.example',
+      type: 'xmlhttprequest',
+      method: 'GET',
+      tabId: 3,
+      ...more,
+    });
+    assert.ok(rulesWouldMatch(p, request({}), []));
+    assert.ok(rulesWouldMatch(p, request({ initiator: 'https://eu.app.example:8443/page?x' }), []));
+    assert.ok(rulesWouldMatch(p, request({ initiator: 'https://api.example.com', type: 'main_frame' }), []));
+    assert.ok(rulesWouldMatch(p, request({ initiator: undefined, type: 'main_frame' }), [3]));
+    for (const other of [
+      { url: 'https://api.example.com.evil/v1' },
+      { initiator: 'https://evil.example' },
+      { initiator: 'https://app.example.evil' },
+      { initiator: 'null' },
+      { initiator: undefined },
+      { initiator: undefined, type: 'main_frame', tabId: 4 },
+      { initiator: 'https://evil.example', type: 'main_frame', tabId: 4 },
+      { type: 'main_frame', method: 'POST' },
+    ]) {
+      assert.equal(rulesWouldMatch(p, request(other), [3]), false, JSON.stringify(other));
+    }
   });
 
   it('uses a custom header template', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_ANSWER_BYTES } from '../../src/background/token-client.js';
 import {
   jwtExpiry,
   OAUTH_PATHS,
@@ -71,6 +72,15 @@ describe('token answers', () => {
       () => parseTokenAnswer({ access_token: 'a\r\nX-Evil: 1' }, OAUTH_PATHS, NOW, 60),
       /characters a header cannot carry/,
     );
+  });
+
+  it('summarizes a hostile error page in one pass: a megabyte of unclosed tags is no work', {
+    timeout: 10_000,
+  }, () => {
+    // With `<[^>]*>` this took 2 s for 80,000 `<`, and grows with the square: a megabyte never ends.
+    const said = serverMessage(`${'<'.repeat(MAX_ANSWER_BYTES - 10)}tail`, 'text/html');
+    assert.equal(said?.length, 200);
+    assert.equal(serverMessage('a <<b>bold</b> claim', 'text/html'), 'a < bold claim');
   });
 
   it('quotes the server’s own error message', () => {

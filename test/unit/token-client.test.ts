@@ -51,6 +51,23 @@ describe('token client', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"jwt":"A"}'),
     );
     routes.set('/hang', () => undefined);
+    // 16 MiB of a "token answer" that never closes its JSON, and a 500 whose page is as large.
+    const endless =
+      (status: number, type: string, first: string) =>
+      (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.writeHead(status, { 'content-type': type });
+        res.write(first);
+        const chunk = 'x'.repeat(64 * 1024);
+        let left = 256;
+        const more = () => {
+          while (left-- > 0) if (!res.write(chunk)) return void res.once('drain', more);
+          res.end();
+        };
+        res.on('error', () => undefined);
+        more();
+      };
+    routes.set('/endless', endless(200, 'application/json', '{"access_token":"'));
+    routes.set('/endless-error', endless(500, 'text/html', '<h1>Upstream exploded</h1>'));
     routes.set('/redirect', (_req, res) => res.writeHead(307, { location: `${base}/ok` }).end());
   });
   after(() => {
@@ -102,6 +119,15 @@ describe('token client', () => {
     const none = await failure(send('/no-token'));
     assert.equal(none.kind, 'invalid-answer');
     assert.match(none.message, /no access token at "access_token" \(the answer has "jwt"\)/);
+  });
+
+  it('reads an answer to a fixed size: an endless one is refused, an endless error page summarized from its start', async () => {
+    const endless = await failure(send('/endless', 10_000));
+    assert.equal(endless.kind, 'invalid-answer');
+    assert.match(endless.message, /answered with more than 1024 KiB, far more than a token answer: refused/);
+    const error = await failure(send('/endless-error', 10_000));
+    assert.equal(error.kind, 'transient');
+    assert.match(error.message, /answered 500: Upstream exploded x{10}/);
   });
 
   it('never follows a redirect with the credentials', async () => {

@@ -107,7 +107,23 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       const options = await driver.open('options.html');
       const file = path.join(work, 'profiles.json');
       writeFileSync(file, JSON.stringify(profileFile()));
+      // The preview shows where each token and the password go; Cancel changes nothing.
       await options.setFile('#import-file', file);
+      const preview = await waitFor(() => options.text('#import-preview'), 5_000, 'the preview');
+      assert.match(preview, /Import profiles\.json\? Nothing changes until you choose Import\./);
+      assert.match(
+        preview,
+        /Verification API \(new\)\s*The token goes to: http:\/\/api\.test\s*Pages that send it: http:\/\/app\.test/,
+      );
+      assert.match(preview, new RegExp(`Your password or secret goes to: api\\.test:${api.port}`));
+      await options.click('#import-preview', 'Cancel');
+      await waitFor(
+        async () => /not imported: nothing changed/.test(await options.text('#file-result')),
+        5_000,
+        'cancelled',
+      );
+      assert.match(await options.text('#profile-list'), /No profiles yet/);
+      await options.importFile(file);
       await waitFor(
         async () => /Imported 3 profiles/.test(await options.text('#file-result')),
         5_000,
@@ -128,6 +144,11 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         await options.text('li[data-profile="Elsewhere"]'),
         /Missing host permission: http:\/\/api\.example\/\*/,
       );
+      // A page lets in more than it spells, and the options page says so.
+      assert.match(
+        await options.text(ITEM),
+        /page "http:\/\/app\.test" lets in app\.test and every subdomain of it, over http or https, on any port/,
+      );
       // The profile format: plain-http sign-in URLs are allowed and shown with a warning.
       assert.match(
         await options.text(ITEM),
@@ -140,6 +161,8 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
     it('says why a sign-in with a wrong password fails, and sends no header', async () => {
       popup = await driver.open('popup.html');
       await popupSays(/Signed out/);
+      // The form names where the password goes before anyone types it.
+      await popupSays(new RegExp(`Your password goes to api\\.test:${api.port} only`));
       await popup.fill(CARD, 'Username', USER);
       await popup.fill(CARD, 'Password', 'wrong');
       await popup.click(CARD, 'Sign in');
@@ -242,7 +265,9 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
           const frame = document.createElement('iframe');
           frame.src = `${base}/frame`;
           document.body.append(frame);
-          new Image().src = `${base}/image`;
+          const image = document.createElement('img');
+          image.src = `${base}/image`;
+          document.body.append(image);
           window.open(`${base}/window-open`);
           const link = document.createElement('a');
           link.href = `${base}/link`;
@@ -252,15 +277,21 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         },
         url('api.test', ''),
       );
+      // Each has arrived before the page navigates away (which would cancel a frame or an image).
+      for (const pathname of ['/frame', '/image', '/window-open', '/link']) {
+        assert.equal((await arrived(pathname)).authorization, undefined, `${pathname} from a foreign site`);
+      }
       await foreign.run(
         (target) => {
           location.href = target;
         },
         url('api.test', '/location'),
       );
-      for (const pathname of ['/frame', '/image', '/window-open', '/link', '/location']) {
-        assert.equal((await arrived(pathname)).authorization, undefined, `${pathname} from a foreign site`);
-      }
+      assert.equal(
+        (await arrived('/location')).authorization,
+        undefined,
+        'a location change by a foreign site',
+      );
       // Closed, so that the app is the tab in front again (Firefox slows the timers of tabs behind).
       for (const part of ['/window-open', '/link']) await (await driver.openedPage(part)).close();
       await foreign.close();

@@ -96,7 +96,7 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
           ],
         }),
       );
-      await options.setFile('#import-file', file);
+      await options.importFile(file);
       await waitFor(
         async () => /Imported 2 profiles/.test(await options.text('#file-result')),
         5_000,
@@ -200,6 +200,33 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
       await page.fetch(url('api.test', '/not-for-machine'));
       assert.equal((await arrived('api.test', '/not-for-machine')).authorization, undefined);
       await page.close();
+    });
+
+    it('never exports the client secret, and asks for it where a shared file arrives without it', async () => {
+      const options = await driver.open('options.html');
+      const reply = await options.send('exportFile', {});
+      const { text, withoutSecret } = reply.value as { text: string; withoutSecret: string[] };
+      assert.ok(!text.includes(MACHINE_SECRET), 'no secret in the export');
+      assert.deepEqual(withoutSecret, ['Machine API']);
+      assert.ok(!(await options.html()).includes(MACHINE_SECRET), 'nor in the options page');
+      // A colleague's browser gets the shared file: remove the profile here, then import it.
+      await options.click('li[data-profile="Machine API"]', 'Remove Machine API');
+      const shared = path.join(work, 'shared.json');
+      writeFileSync(shared, text);
+      await options.setFile('#import-file', shared);
+      await waitFor(
+        async () =>
+          /Machine API \(new\)[\s\S]*Needs its client secret/.test(await options.text('#import-preview')),
+        5_000,
+        'the preview says the secret is needed',
+      );
+      await options.click('#import-preview', 'Import');
+      await popupSays(/Machine API needs its client secret/, MACHINE_CARD);
+      await popup.fill(MACHINE_CARD, 'Client secret', MACHINE_SECRET);
+      await popup.click(MACHINE_CARD, 'Connect');
+      await popupSays(/Signed in as machine/, MACHINE_CARD);
+      assert.ok(!(await popup.html()).includes(MACHINE_SECRET), 'the popup does not keep it');
+      await options.close();
     });
   });
 }

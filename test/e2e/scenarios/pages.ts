@@ -64,7 +64,7 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
         }),
       );
       const options = await driver.open('options.html');
-      await options.setFile('#import-file', file);
+      await options.importFile(file);
       const item = 'li[data-profile="Keyboard API"]';
       await waitFor(async () => /Keyboard API/.test(await options.text(item)), 5_000, 'imported');
       if (/Missing/.test(await options.text(item))) await options.click(item, 'Grant access');
@@ -140,7 +140,7 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret in the export');
       const file = path.join(work, 'exported.json');
       writeFileSync(file, text);
-      await options.setFile('#import-file', file);
+      await options.importFile(file);
       await waitFor(
         async () => /Imported .*exported\.json/.test(await options.text('#file-result')),
         5_000,
@@ -152,8 +152,17 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
 
       // The same profile, signing in elsewhere: the tokens it holds must not go there.
       const moved = path.join(work, 'moved.json');
-      writeFileSync(moved, text.replace('/v2/refresh', '/v2/refresh?version=2'));
+      // It also sends the token to one more host: the preview says both before anything changes.
+      const widened = JSON.parse(text.replace('/v2/refresh', '/v2/refresh?version=2'));
+      widened.profiles[0].hosts.push('extra.test');
+      writeFileSync(moved, JSON.stringify(widened));
       await options.setFile('#import-file', moved);
+      const preview = await waitFor(() => options.text('#import-preview'), 5_000, 'the preview');
+      assert.match(preview, /Keyboard API \(changed\)/);
+      assert.match(preview, /Newly gets the token you are signed in with now: extra\.test/);
+      assert.match(preview, /Signs out: its sign-in settings change/);
+      assert.match(await popup.text(CARD), /Signed in as/, 'nothing changed before Import');
+      await options.click('#import-preview', 'Import');
       await waitFor(
         async () => /sign-in settings changed/.test(await popup.text(CARD)),
         5_000,

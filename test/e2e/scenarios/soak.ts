@@ -61,7 +61,7 @@ export function soakScenario(
         }),
       );
       const options = await driver.open('options.html');
-      await options.setFile('#import-file', file);
+      await options.importFile(file);
       await waitFor(
         async () => /Imported 3 profiles/.test(await options.text('#file-result')),
         5_000,
