@@ -1,7 +1,13 @@
 // The background's logic: sign-in, refresh, sign-out, and the reconciliation that turns stored
 // state into rules, alarms, status and badge. Everything it needs is in storage, so the browser
 // may stop it at any moment; every start calls `sync()` and carries on.
-import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
+import {
+  authFingerprint,
+  canRenew,
+  issuerOf,
+  plainHttpEndpoints,
+  signInMethod,
+} from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
 import {
@@ -111,8 +117,13 @@ export class Controller {
   constructor(private readonly platform: Platform) {}
 
   private get tokenDeps(): TokenServiceDeps {
-    const { fetch, now, webAuthFlow } = this.platform;
-    return { fetch, now, webAuthFlow };
+    const { fetch, now, webAuthFlow, profiles } = this.platform;
+    return {
+      fetch,
+      now,
+      webAuthFlow,
+      onDiscovered: (issuer, endpoints) => profiles.saveDiscovered(issuer, endpoints),
+    };
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -751,6 +762,7 @@ export class Controller {
 
   async state(): Promise<AppState> {
     const { profiles, managedProblems } = await this.profilesAndProblems();
+    const discovered = await this.platform.profiles.loadDiscovered();
     const statuses = await Promise.all(
       profiles.map(async ({ id, profile, managed }): Promise<ProfileView> => {
         const session = await this.sessionFor(id, profile);
@@ -759,6 +771,7 @@ export class Controller {
           id,
           profile: withoutClientSecret(profile),
           hasClientSecret: hasClientSecret(profile),
+          plainHttp: plainHttpEndpoints(profile.auth, discovered[issuerOf(profile.auth) ?? ''] ?? []),
           managed: !!managed,
           origins,
           missingOrigins: await this.platform.missingOrigins(origins),

@@ -2,7 +2,7 @@
 // client credentials, the password grant and refresh. `fetch`, the clock and the browser's
 // web-auth flow are parameters. Every failure becomes a TokenRequestError the user can read.
 import * as oauth from 'oauth4webapi';
-import type { OAuthAuth } from '../core/auth-requests.js';
+import { issuerOf, type OAuthAuth } from '../core/auth-requests.js';
 import type { Auth } from '../core/profile.js';
 import { t } from '../core/text.js';
 import { jwtClaims, OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
@@ -14,6 +14,8 @@ export interface OAuthDeps {
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly timeoutMs?: number;
+  /** Told the endpoints an issuer's discovery named, so the pages can show the plain-http ones. */
+  readonly onDiscovered?: (issuer: string, endpoints: string[]) => Promise<void>;
 }
 
 export interface WebAuthFlow {
@@ -104,9 +106,14 @@ export function toTokenRequestError(
 
 const discovered = new Map<string, oauth.AuthorizationServer>();
 
-/** The issuer the profile names; only the authorization-code kind can name one. */
-const issuerOf = (auth: OAuthAuth): string | undefined =>
-  auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
+const isEndpoint = (key: string): boolean => key.endsWith('_endpoint') || key === 'jwks_uri';
+
+/** Every endpoint URL a discovery document names. */
+function endpointsOf(server: oauth.AuthorizationServer): string[] {
+  return Object.entries(server)
+    .filter(([key, value]) => isEndpoint(key) && typeof value === 'string')
+    .map(([, value]) => value as string);
+}
 
 /**
  * An https issuer whose metadata sends the code, the password or the refresh token to a
@@ -116,8 +123,7 @@ const issuerOf = (auth: OAuthAuth): string | undefined =>
 function refuseDowngrade(issuer: string, server: oauth.AuthorizationServer): void {
   if (!issuer.startsWith('https://')) return;
   const plain = Object.entries(server)
-    .filter(([key, value]) => (key.endsWith('_endpoint') || key === 'jwks_uri') && typeof value === 'string')
-    .filter(([, value]) => /^http:/i.test(value as string))
+    .filter(([key, value]) => isEndpoint(key) && typeof value === 'string' && /^http:/i.test(value))
     .map(([key, value]) => `${key} ${value}`);
   if (plain.length) {
     throw new TokenRequestError('invalid-answer', t('discoveryDowngrade', issuer, plain.join(', ')));
@@ -168,6 +174,7 @@ export async function authorizationServer(
     }
     refuseDowngrade(issuer, server);
     discovered.set(issuer, server);
+    await deps.onDiscovered?.(issuer, endpointsOf(server));
     return server;
   }
   const failure = first as TokenRequestError;

@@ -42,6 +42,7 @@ export const STATUS_KEY = 'status';
 export const TRASH_KEY = 'trash';
 export const DIAGNOSTICS_KEY = 'diagnostics';
 export const MANAGED_COPY_KEY = 'managedProfileFile';
+export const DISCOVERED_KEY = 'discovered';
 
 /** What the last reconciliation did and how long it took: for "is it working?" and the benchmarks. */
 export interface Diagnostics {
@@ -65,6 +66,9 @@ export interface ProfileStore {
   saveManagedCopy(profileFile: unknown): Promise<void>;
   loadTrash(): Promise<Trash | undefined>;
   saveTrash(trash: Trash | undefined): Promise<void>;
+  /** The endpoints each issuer's discovery last named, by issuer (no secret: public metadata). */
+  loadDiscovered(): Promise<Record<string, string[]>>;
+  saveDiscovered(issuer: string, endpoints: string[]): Promise<void>;
 }
 
 /** A profile as stored: its client secret, if any, sealed apart. */
@@ -101,6 +105,16 @@ export function profileStore(
       profile: { ...valid.value, auth: { ...valid.value.auth, ...(secret ? { clientSecret: secret } : {}) } },
     };
   };
+  const loadDiscovered = async (): Promise<Record<string, string[]>> => {
+    const raw = (await area.get(DISCOVERED_KEY))[DISCOVERED_KEY];
+    if (typeof raw !== 'object' || raw === null) return {};
+    return Object.fromEntries(
+      Object.entries(raw).filter(
+        (entry): entry is [string, string[]] =>
+          Array.isArray(entry[1]) && entry[1].every((url) => typeof url === 'string'),
+      ),
+    );
+  };
   const save = async (profiles: readonly StoredProfile[]) => {
     await area.set({ [PROFILES_KEY]: await Promise.all(profiles.map(toStored)) });
   };
@@ -134,6 +148,12 @@ export function profileStore(
       const entry = await fromStored(trash?.entry);
       if (!entry || typeof trash?.removedAt !== 'number') return undefined;
       return { entry, removedAt: trash.removedAt };
+    },
+    loadDiscovered,
+    async saveDiscovered(issuer, endpoints) {
+      const all = await loadDiscovered();
+      if (JSON.stringify(all[issuer]) === JSON.stringify(endpoints)) return;
+      await area.set({ [DISCOVERED_KEY]: { ...all, [issuer]: endpoints } });
     },
     async saveTrash(trash) {
       if (trash)

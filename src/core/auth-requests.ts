@@ -124,9 +124,18 @@ export function authFingerprint(auth: Auth): string {
   return JSON.stringify(canonical(rest));
 }
 
-/** The sign-in endpoints on plain http: allowed for local development, and shown with a warning. */
-export function plainHttpEndpoints(auth: Auth): string[] {
-  return authEndpoints(auth).filter((url) => /^http:/i.test(url));
+/**
+ * The sign-in endpoints on plain http: allowed for local development, and shown with a warning.
+ * `discovered`: the endpoints the issuer's discovery named (only an `http://` issuer may name
+ * plain-http ones; an https issuer that does is refused).
+ */
+export function plainHttpEndpoints(auth: Auth, discovered: readonly string[] = []): string[] {
+  return [...new Set([...authEndpoints(auth), ...discovered])].filter((url) => /^http:/i.test(url));
+}
+
+/** The issuer a profile names, whose discovery finds its endpoints; only the code flow has one. */
+export function issuerOf(auth: Auth): string | undefined {
+  return auth.kind === 'oauth2-authorization-code' ? auth.issuer : undefined;
 }
 
 /**

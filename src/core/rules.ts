@@ -113,10 +113,7 @@ export function rulesForProfile(
   firstId: number,
   tabIds: readonly number[] = [],
 ): HeaderRule[] {
-  const hosts = parsedHosts(profile.hosts);
-  const initiatorDomains = [
-    ...new Set([...parsedHosts(profile.pages), ...hosts].map(initiatorDomain)),
-  ].sort();
+  const initiatorDomains = initiatorDomainsOf(profile);
   const requestHeaders = [
     {
       header: profile.header.name,

@@ -10,6 +10,8 @@ export interface ProfileView {
   readonly profile: Profile;
   /** A client secret is stored (sealed) for it. */
   readonly hasClientSecret: boolean;
+  /** The plain-http endpoints it signs in or refreshes at: configured, and found by discovery. */
+  readonly plainHttp: readonly string[];
   /** Pushed by the organization's policy: shown, used, but not editable here. */
   readonly managed: boolean;
   readonly status: PublicStatus;

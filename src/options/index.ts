@@ -95,7 +95,7 @@ function renderList(state: AppState): void {
         { 'data-profile': name },
         h('strong', {}, name),
         ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
-        plainHttpWarning(view.profile),
+        plainHttpWarning(view.plainHttp),
         pagesReachNote(view.profile),
         view.missingOrigins.length > 0 &&
           h(

@@ -1,5 +1,4 @@
 // A tiny element builder for the extension's pages: text goes in as text, never as HTML.
-import { plainHttpEndpoints } from '../core/auth-requests.js';
 import { pageReach } from '../core/hosts.js';
 import type { Profile } from '../core/profile.js';
 import { parsedHosts } from '../core/rules.js';
@@ -34,11 +33,10 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /**
- * The warning the profile format asks for when a sign-in endpoint is plain http; `false` when
- * none is. The popup's is short: its hosts, not every URL.
+ * The warning the profile format asks for when a sign-in endpoint is plain http (configured, or
+ * found by the issuer's discovery); `false` when none is. The popup's is short: its hosts.
  */
-export function plainHttpWarning(profile: Profile, short = false): HTMLParagraphElement | false {
-  const plain = plainHttpEndpoints(profile.auth);
+export function plainHttpWarning(plain: readonly string[], short = false): HTMLParagraphElement | false {
   if (plain.length === 0) return false;
   const text = short
     ? t('plainHttpShort', [...new Set(plain.map((url) => new URL(url).host))].join(', '))

@@ -189,7 +189,7 @@ function card(view: ProfileView, now: number): HTMLElement {
         ),
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
-    plainHttpWarning(profile, true),
+    plainHttpWarning(view.plainHttp, true),
     view.missingOrigins.length > 0 &&
       h(
         'p',

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   authorizationCodeFlow,
+  authorizationServer,
   clientCredentialsGrant,
   passwordGrant,
   refreshGrant,
 } from '../../src/background/oauth.js';
+import { plainHttpEndpoints } from '../../src/core/auth-requests.js';
 import { failure } from '../support/failure.js';
 import {
   CONFIDENTIAL_CLIENT,
@@ -281,6 +283,37 @@ describe('OAuth discovery never downgrades', () => {
     };
     return { requested, deps: { fetch: fetchAt as typeof fetch, now: () => Date.now(), timeoutMs: 2_000 } };
   };
+
+  it('an http issuer (local development) may name http endpoints: they are reported for the warning', async () => {
+    const local = 'http://id.local.test';
+    const told: Array<[string, string[]]> = [];
+    const fetchAt = async (input: string | URL | Request) =>
+      String(input) === `${local}/.well-known/openid-configuration`
+        ? Response.json({
+            issuer: local,
+            authorization_endpoint: `${local}/authorize`,
+            token_endpoint: 'http://tokens.local.test/token',
+            jwks_uri: `${local}/jwks`,
+          })
+        : new Response('not here', { status: 404 });
+    const server = await authorizationServer(
+      { kind: 'oauth2-authorization-code', issuer: local, clientId: 'c' },
+      {
+        fetch: fetchAt as typeof fetch,
+        now: () => Date.now(),
+        onDiscovered: async (issuer, endpoints) => void told.push([issuer, endpoints]),
+      },
+    );
+    assert.equal(server.token_endpoint, 'http://tokens.local.test/token');
+    assert.deepEqual(told, [
+      [local, [`${local}/authorize`, 'http://tokens.local.test/token', `${local}/jwks`]],
+    ]);
+    // What the pages warn about: the configured issuer and every plain-http endpoint it named.
+    assert.deepEqual(
+      plainHttpEndpoints({ kind: 'oauth2-authorization-code', issuer: local, clientId: 'c' }, told[0]?.[1]),
+      [local, `${local}/authorize`, 'http://tokens.local.test/token', `${local}/jwks`],
+    );
+  });
 
   it('refuses an https issuer whose metadata names a plain-http endpoint, before any sign-in', async () => {
     const { requested, deps: seamDeps } = seam();

@@ -132,6 +132,17 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
       await app.fetch(url('api.test', '/provider-data'));
       assert.equal((await arrived('api.test', '/provider-data')).validToken, true);
       await app.close();
+      // The issuer is plain http (local development): the warning lists what discovery found too.
+      const options = await driver.open('options.html');
+      const warning = await waitFor(
+        async () =>
+          /Not encrypted/.test(await options.text('li[data-profile="Provider API"]')) &&
+          options.text('li[data-profile="Provider API"]'),
+        5_000,
+        'the plain-http warning',
+      );
+      assert.ok(warning.includes(`${provider.issuer}/token`), `the discovered token endpoint in: ${warning}`);
+      await options.close();
     });
 
     it('refreshes twice with rotation, with the background stopped in between', async () => {
