@@ -181,10 +181,37 @@ export async function authorizationServer(
   throw new TokenRequestError(failure.kind, t('discoveryFailed', String(issuer), failure.message));
 }
 
-function clientOf(auth: OAuthAuth): { client: oauth.Client; clientAuth: oauth.ClientAuth } {
+type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/**
+ * How the client proves itself at the token endpoint: as the profile says, else the first secret
+ * method the provider's metadata lists (HTTP Basic where it lists none: RFC 6749 §2.3.1 has every
+ * server accept it), and `none` for a public client.
+ */
+export function clientAuthMethodFor(auth: OAuthAuth, as: oauth.AuthorizationServer): ClientAuthMethod {
+  if (!auth.clientSecret) return 'none';
+  if (auth.clientAuthMethod) return auth.clientAuthMethod;
+  const supported = as.token_endpoint_auth_methods_supported ?? [];
+  return (
+    supported.find((m): m is ClientAuthMethod => m === 'client_secret_basic' || m === 'client_secret_post') ??
+    'client_secret_basic'
+  );
+}
+
+function clientOf(
+  auth: OAuthAuth,
+  as: oauth.AuthorizationServer,
+): { client: oauth.Client; clientAuth: oauth.ClientAuth } {
+  const secret = auth.clientSecret ?? '';
+  const method = clientAuthMethodFor(auth, as);
   return {
     client: { client_id: auth.clientId },
-    clientAuth: auth.clientSecret ? oauth.ClientSecretBasic(auth.clientSecret) : oauth.None(),
+    clientAuth:
+      method === 'client_secret_post'
+        ? oauth.ClientSecretPost(secret)
+        : method === 'client_secret_basic'
+          ? oauth.ClientSecretBasic(secret)
+          : oauth.None(),
   };
 }
 
@@ -236,7 +263,8 @@ interface GrantContext {
   readonly as: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly clientAuth: oauth.ClientAuth;
-  readonly options: ReturnType<typeof requestOptions>;
+  /** The request options, with the profile's extra token parameters. */
+  readonly options: ReturnType<typeof requestOptions> & { additionalParameters: Record<string, string> };
 }
 
 /** The token endpoint's answer as oauth4webapi can check it (see setAsideUncheckableIdToken). */
@@ -251,9 +279,13 @@ async function grant(
   send: (context: GrantContext) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<Tokens> {
   const as = await authorizationServer(auth, deps);
-  const { client, clientAuth } = clientOf(auth);
+  const { client, clientAuth } = clientOf(auth, as);
   return withErrors(hostOf(as.token_endpoint), deps, async () => {
-    const answer = await send({ as, client, clientAuth, options: requestOptions(as.token_endpoint, deps) });
+    const options = {
+      ...requestOptions(as.token_endpoint, deps),
+      additionalParameters: auth.tokenParameters ?? {},
+    };
+    const answer = await send({ as, client, clientAuth, options });
     return tokensFrom(answer, defaultLifetimeSeconds, deps.now());
   });
 }
@@ -265,7 +297,9 @@ export function passwordGrant(
   deps: OAuthDeps,
 ): Promise<Tokens> {
   return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
+    const { additionalParameters, ...requestOnly } = options;
     const parameters = new URLSearchParams({
+      ...additionalParameters,
       username: credentials.username,
       password: credentials.password,
     });
@@ -276,7 +310,7 @@ export function passwordGrant(
       clientAuth,
       'password',
       parameters,
-      options,
+      requestOnly,
     );
     return oauth.processGenericTokenEndpointResponse(as, client, await checkable(auth, response));
   });
@@ -288,8 +322,18 @@ export function clientCredentialsGrant(
   deps: OAuthDeps,
 ): Promise<Tokens> {
   return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
-    const parameters = new URLSearchParams(auth.scope ? { scope: auth.scope } : {});
-    const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, options);
+    const { additionalParameters, ...requestOnly } = options;
+    const parameters = new URLSearchParams({
+      ...additionalParameters,
+      ...(auth.scope ? { scope: auth.scope } : {}),
+    });
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      clientAuth,
+      parameters,
+      requestOnly,
+    );
     return oauth.processClientCredentialsResponse(as, client, await checkable(auth, response));
   });
 }
@@ -333,7 +377,7 @@ export async function authorizationCodeFlow(
       t('noAuthorizationEndpoint', auth.issuer ?? t('theProvider')),
     );
   }
-  const { client, clientAuth } = clientOf(auth);
+  const { client, clientAuth } = clientOf(auth, as);
   const redirectUri = flow.redirectUrl();
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
@@ -345,8 +389,13 @@ export async function authorizationCodeFlow(
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set('code_challenge_method', 'S256');
   if (auth.scope) url.searchParams.set('scope', auth.scope);
-  // OpenID Connect grants offline_access (a refresh token) only after explicit consent.
+  // OpenID Connect grants offline_access (a refresh token) only after explicit consent, unless the
+  // profile says otherwise: its `prompt` replaces this one, and an empty value sends none.
   if (auth.scope?.split(/\s+/).includes('offline_access')) url.searchParams.set('prompt', 'consent');
+  for (const [name, value] of Object.entries(auth.authorizationParameters ?? {})) {
+    if (name === 'prompt' && value === '') url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+  }
 
   let callback: URL;
   try {
@@ -377,7 +426,7 @@ export async function authorizationCodeFlow(
       parameters,
       redirectUri,
       codeVerifier,
-      requestOptions(as.token_endpoint, deps),
+      { ...requestOptions(as.token_endpoint, deps), additionalParameters: auth.tokenParameters ?? {} },
     );
     const { response: answer, unchecked } = await setAsideUncheckableIdToken(auth, response);
     const result = await oauth.processAuthorizationCodeResponse(as, client, answer);

@@ -162,10 +162,60 @@ const jsonLoginSchema = v.strictObject({
 });
 
 const nonEmpty = v.pipe(text(), v.minLength(1, say('mustNotBeEmpty')));
+/** Parameters the OAuth protocol itself sets: a profile's extra parameters may not override them. */
+export const PROTOCOL_PARAMETERS = new Set([
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'state',
+  'nonce',
+  'code',
+  'code_challenge',
+  'code_challenge_method',
+  'code_verifier',
+  'grant_type',
+  'refresh_token',
+  'username',
+  'password',
+  'scope',
+  'request',
+  'request_uri',
+]);
+
+/** Extra request parameters (`audience`, `resource`, `access_type`, `login_hint`, `prompt`, …). */
+const parametersSchema = v.pipe(
+  v.record(
+    v.pipe(
+      text(256),
+      v.regex(/^[A-Za-z0-9_.-]+$/, say('badParameterName')),
+      v.check(
+        (name) => !PROTOCOL_PARAMETERS.has(name),
+        (issue) => t('protocolParameter', JSON.stringify(issue.input)),
+      ),
+    ),
+    text(),
+    say('parametersObject'),
+  ),
+  v.check(
+    (parameters) => Object.keys(parameters).length <= LIMITS.headers,
+    say('tooManyParameters', LIMITS.headers),
+  ),
+);
+
 const clientFields = {
   clientId: nonEmpty,
   clientSecret: v.optional(nonEmpty),
   scope: v.optional(text()),
+  /** How the client proves itself at the token endpoint; default: the provider's first supported. */
+  clientAuthMethod: v.optional(
+    v.picklist(['client_secret_basic', 'client_secret_post', 'none'], say('badClientAuthMethod')),
+  ),
+  /** Added to every token request (code exchange, grants, refresh). */
+  tokenParameters: v.optional(parametersSchema),
 };
 
 const passwordSchema = v.strictObject({
@@ -188,6 +238,8 @@ const authorizationCodeSchema = v.pipe(
     authorizationUrl: v.optional(urlSchema),
     tokenUrl: v.optional(urlSchema),
     ...clientFields,
+    /** Added to the authorization URL; `prompt` here replaces the default. */
+    authorizationParameters: v.optional(parametersSchema),
   }),
   v.check(
     ({ issuer, authorizationUrl, tokenUrl }) => !!issuer || !!(authorizationUrl && tokenUrl),

@@ -292,8 +292,16 @@ function profileFromForm(): unknown {
       },
     };
   } else if (kind.startsWith('oauth2-')) {
+    // Kept as they were: the client authentication method and the extra request parameters.
+    const prev = previous?.kind === kind && isOAuth(previous) ? previous : undefined;
+    const { clientAuthMethod, tokenParameters } = prev ?? {};
+    const authorizationParameters =
+      prev?.kind === 'oauth2-authorization-code' ? prev.authorizationParameters : undefined;
     auth = {
       kind,
+      ...optional('clientAuthMethod', clientAuthMethod),
+      ...optional('tokenParameters', tokenParameters),
+      ...optional('authorizationParameters', authorizationParameters),
       ...(kind === 'oauth2-authorization-code'
         ? {
             ...optional('issuer', value('issuer')),

@@ -20,6 +20,8 @@ export const PUBLIC_CLIENT = 'autobearer-test';
 export const MACHINE_CLIENT = 'machine';
 export const MACHINE_SECRET = 'machine-secret-for-tests';
 /** A code-flow client with a secret. */
+/** A machine identity registered for `client_secret_post` only, as some providers' clients are. */
+export const POST_ONLY_CLIENT = 'post-only';
 export const CONFIDENTIAL_CLIENT = 'confidential';
 export const CONFIDENTIAL_SECRET = 'confidential-secret-for-tests';
 
@@ -69,6 +71,14 @@ export class TestProvider {
         {
           client_id: MACHINE_CLIENT,
           client_secret: MACHINE_SECRET,
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+        },
+        {
+          client_id: POST_ONLY_CLIENT,
+          client_secret: MACHINE_SECRET,
+          token_endpoint_auth_method: 'client_secret_post',
           grant_types: ['client_credentials'],
           redirect_uris: [],
           response_types: [],

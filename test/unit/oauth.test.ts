@@ -15,6 +15,7 @@ import {
   CONFIDENTIAL_SECRET,
   MACHINE_CLIENT,
   MACHINE_SECRET,
+  POST_ONLY_CLIENT,
   PUBLIC_CLIENT,
   TestProvider,
 } from '../support/oidc.js';
@@ -53,6 +54,18 @@ describe('OAuth through oauth4webapi, against oidc-provider', () => {
     const tokens = await clientCredentialsGrant(machine(), 3600, deps);
     assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
     assert.ok(Math.abs(tokens.expiresAt - tokens.issuedAt - 60_000) < 2_000);
+  });
+
+  it('a client registered for client_secret_post signs in with the secret in the form', async () => {
+    // oidc-provider also takes Basic from such a client, so the refusal a strict server gives is
+    // not shown here; the form-encoded secret itself is checked at the fetch seam below.
+    const postOnly = {
+      ...machine(),
+      clientId: POST_ONLY_CLIENT,
+      clientAuthMethod: 'client_secret_post' as const,
+    };
+    const tokens = await clientCredentialsGrant(postOnly, 3600, deps);
+    assert.ok(tokens.accessToken);
   });
 
   it('a wrong client secret is refused with the provider’s words', async () => {
@@ -338,5 +351,110 @@ describe('OAuth discovery never downgrades', () => {
     );
     assert.equal(launched, false, 'no sign-in window opened');
     assert.deepEqual(requested, [`${issuer}/.well-known/openid-configuration`], 'nothing sent over http');
+  });
+});
+
+describe('OAuth extra parameters and client authentication (Auth0 audience, client_secret_post, prompt)', () => {
+  let tenants = 0;
+  /**
+   * The fetch seam: a provider's discovery and token endpoint, recording each token request. A
+   * new tenant each time: discovery is cached per issuer for the worker's life.
+   */
+  const provider = (authMethods: string[]) => {
+    const issuer = `https://tenant-${++tenants}.example.com`;
+    const tokenRequests: Array<{ body: URLSearchParams; authorization: string | null }> = [];
+    const fetchAt = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url === `${issuer}/.well-known/openid-configuration`) {
+        return Response.json({
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/oauth/token`,
+          token_endpoint_auth_methods_supported: authMethods,
+        });
+      }
+      if (url === `${issuer}/oauth/token`) {
+        const headers = new Headers(init?.headers);
+        tokenRequests.push({
+          body: new URLSearchParams(String(init?.body)),
+          authorization: headers.get('authorization'),
+        });
+        return Response.json({ access_token: 'A', refresh_token: 'R', token_type: 'Bearer', expires_in: 60 });
+      }
+      return new Response('not here', { status: 404 });
+    };
+    return {
+      issuer,
+      tokenRequests,
+      deps: { fetch: fetchAt as typeof fetch, now: () => Date.now(), timeoutMs: 2_000 },
+    };
+  };
+  const signInWith = async (auth: Record<string, unknown>, authMethods: string[]) => {
+    const { issuer, tokenRequests, deps: seamDeps } = provider(authMethods);
+    let opened: URL | undefined;
+    await authorizationCodeFlow(
+      { kind: 'oauth2-authorization-code', issuer, clientId: 'app', ...auth } as never,
+      3600,
+      {
+        redirectUrl: () => REDIRECT,
+        launch: async (url) => {
+          opened = new URL(url);
+          return `${REDIRECT}?code=C&state=${opened.searchParams.get('state')}`;
+        },
+      },
+      seamDeps,
+    );
+    return { issuer, opened: opened as URL, tokenRequests, seamDeps };
+  };
+
+  it('adds the authorization and token parameters; a profile’s prompt replaces the default', async () => {
+    const { issuer, opened, tokenRequests, seamDeps } = await signInWith(
+      {
+        scope: 'openid offline_access',
+        authorizationParameters: { audience: 'https://api.example.com', prompt: 'login', login_hint: 'kim' },
+        tokenParameters: { audience: 'https://api.example.com' },
+      },
+      [],
+    );
+    assert.equal(opened.searchParams.get('audience'), 'https://api.example.com');
+    assert.equal(opened.searchParams.get('prompt'), 'login', 'not the default consent');
+    assert.equal(opened.searchParams.get('login_hint'), 'kim');
+    assert.equal(tokenRequests[0]?.body.get('audience'), 'https://api.example.com');
+    assert.equal(tokenRequests[0]?.body.get('grant_type'), 'authorization_code');
+    // The refresh carries them too.
+    await refreshGrant(
+      { kind: 'oauth2-authorization-code', issuer, clientId: 'app', tokenParameters: { audience: 'aud' } },
+      'R',
+      3600,
+      seamDeps,
+    );
+    assert.equal(tokenRequests[1]?.body.get('grant_type'), 'refresh_token');
+    assert.equal(tokenRequests[1]?.body.get('audience'), 'aud');
+    // An empty prompt sends none, even with offline_access.
+    const none = await signInWith(
+      { scope: 'openid offline_access', authorizationParameters: { prompt: '' } },
+      [],
+    );
+    assert.equal(none.opened.searchParams.has('prompt'), false);
+    const byDefault = await signInWith({ scope: 'openid offline_access' }, []);
+    assert.equal(byDefault.opened.searchParams.get('prompt'), 'consent');
+  });
+
+  it('sends the secret the way the profile or, else, the provider’s metadata says', async () => {
+    const basicAuth = (request?: { authorization: string | null }) =>
+      request?.authorization?.startsWith('Basic ');
+    const post = await signInWith({ clientSecret: 's' }, ['client_secret_post', 'client_secret_basic']);
+    assert.equal(post.tokenRequests[0]?.body.get('client_secret'), 's');
+    assert.ok(!basicAuth(post.tokenRequests[0]), 'no Basic header');
+    const basic = await signInWith({ clientSecret: 's' }, []);
+    assert.ok(basicAuth(basic.tokenRequests[0]), 'Basic where the metadata lists none');
+    assert.equal(basic.tokenRequests[0]?.body.get('client_secret'), null);
+    const chosen = await signInWith({ clientSecret: 's', clientAuthMethod: 'client_secret_post' }, [
+      'client_secret_basic',
+    ]);
+    assert.equal(chosen.tokenRequests[0]?.body.get('client_secret'), 's');
+    const publicClient = await signInWith({}, ['client_secret_basic']);
+    assert.equal(publicClient.tokenRequests[0]?.body.get('client_id'), 'app');
+    assert.ok(!basicAuth(publicClient.tokenRequests[0]));
   });
 });

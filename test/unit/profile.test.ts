@@ -213,6 +213,41 @@ describe('profile file', () => {
     assert.ok(fine.ok, JSON.stringify(fine));
   });
 
+  it('takes extra OAuth parameters and a client authentication method, refusing the protocol’s own', () => {
+    const file = (auth: Record<string, unknown>) => ({
+      autobearer: 1,
+      profiles: [
+        {
+          name: 'O',
+          hosts: ['a.example'],
+          auth: { kind: 'oauth2-authorization-code', issuer: 'https://id.example', clientId: 'c', ...auth },
+        },
+      ],
+    });
+    const ok = parseProfileFile(
+      JSON.stringify(
+        file({
+          clientAuthMethod: 'client_secret_post',
+          authorizationParameters: { audience: 'https://api.example', prompt: 'select_account' },
+          tokenParameters: { resource: 'https://api.example' },
+        }),
+      ),
+    );
+    assert.ok(ok.ok, JSON.stringify(ok));
+    const list = problems(
+      file({
+        clientAuthMethod: 'private_key_jwt',
+        authorizationParameters: { redirect_uri: 'https://evil.example/', code_challenge: 'x', scope: 'a' },
+        tokenParameters: { client_secret: 'x', 'bad name': 'y' },
+      }),
+    ).join('\n');
+    assert.match(list, /clientAuthMethod: must be client_secret_basic, client_secret_post or none/);
+    for (const name of ['redirect_uri', 'code_challenge', 'scope', 'client_secret']) {
+      assert.match(list, new RegExp(`"${name}" is set by the OAuth protocol itself`));
+    }
+    assert.match(list, /is not a parameter name/);
+  });
+
   it('reads every kind of the spec', () => {
     const result = parseProfileFile(
       JSON.stringify({
