@@ -109,6 +109,8 @@ export class Controller {
   /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
   private readonly signingIn = new Set<string>();
   private syncChain: Promise<void> = Promise.resolve();
+  /** API-tab changes, one after another (see updateApiTabs). */
+  private apiTabsChain: Promise<unknown> = Promise.resolve();
   /** Why the browser refused a profile's rules at the last update, by profile id. */
   private readonly ruleFailures = new Map<string, string>();
   /** What the rules carry, as this worker last set them; `undefined` until its first sync. */
@@ -168,11 +170,29 @@ export class Controller {
     await Promise.all(refreshes);
   }
 
+  /**
+   * Changes the API tabs one change at a time: the tab events (a load and a close in the same
+   * moment), "Open in a tab" and the reconciliation each read and write them. `change` gets the
+   * current list and returns the new one; the result says whether it changed anything.
+   */
+  private updateApiTabs(change: (tabs: readonly ApiTab[]) => Promise<readonly ApiTab[]>): Promise<boolean> {
+    const run = this.apiTabsChain.then(async () => {
+      const tabs = await this.platform.apiTabs.load();
+      const next = await change(tabs);
+      if (next === tabs) return false;
+      await this.platform.apiTabs.save(next);
+      return true;
+    });
+    this.apiTabsChain = run.catch(() => undefined);
+    return run;
+  }
+
   /** A tab closed: an API tab's rule goes with it. */
   async onTabClosed(tabId: number): Promise<void> {
-    const tabs = await this.platform.apiTabs.load();
-    if (!tabs.some((tab) => tab.tabId === tabId)) return;
-    await this.forgetApiTab(tabs, tabId);
+    const changed = await this.updateApiTabs(async (tabs) =>
+      tabs.some((tab) => tab.tabId === tabId) ? tabs.filter((tab) => tab.tabId !== tabId) : tabs,
+    );
+    if (changed) await this.sync();
   }
 
   /**
@@ -182,25 +202,21 @@ export class Controller {
    * Until it first shows them, the tab is still opening (a blank page, then the extension's own).
    */
   async onTabNavigated(tabId: number, url: string | undefined): Promise<void> {
-    const tabs = await this.platform.apiTabs.load();
-    const entry = tabs.find((tab) => tab.tabId === tabId);
-    if (!entry) return;
-    const profile = (await this.allProfiles()).find((p) => p.id === entry.profileId)?.profile;
-    if (profile && url !== undefined && matchesHosts(profile, url)) {
-      if (!entry.reachedHosts) {
-        await this.platform.apiTabs.save(
-          tabs.map((tab) => (tab === entry ? { ...tab, reachedHosts: true } : tab)),
-        );
+    let forgotten = false;
+    await this.updateApiTabs(async (tabs) => {
+      const entry = tabs.find((tab) => tab.tabId === tabId);
+      if (!entry) return tabs;
+      const profile = (await this.allProfiles()).find((p) => p.id === entry.profileId)?.profile;
+      if (profile && url !== undefined && matchesHosts(profile, url)) {
+        return entry.reachedHosts
+          ? tabs
+          : tabs.map((tab) => (tab === entry ? { ...tab, reachedHosts: true } : tab));
       }
-      return;
-    }
-    if (profile && !entry.reachedHosts) return;
-    await this.forgetApiTab(tabs, tabId);
-  }
-
-  private async forgetApiTab(tabs: readonly ApiTab[], tabId: number): Promise<void> {
-    await this.platform.apiTabs.save(tabs.filter((tab) => tab.tabId !== tabId));
-    await this.sync();
+      if (profile && !entry.reachedHosts) return tabs;
+      forgotten = true;
+      return tabs.filter((tab) => tab !== entry);
+    });
+    if (forgotten) await this.sync();
   }
 
   async onAlarm(name: string): Promise<void> {
@@ -250,8 +266,11 @@ export class Controller {
     }
 
     // A tab opened for a profile that no longer holds a token is an ordinary tab from now on.
-    const kept = apiTabs.filter((tab) => active.some((a) => a.id === tab.profileId));
-    if (kept.length !== apiTabs.length) await this.platform.apiTabs.save(kept);
+    if (apiTabs.some((tab) => !active.some((a) => a.id === tab.profileId))) {
+      await this.updateApiTabs(async (tabs) =>
+        tabs.filter((tab) => active.some((a) => a.id === tab.profileId)),
+      );
+    }
     const trash = await this.platform.profiles.loadTrash();
     if (trash && now() - trash.removedAt > UNDO_MS) await this.emptyTrash();
     const rules = await this.applyRules(active);
@@ -664,8 +683,7 @@ export class Controller {
       const url = tabUrlFor(profile);
       if (!url) throw new UserError(t('noTabUrl', profile.name));
       await this.platform.openTab(url, async (tabId) => {
-        const tabs = await this.platform.apiTabs.load();
-        await this.platform.apiTabs.save([
+        await this.updateApiTabs(async (tabs) => [
           ...tabs.filter((tab) => tab.tabId !== tabId),
           { tabId, profileId: id },
         ]);

@@ -194,6 +194,18 @@ describe('background controller', () => {
     assert.deepEqual(await platform.apiTabs.load(), []);
   });
 
+  it('a tab that loads and closes in the same moment loses its rule (its events change the tabs one at a time)', async () => {
+    await controller.handlers.openInTab({ id });
+    const tabId = platform.openedTabs[0]?.tabId ?? 0;
+    await Promise.all([controller.onTabNavigated(tabId, 'http://api.test/'), controller.onTabClosed(tabId)]);
+    await controller.sync();
+    assert.deepEqual(await platform.apiTabs.load(), []);
+    assert.deepEqual(
+      platform.rules.filter((rule) => rule.condition.tabIds),
+      [],
+    );
+  });
+
   it('"Open in a tab" needs a sign-in, and a signed-out profile’s tabs lose their rule', async () => {
     await controller.handlers.openInTab({ id });
     await controller.handlers.signOut({ id });

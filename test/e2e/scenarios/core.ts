@@ -26,6 +26,11 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
     let app: WebPage;
     let signedInAt = 0;
     const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
+    /** The page itself sends its tab to `target` (`location.href`): a navigation it initiates. */
+    const navigate = (page: Pick<WebPage, 'run'>, target: string) =>
+      page.run((to) => {
+        location.href = to;
+      }, target);
     const arrived = (pathname: string) =>
       waitFor(
         () => api.on('api.test').find((r) => r.path === pathname),
@@ -243,12 +248,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       await evil.close();
 
       const link = await driver.openWeb(url('app.test', '/links.html'));
-      await link.run(
-        (target) => {
-          location.href = target;
-        },
-        url('api.test', '/from-app-navigation'),
-      );
+      await navigate(link, url('api.test', '/from-app-navigation'));
       assert.equal(
         (await arrived('/from-app-navigation')).validToken,
         true,
@@ -281,12 +281,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       for (const pathname of ['/frame', '/image', '/window-open', '/link']) {
         assert.equal((await arrived(pathname)).authorization, undefined, `${pathname} from a foreign site`);
       }
-      await foreign.run(
-        (target) => {
-          location.href = target;
-        },
-        url('api.test', '/location'),
-      );
+      await navigate(foreign, url('api.test', '/location'));
       assert.equal(
         (await arrived('/location')).authorization,
         undefined,
@@ -313,16 +308,9 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
       assert.equal((await tabRules()).length, 1);
       // The tab leaves the API for a site the extension cannot see: its rule goes, and that site
       // cannot send the tab back to the API with the token.
-      await tab.run((target) => {
-        location.href = target;
-      }, `http://127.0.0.1:${api.port}/elsewhere.html`);
+      await navigate(tab, `http://127.0.0.1:${api.port}/elsewhere.html`);
       await waitFor(async () => (await tabRules()).length === 0, 5_000, 'the tab’s rule is gone');
-      await tab.run(
-        (target) => {
-          location.href = target;
-        },
-        url('api.test', '/sent-back'),
-      );
+      await navigate(tab, url('api.test', '/sent-back'));
       assert.equal((await arrived('/sent-back')).authorization, undefined, 'sent back by a foreign site');
       await tab.close();
       // Closing an API tab removes its rule.
