@@ -19,6 +19,10 @@ export interface ApiTabStore {
 
 export const API_TABS_KEY = 'apiTabs';
 
+/** The ids of the tabs opened for one profile. */
+export const tabIdsOf = (tabs: readonly ApiTab[], profileId: string): number[] =>
+  tabs.filter((tab) => tab.profileId === profileId).map((tab) => tab.tabId);
+
 const isApiTab = (value: unknown): value is ApiTab =>
   typeof value === 'object' &&
   value !== null &&

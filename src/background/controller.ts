@@ -42,7 +42,7 @@ import { t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import type { AppState, ProfileView, Protocol } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import type { ApiTab, ApiTabStore } from './api-tabs.js';
+import { type ApiTab, type ApiTabStore, tabIdsOf } from './api-tabs.js';
 import type { WebAuthFlow } from './oauth.js';
 import { managedProfiles, type ProfileStore, type StoredProfile } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
@@ -155,7 +155,7 @@ export class Controller {
     const apiTabs = await this.platform.apiTabs.load();
     const refreshes: Array<Promise<void>> = [];
     for (const { id, profile } of await this.allProfiles()) {
-      const tabIds = apiTabs.filter((tab) => tab.profileId === id).map((tab) => tab.tabId);
+      const tabIds = tabIdsOf(apiTabs, id);
       if (!profile.enabled || !rulesWouldMatch(profile, request, tabIds)) continue;
       const session = await this.sessionFor(id, profile);
       const tokens = session.tokens;
@@ -245,7 +245,7 @@ export class Controller {
       let nextAttemptAt: number | undefined;
       if (profile.enabled && tokens) {
         if (usable) {
-          const tabIds = apiTabs.filter((tab) => tab.profileId === id).map((tab) => tab.tabId);
+          const tabIds = tabIdsOf(apiTabs, id);
           active.push({ id, profile, accessToken: tokens.accessToken, tabIds });
           wanted.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
         }

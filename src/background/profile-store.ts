@@ -1,6 +1,12 @@
 // Profiles in storage.local under one key, validated on every read. A profile's client secret is
 // the one secret a profile holds: it is kept sealed beside it (as tokens are), never in the clear.
-import { type Profile, parseProfileFile, validateProfile, withoutClientSecret } from '../core/profile.js';
+import {
+  hasClientSecret,
+  type Profile,
+  parseProfileFile,
+  validateProfile,
+  withoutClientSecret,
+} from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
 import type { Storage } from '../platform/browser.js';
 import { isSealed, open, type Sealed, seal } from './sealing.js';
@@ -88,9 +94,9 @@ export function profileStore(
 ): ProfileStore {
   const toStored = async ({ id, profile }: StoredProfile): Promise<StoredEntry> => {
     const bare = withoutClientSecret(profile);
-    if (!('clientSecret' in profile.auth) || profile.auth.clientSecret === undefined)
-      return { id, profile: bare };
-    return { id, profile: bare, sealedClientSecret: await seal(await key(), profile.auth.clientSecret) };
+    if (!hasClientSecret(profile)) return { id, profile: bare };
+    const secret = (profile.auth as { clientSecret: string }).clientSecret;
+    return { id, profile: bare, sealedClientSecret: await seal(await key(), secret) };
   };
   /** A stored entry back as a profile, or undefined when it no longer validates. */
   const fromStored = async (entry: unknown): Promise<StoredProfile | undefined> => {
