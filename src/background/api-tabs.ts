@@ -1,43 +1,36 @@
-// The tabs the user opened a profile's API in ("Open in a tab"), in storage.session: they live
-// as long as the browser session, as tabs do, and survive the background being stopped.
+// The API tabs ("Open in a tab") in storage.session: they live as long as the browser session,
+// as tabs do, and survive the background being stopped.
+import { type ApiTab, isApiTab } from '../core/api-tabs.js';
 import type { Storage } from '../platform/browser.js';
-
-export interface ApiTab {
-  readonly tabId: number;
-  readonly profileId: string;
-  /**
-   * Whether the tab has shown the profile's hosts yet. Before, it is still opening (a blank
-   * page, the extension's own page), and leaving is not yet possible.
-   */
-  readonly reachedHosts?: boolean;
-}
+import { queue } from './queue.js';
 
 export interface ApiTabStore {
   load(): Promise<ApiTab[]>;
-  save(tabs: readonly ApiTab[]): Promise<void>;
+  /**
+   * Changes the list, one change at a time: the tab events (a load and a close in the same
+   * moment), "Open in a tab" and the reconciliation each read and write it. `change` returns the
+   * same list when it changes nothing; the result says whether it changed anything.
+   */
+  update(change: (tabs: readonly ApiTab[]) => readonly ApiTab[]): Promise<boolean>;
 }
 
 export const API_TABS_KEY = 'apiTabs';
 
-/** The ids of the tabs opened for one profile. */
-export const tabIdsOf = (tabs: readonly ApiTab[], profileId: string): number[] =>
-  tabs.filter((tab) => tab.profileId === profileId).map((tab) => tab.tabId);
-
-const isApiTab = (value: unknown): value is ApiTab =>
-  typeof value === 'object' &&
-  value !== null &&
-  Number.isInteger((value as ApiTab).tabId) &&
-  typeof (value as ApiTab).profileId === 'string' &&
-  ['undefined', 'boolean'].includes(typeof (value as ApiTab).reachedHosts);
-
 export function apiTabStore(area: Pick<Storage.StorageArea, 'get' | 'set'>): ApiTabStore {
+  const inTurn = queue();
+  const load = async (): Promise<ApiTab[]> => {
+    const raw = (await area.get(API_TABS_KEY))[API_TABS_KEY];
+    return Array.isArray(raw) ? raw.filter(isApiTab) : [];
+  };
   return {
-    async load() {
-      const raw = (await area.get(API_TABS_KEY))[API_TABS_KEY];
-      return Array.isArray(raw) ? raw.filter(isApiTab) : [];
-    },
-    async save(tabs) {
-      await area.set({ [API_TABS_KEY]: tabs });
-    },
+    load,
+    update: (change) =>
+      inTurn(async () => {
+        const tabs = await load();
+        const next = change(tabs);
+        if (next === tabs) return false;
+        await area.set({ [API_TABS_KEY]: next });
+        return true;
+      }),
   };
 }

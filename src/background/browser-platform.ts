@@ -3,10 +3,12 @@
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import { t } from '../core/text.js';
+import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
 import { apiTabStore } from './api-tabs.js';
-import type { Platform } from './controller.js';
+import { discoveryStore, policyCopyStore } from './local-stores.js';
+import type { Diagnostics, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
 
@@ -28,7 +30,9 @@ async function missingOrigins(origins: string[]): Promise<string[]> {
   return origins.filter((_, i) => !granted[i]);
 }
 
-async function setBadge(badge: Badge): Promise<void> {
+/** The open pages follow storage.session's changes; the badge says the same at a glance. */
+async function publish(state: AppState, badge: Badge, diagnostics: Diagnostics): Promise<void> {
+  await browser.storage.session.set({ [PUBLISHED_STATE_KEY]: state, diagnostics });
   await browser.action.setBadgeText({ text: badge.text });
   await browser.action.setBadgeBackgroundColor({ color: badge.color });
   await browser.action.setTitle({ title: badge.title });
@@ -40,9 +44,12 @@ export function browserPlatform(): Platform {
     fetch: (input, init) => fetch(input, init),
     newId: () => crypto.randomUUID(),
     profiles: profileStore(browser.storage.local, tokenKey),
-    // Firefox throws where no policy configures the extension: that is "no managed profiles".
-    managedProfileFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     sessions: encryptedSessionStore(browser.storage.local, tokenKey),
+    apiTabs: apiTabStore(browser.storage.session),
+    policyCopy: policyCopyStore(browser.storage.local),
+    discovered: discoveryStore(browser.storage.local),
+    // Firefox throws where no policy configures the extension: that is "no managed profiles".
+    policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     setRules,
     alarms: {
       set: async (name, when) => {
@@ -54,7 +61,7 @@ export function browserPlatform(): Platform {
       all: () => browser.alarms.getAll(),
     },
     missingOrigins,
-    setBadge,
+    publish,
     notify: async (key, title, message) => {
       await browser.notifications.create(key, {
         type: 'basic',
@@ -63,7 +70,6 @@ export function browserPlatform(): Platform {
         message,
       });
     },
-    apiTabs: apiTabStore(browser.storage.session),
     openTab: async (url, beforeLoad) => {
       // The tab starts on the extension's own "Opening…" page, so that its rule is set before it
       // asks for the API; the background ignores that page when it watches the tab navigate.

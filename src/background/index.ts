@@ -5,14 +5,17 @@ import { browser, type Runtime } from '../platform/browser.js';
 import '../platform/i18n.js'; // the core's messages in the browser's language
 import { browserPlatform } from './browser-platform.js';
 import { Controller } from './controller.js';
+import { messageHandlers } from './handlers.js';
 import { handleMessage } from './messages.js';
 
-const controller = new Controller(browserPlatform());
+const platform = browserPlatform();
+const controller = new Controller(platform);
+const handlers = messageHandlers(controller, platform);
 const extensionOrigin = new URL(browser.runtime.getURL('')).origin;
 
 browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
-  handleMessage(controller, message, sender),
+  handleMessage(handlers, message, sender),
 );
 // Observed only (never blocking): a 401 to a request the rules gave the token refreshes it. The
 // browser reports only requests to hosts the extension has permission for.
@@ -34,13 +37,17 @@ browser.tabs.onUpdated.addListener((tabId, _change, tab) => {
   void controller.onTabNavigated(tabId, tab.url);
 });
 browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed') void controller.sync();
+  if (area === 'managed') void controller.reconcile();
 });
-browser.permissions.onAdded.addListener(() => void controller.sync());
-browser.permissions.onRemoved.addListener(() => void controller.sync());
-browser.runtime.onInstalled.addListener(() => void controller.sync());
-browser.runtime.onStartup.addListener(() => void controller.sync());
+browser.permissions.onAdded.addListener(() => void controller.reconcile());
+browser.permissions.onRemoved.addListener(() => void controller.reconcile());
+browser.runtime.onInstalled.addListener(() => {
+  // Earlier builds published the state in storage.local; it lives in storage.session now.
+  void browser.storage.local.remove(['status', 'diagnostics']);
+  void controller.reconcile();
+});
+browser.runtime.onStartup.addListener(() => void controller.reconcile());
 
 // Every start of the worker (install, browser start, wake after the browser stopped it)
-// rebuilds rules and alarms from storage and refreshes what is due.
-void controller.sync();
+// rebuilds rules and alarms from storage, publishes the state and refreshes what is due.
+void controller.reconcile();

@@ -3,7 +3,7 @@ import { isOwnPage } from '../core/sender.js';
 import { type Envelope, type Protocol, type Reply, UserError } from '../messages/protocol.js';
 import { browser, type Runtime } from '../platform/browser.js';
 import { t } from '../platform/i18n.js';
-import type { Controller } from './controller.js';
+import type { Handlers } from './handlers.js';
 
 function isEnvelope(message: unknown, handlers: object): message is Envelope {
   return (
@@ -15,13 +15,13 @@ function isEnvelope(message: unknown, handlers: object): message is Envelope {
 }
 
 export async function handleMessage(
-  controller: Controller,
+  handlers: Handlers,
   message: unknown,
   sender: Runtime.MessageSender,
 ): Promise<Reply<unknown> | undefined> {
   if (!isOwnPage(sender, browser.runtime.id, browser.runtime.getURL(''))) return undefined;
-  if (!isEnvelope(message, controller.handlers)) return { ok: false, error: t('unknownRequest') };
-  const handler = controller.handlers[message.type] as (
+  if (!isEnvelope(message, handlers)) return { ok: false, error: t('unknownRequest') };
+  const handler = handlers[message.type] as (
     request: unknown,
   ) => Promise<Protocol[keyof Protocol]['response']>;
   try {

@@ -1,61 +1,13 @@
-// Profiles in storage.local under one key, validated on every read. A profile's client secret is
-// the one secret a profile holds: it is kept sealed beside it (as tokens are), never in the clear.
-import {
-  hasClientSecret,
-  type Profile,
-  parseProfileFile,
-  validateProfile,
-  withoutClientSecret,
-} from '../core/profile.js';
-import type { PublicStatus } from '../core/session.js';
+// The user's profiles, and the last one removed (for "Undo"), in storage.local, validated on every
+// read. A profile's client secret is the one secret a profile holds: it is kept sealed beside it
+// (as tokens are), never in the clear.
+import { hasClientSecret, validateProfile, withoutClientSecret } from '../core/profile.js';
+import type { StoredProfile } from '../core/profiles.js';
 import type { Storage } from '../platform/browser.js';
 import { isSealed, open, type Sealed, seal } from './sealing.js';
 
-export interface StoredProfile {
-  /** Internal, stable across renames; never in the profile file. */
-  readonly id: string;
-  readonly profile: Profile;
-  /** Pushed by the organization through enterprise policy (storage.managed): read-only here. */
-  readonly managed?: boolean;
-}
-
-/** The organization's profiles, from the policy's `profileFile` (the profile file as JSON text). */
-export interface ManagedProfiles {
-  readonly profiles: StoredProfile[];
-  /** Why the policy's file was refused, when it was. */
-  readonly problems: string[];
-}
-
-export function managedProfiles(profileFileText: unknown): ManagedProfiles {
-  if (profileFileText === undefined || profileFileText === null || profileFileText === '')
-    return { profiles: [], problems: [] };
-  if (typeof profileFileText !== 'string')
-    return { profiles: [], problems: ['profileFile: must be the profile file as JSON text'] };
-  const parsed = parseProfileFile(profileFileText);
-  if (!parsed.ok) return { profiles: [], problems: parsed.problems };
-  return {
-    profiles: parsed.value.profiles.map((profile) => ({
-      id: `managed:${profile.name}`,
-      profile,
-      managed: true,
-    })),
-    problems: [],
-  };
-}
-
 export const PROFILES_KEY = 'profiles';
-export const STATUS_KEY = 'status';
 export const TRASH_KEY = 'trash';
-export const DIAGNOSTICS_KEY = 'diagnostics';
-export const MANAGED_COPY_KEY = 'managedProfileFile';
-export const DISCOVERED_KEY = 'discovered';
-
-/** What the last reconciliation did and how long it took: for "is it working?" and the benchmarks. */
-export interface Diagnostics {
-  readonly syncedAt: number;
-  readonly syncMs: number;
-  readonly rules: number;
-}
 
 /** The last removed profile, kept briefly so "Undo" can bring it back with its sign-in. */
 export interface Trash {
@@ -66,15 +18,8 @@ export interface Trash {
 export interface ProfileStore {
   load(): Promise<StoredProfile[]>;
   save(profiles: readonly StoredProfile[]): Promise<void>;
-  publishStatus(status: Readonly<Record<string, PublicStatus>>, diagnostics: Diagnostics): Promise<void>;
-  /** The last `profileFile` read from storage.managed (which can take seconds to answer at a browser start). */
-  loadManagedCopy(): Promise<unknown>;
-  saveManagedCopy(profileFile: unknown): Promise<void>;
   loadTrash(): Promise<Trash | undefined>;
   saveTrash(trash: Trash | undefined): Promise<void>;
-  /** The endpoints each issuer's discovery last named, by issuer (no secret: public metadata). */
-  loadDiscovered(): Promise<Record<string, string[]>>;
-  saveDiscovered(issuer: string, endpoints: string[]): Promise<void>;
 }
 
 /** A profile as stored: its client secret, if any, sealed apart. */
@@ -111,16 +56,6 @@ export function profileStore(
       profile: { ...valid.value, auth: { ...valid.value.auth, ...(secret ? { clientSecret: secret } : {}) } },
     };
   };
-  const loadDiscovered = async (): Promise<Record<string, string[]>> => {
-    const raw = (await area.get(DISCOVERED_KEY))[DISCOVERED_KEY];
-    if (typeof raw !== 'object' || raw === null) return {};
-    return Object.fromEntries(
-      Object.entries(raw).filter(
-        (entry): entry is [string, string[]] =>
-          Array.isArray(entry[1]) && entry[1].every((url) => typeof url === 'string'),
-      ),
-    );
-  };
   const save = async (profiles: readonly StoredProfile[]) => {
     await area.set({ [PROFILES_KEY]: await Promise.all(profiles.map(toStored)) });
   };
@@ -137,16 +72,6 @@ export function profileStore(
       return profiles;
     },
     save,
-    async publishStatus(status, diagnostics) {
-      await area.set({ [STATUS_KEY]: status, [DIAGNOSTICS_KEY]: diagnostics });
-    },
-    async loadManagedCopy() {
-      return (await area.get(MANAGED_COPY_KEY))[MANAGED_COPY_KEY];
-    },
-    async saveManagedCopy(profileFile) {
-      if (profileFile === undefined) await area.remove(MANAGED_COPY_KEY);
-      else await area.set({ [MANAGED_COPY_KEY]: profileFile });
-    },
     async loadTrash() {
       const trash = (await area.get(TRASH_KEY))[TRASH_KEY] as
         | { entry?: unknown; removedAt?: unknown }
@@ -154,12 +79,6 @@ export function profileStore(
       const entry = await fromStored(trash?.entry);
       if (!entry || typeof trash?.removedAt !== 'number') return undefined;
       return { entry, removedAt: trash.removedAt };
-    },
-    loadDiscovered,
-    async saveDiscovered(issuer, endpoints) {
-      const all = await loadDiscovered();
-      if (JSON.stringify(all[issuer]) === JSON.stringify(endpoints)) return;
-      await area.set({ [DISCOVERED_KEY]: { ...all, [issuer]: endpoints } });
     },
     async saveTrash(trash) {
       if (trash)

@@ -2,17 +2,22 @@
 // under a non-extractable key that lives in IndexedDB. A copy of the extension's storage.local
 // (its settings database in the browser profile) alone does not yield a token; see README
 // "Tokens at rest" for what this does and does not protect against.
-import type { Session } from '../core/session.js';
+import { type Session, SIGNED_OUT } from '../core/session.js';
 import type { Tokens } from '../core/token-answer.js';
 import type { Storage } from '../platform/browser.js';
+import { type Queue, queue } from './queue.js';
 import { open, type Sealed, seal } from './sealing.js';
 
 const PREFIX = 'session:';
 
 export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
-  set(id: string, session: Session): Promise<void>;
-  delete(id: string): Promise<void>;
+  /**
+   * Changes one profile's session, after every earlier change to it (a refresh's answer and a
+   * sign-out in the same moment); `change` gets the stored one (or SIGNED_OUT), and `undefined`
+   * deletes it.
+   */
+  update(id: string, change: (current: Session) => Session | undefined): Promise<void>;
 }
 
 type StoredSession = Omit<Session, 'tokens'> & {
@@ -27,35 +32,44 @@ export function encryptedSessionStore(
   area: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>,
   key: () => Promise<CryptoKey>,
 ): SessionStore {
+  const queues = new Map<string, Queue>();
+  const get = async (id: string): Promise<Session | undefined> => {
+    const stored = (await area.get(PREFIX + id))[PREFIX + id] as StoredSession | undefined;
+    if (!stored) return undefined;
+    const { tokens, ...rest } = stored;
+    if (!tokens) return rest;
+    const { sealed, ...times } = tokens;
+    try {
+      const secrets = JSON.parse(await open(await key(), sealed)) as Pick<
+        Tokens,
+        'accessToken' | 'refreshToken'
+      >;
+      return { ...rest, tokens: { ...times, ...secrets } };
+    } catch {
+      return { failures: 0, error: UNREADABLE };
+    }
+  };
+  const set = async (id: string, session: Session): Promise<void> => {
+    const { tokens, ...rest } = session;
+    let stored: StoredSession = rest;
+    if (tokens) {
+      const { accessToken, refreshToken, ...times } = tokens;
+      const sealed = await seal(await key(), JSON.stringify({ accessToken, refreshToken }));
+      stored = { ...rest, tokens: { ...times, sealed } };
+    }
+    await area.set({ [PREFIX + id]: stored });
+  };
   return {
-    async get(id) {
-      const stored = (await area.get(PREFIX + id))[PREFIX + id] as StoredSession | undefined;
-      if (!stored) return undefined;
-      const { tokens, ...rest } = stored;
-      if (!tokens) return rest;
-      const { sealed, ...times } = tokens;
-      try {
-        const secrets = JSON.parse(await open(await key(), sealed)) as Pick<
-          Tokens,
-          'accessToken' | 'refreshToken'
-        >;
-        return { ...rest, tokens: { ...times, ...secrets } };
-      } catch {
-        return { failures: 0, error: UNREADABLE };
-      }
-    },
-    async set(id, session) {
-      const { tokens, ...rest } = session;
-      let stored: StoredSession = rest;
-      if (tokens) {
-        const { accessToken, refreshToken, ...times } = tokens;
-        const sealed = await seal(await key(), JSON.stringify({ accessToken, refreshToken }));
-        stored = { ...rest, tokens: { ...times, sealed } };
-      }
-      await area.set({ [PREFIX + id]: stored });
-    },
-    async delete(id) {
-      await area.remove(PREFIX + id);
+    get,
+    update(id, change) {
+      const inTurn = queues.get(id) ?? queue();
+      queues.set(id, inTurn);
+      return inTurn(async () => {
+        const current = (await get(id)) ?? SIGNED_OUT;
+        const updated = change(current);
+        if (updated === undefined) await area.remove(PREFIX + id);
+        else if (updated !== current) await set(id, updated);
+      });
     },
   };
 }

@@ -61,8 +61,11 @@ export type OAuthAuth = Extract<
   { kind: 'oauth2-password' | 'oauth2-client-credentials' | 'oauth2-authorization-code' }
 >;
 
+/** Whether a kind's name is one of the OAuth 2.0 kinds (the form's value, before validation). */
+export const isOAuthKind = (kind: string): boolean => kind.startsWith('oauth2-');
+
 export function isOAuth(auth: Auth): auth is OAuthAuth {
-  return auth.kind.startsWith('oauth2-');
+  return isOAuthKind(auth.kind);
 }
 
 /**

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { parseHostPattern, urlMatchesHost } from './hosts.js';
 import { sharedSuffixProblem } from './public-suffix.js';
 import { type MessageKey, t } from './text.js';
+import { OAUTH_PATHS } from './token-answer.js';
 
 /** A message looked up when the problem is reported, in the user's language. */
 const say =
@@ -12,6 +13,8 @@ const say =
     t(key, ...substitutions);
 
 export const FILE_VERSION = 1;
+/** Where json-login finds the tokens in an answer, unless the profile says: the OAuth names. */
+export const DEFAULT_TOKEN_PATHS = OAUTH_PATHS;
 export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Why a host or page entry is refused, or undefined where it is fine. */
@@ -49,9 +52,9 @@ export const LIMITS = {
   bodyDepth: 32,
 } as const;
 
-/** A string of at most `max` characters. */
+/** A string of at most `max` characters, read without the spaces around it. */
 const text = (max: number = LIMITS.text) =>
-  v.pipe(v.string(say('mustBeString')), v.maxLength(max, say('atMostCharacters', max)));
+  v.pipe(v.string(say('mustBeString')), v.trim(), v.maxLength(max, say('atMostCharacters', max)));
 
 const urlSchema = v.pipe(
   text(),
@@ -153,11 +156,11 @@ const jsonLoginSchema = v.strictObject({
   refresh: v.optional(endpointSchema),
   response: v.optional(
     v.strictObject({
-      accessToken: v.optional(path, 'access_token'),
-      refreshToken: v.optional(path, 'refresh_token'),
-      expiresIn: v.optional(path, 'expires_in'),
+      accessToken: v.optional(path, DEFAULT_TOKEN_PATHS.accessToken),
+      refreshToken: v.optional(path, DEFAULT_TOKEN_PATHS.refreshToken),
+      expiresIn: v.optional(path, DEFAULT_TOKEN_PATHS.expiresIn),
     }),
-    { accessToken: 'access_token', refreshToken: 'refresh_token', expiresIn: 'expires_in' },
+    { ...DEFAULT_TOKEN_PATHS },
   ),
 });
 
@@ -209,6 +212,7 @@ const parametersSchema = v.pipe(
 const clientFields = {
   clientId: nonEmpty,
   clientSecret: v.optional(nonEmpty),
+  /** An empty scope is no scope: left out (see withoutEmptyScope). */
   scope: v.optional(text()),
   /** How the client proves itself at the token endpoint; default: the provider's first supported. */
   clientAuthMethod: v.optional(
@@ -266,10 +270,18 @@ const seconds = (min: number, max: number) =>
     v.maxValue(max, say('atMost', max)),
   );
 
+/** An empty scope means no scope: it is left out, so that a profile reads the same however written. */
+function withoutEmptyScope<T extends { auth: object }>(profile: T): T {
+  if (!('scope' in profile.auth) || profile.auth.scope) return profile;
+  const { scope: _empty, ...auth } = profile.auth;
+  return { ...profile, auth };
+}
+
 export const profileSchema = v.pipe(
   v.strictObject({
     name: v.pipe(
       v.string(say('mustBeString')),
+      v.trim(),
       v.minLength(1, say('mustNotBeEmpty')),
       v.maxLength(80, say('atMostCharacters', 80)),
     ),
@@ -309,6 +321,7 @@ export const profileSchema = v.pipe(
     ),
     ['testUrl'],
   ),
+  v.transform(withoutEmptyScope),
 );
 
 export const profileFileSchema = v.strictObject({

@@ -127,3 +127,48 @@ export function badgeFor(profiles: readonly BadgeInput[]): Badge {
   if (live.length > 0) return { text: '?', color: '#b06000', title };
   return { text: '', color: '#5f6368', title };
 }
+
+/** A fresh sign-in's session. `signedInWith`: the fingerprint of the sign-in settings used. */
+export function signedIn(tokens: Tokens, username: string | undefined, signedInWith: string): Session {
+  return { ...(username !== undefined ? { username } : {}), tokens, failures: 0, signedInWith };
+}
+
+/** How a refresh ended: new tokens, or a failure that is transient (retry) or final (signed out). */
+export type RefreshResult =
+  | { readonly ok: true; readonly tokens: Tokens }
+  | { readonly ok: false; readonly transient: boolean; readonly message: string };
+
+/**
+ * The session after a refresh that started from `from` at `at`. A session that no longer holds
+ * `from` (the user signed out or in again meanwhile) wins: it is returned unchanged.
+ */
+export function afterRefresh(current: Session, from: Tokens, result: RefreshResult, at: number): Session {
+  if (current.tokens?.accessToken !== from.accessToken) return current;
+  if (result.ok) {
+    // A server that does not rotate the refresh token leaves the old one good.
+    const refreshToken = result.tokens.refreshToken ?? from.refreshToken;
+    const { error: _error, ...rest } = current;
+    return {
+      ...rest,
+      tokens: { ...result.tokens, refreshToken },
+      failures: 0,
+      lastRefresh: { at, ok: true },
+    };
+  }
+  const lastRefresh = { at, ok: false, message: result.message };
+  if (result.transient) {
+    return {
+      ...current,
+      failures: current.failures + 1,
+      error: t('refreshFailed', result.message),
+      lastRefresh,
+    };
+  }
+  const { username } = current;
+  return {
+    ...SIGNED_OUT,
+    ...(username !== undefined ? { username } : {}),
+    error: t('signedOutRefused', result.message),
+    lastRefresh,
+  };
+}

@@ -2,7 +2,15 @@
 
 import { browser } from '../platform/browser.js';
 import { t } from '../platform/i18n.js';
-import { type Envelope, type MessageType, type Protocol, type Reply, UserError } from './protocol.js';
+import {
+  type AppState,
+  type Envelope,
+  type MessageType,
+  type Protocol,
+  PUBLISHED_STATE_KEY,
+  type Reply,
+  UserError,
+} from './protocol.js';
 
 export async function send<T extends MessageType>(
   type: T,
@@ -13,4 +21,16 @@ export async function send<T extends MessageType>(
   if (!reply) throw new UserError(t('backgroundSilent'));
   if (!reply.ok) throw new UserError(reply.error, reply.problems);
   return reply.value;
+}
+
+/**
+ * Shows the state now (one message, which also wakes the background), then each state the
+ * background publishes: a sign-in, a refresh, a change made in another page.
+ */
+export function followState(show: (state: AppState) => void, failed: (error: Error) => void): void {
+  browser.storage.onChanged.addListener((changes, area) => {
+    const published = changes[PUBLISHED_STATE_KEY]?.newValue;
+    if (area === 'session' && published) show(published as AppState);
+  });
+  send('getState', {}).then(show, failed);
 }

@@ -27,6 +27,9 @@ export interface AppState {
   readonly managedProblems: readonly string[];
 }
 
+/** Where the background publishes the state (storage.session): the open pages follow its changes. */
+export const PUBLISHED_STATE_KEY = 'appState';
+
 export interface Protocol {
   getState: { request: Record<string, never>; response: AppState };
   signIn: { request: { id: string; username: string; password: string }; response: AppState };

@@ -1,21 +1,22 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
-import { isOAuth } from '../core/auth-requests.js';
+
+import { isOAuthKind } from '../core/auth-requests.js';
 import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
+import { MAX_FILE_BYTES, type Profile, validateProfile } from '../core/profile.js';
 import {
-  DEFAULT_HEADER,
-  DEFAULT_REFRESH,
-  MAX_FILE_BYTES,
-  type Profile,
-  validateProfile,
-} from '../core/profile.js';
+  FieldProblem,
+  fieldsFromProfile,
+  type ProfileFields,
+  profileFromFields,
+} from '../core/profile-form.js';
 import { UNDO_MS } from '../core/schedule.js';
-import { send } from '../messages/client.js';
+import { followState, send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId, h, pagesReachNote, plainHttpWarning } from '../pages/dom.js';
+import { byId, h, pagesReachNote, plainHttpWarning, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
-import { localizePage, type MessageKey, t } from '../platform/i18n.js';
+import { localizePage, t } from '../platform/i18n.js';
 
 const listElement = byId('profile-list');
 const form = byId<HTMLFormElement>('profile-form');
@@ -29,12 +30,6 @@ const field = <T extends HTMLInputElement | HTMLTextAreaElement | HTMLSelectElem
   if (!element) throw new Error(`form field ${name} is missing`);
   return element as T;
 };
-const value = (name: string): string => field(name).value.trim();
-const lines = (name: string): string[] =>
-  value(name)
-    .split(/[\n,]/)
-    .map((line) => line.trim())
-    .filter(Boolean);
 
 function showProblems(target: HTMLElement, message: string, problems: readonly string[] = []): void {
   target.replaceChildren(h('p', {}, message));
@@ -73,7 +68,7 @@ function renderList(state: AppState): void {
   const managed = byId('managed-problems');
   managed.hidden = state.managedProblems.length === 0;
   if (!managed.hidden) showProblems(managed, t('managedRefused'), state.managedProblems);
-  const key = JSON.stringify(
+  const key = stableJson(
     state.profiles.map(({ id, profile, missingOrigins }) => [id, profile, missingOrigins]),
   );
   if (key === shownList) return;
@@ -171,28 +166,41 @@ async function load(): Promise<void> {
 // ---- the form ------------------------------------------------------------------------------
 
 function showKindFields(): void {
-  const kind = value('kind');
+  const kind = field('kind').value;
   byId('auth-json-login').hidden = kind !== 'json-login';
   byId('auth-manual').hidden = kind !== 'manual';
-  byId('auth-oauth').hidden = !kind.startsWith('oauth2-');
+  byId('auth-oauth').hidden = !isOAuthKind(kind);
   for (const label of byId('auth-oauth').querySelectorAll<HTMLElement>('[data-kinds]')) {
     label.hidden = !label.dataset.kinds?.split(' ').includes(kind);
   }
 }
 
-function setFields(values: Record<string, string | boolean>): void {
-  for (const [name, v] of Object.entries(values)) {
+/** Copies the fields into the form's inputs, each by its name. */
+function setFields(fields: ProfileFields): void {
+  for (const [name, v] of Object.entries(fields)) {
     const input = field<HTMLInputElement>(name);
     if (typeof v === 'boolean') input.checked = v;
     else input.value = v;
   }
 }
 
-const pretty = (json: unknown): string => (json === undefined ? '' : JSON.stringify(json, null, 2));
+/** The form's inputs as fields. */
+function readFields(): ProfileFields {
+  const fields = fieldsFromProfile();
+  for (const name of Object.keys(fields) as Array<keyof ProfileFields>) {
+    const input = field<HTMLInputElement>(name);
+    Object.assign(fields, { [name]: typeof fields[name] === 'boolean' ? input.checked : input.value });
+  }
+  return fields;
+}
+
+/** The profile the form started from: kept for what the form does not show (a login's headers). */
+let source: ProfileView | undefined;
 
 function openForm(view?: ProfileView, { copy = false } = {}): void {
   // A copy starts as a new profile with the original's settings.
   editing = copy ? undefined : view;
+  source = view;
   form.reset();
   formProblems.hidden = true;
   formTitle.textContent = !view
@@ -200,43 +208,9 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
     : copy
       ? t('formCopy', view.profile.name)
       : t('formEdit', view.profile.name);
-  const p = view?.profile;
-  setFields({
-    name: p ? (copy ? t('copyName', p.name).slice(0, 80) : p.name) : '',
-    enabled: p?.enabled ?? true,
-    hosts: p?.hosts.join('\n') ?? '',
-    pages: p?.pages.join('\n') ?? '',
-    headerName: p?.header.name ?? DEFAULT_HEADER.name,
-    headerValue: p?.header.value ?? DEFAULT_HEADER.value,
-    leadSeconds: String(p?.refresh.leadSeconds ?? DEFAULT_REFRESH.leadSeconds),
-    defaultLifetimeSeconds: String(
-      p?.refresh.defaultLifetimeSeconds ?? DEFAULT_REFRESH.defaultLifetimeSeconds,
-    ),
-    testUrl: p?.testUrl ?? '',
-    kind: p?.auth.kind ?? 'json-login',
-  });
-  const auth = p?.auth;
-  if (auth?.kind === 'json-login') {
-    setFields({
-      loginUrl: auth.login.url,
-      loginBody: pretty(auth.login.body),
-      refreshUrl: auth.refresh?.url ?? '',
-      refreshBody: pretty(auth.refresh?.body),
-      accessTokenPath: auth.response.accessToken,
-      refreshTokenPath: auth.response.refreshToken,
-      expiresInPath: auth.response.expiresIn,
-    });
-  }
-  if (auth && isOAuth(auth)) {
-    setFields({
-      issuer: ('issuer' in auth && auth.issuer) || '',
-      authorizationUrl: ('authorizationUrl' in auth && auth.authorizationUrl) || '',
-      tokenUrl: auth.tokenUrl ?? '',
-      clientId: auth.clientId,
-      clientSecret: '',
-      scope: auth.scope ?? '',
-    });
-  }
+  const fields = fieldsFromProfile(view?.profile);
+  if (view && copy) fields.name = t('copyName', view.profile.name).slice(0, 80);
+  setFields(fields);
   // The stored secret never comes to this page; left empty, saving keeps it (not for a copy).
   field<HTMLInputElement>('clientSecret').placeholder =
     view?.hasClientSecret && !copy ? t('clientSecretKept') : '';
@@ -245,90 +219,8 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
   field<HTMLInputElement>('name').focus();
 }
 
-class FormProblem extends Error {}
-
-function parseJsonField(name: string, label: MessageKey): unknown {
-  const text = value(name);
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FormProblem(t('notJson', t(label), (error as Error).message));
-  }
-}
-
-function optional<T>(key: string, v: T | undefined | ''): Record<string, T> {
-  return v === undefined || v === '' ? {} : { [key]: v as T };
-}
-
-/** The profile the form describes, keeping what the form does not show (login headers, …). */
-function profileFromForm(): unknown {
-  const kind = value('kind');
-  const previous = editing?.profile.auth;
-  let auth: Record<string, unknown>;
-  if (kind === 'json-login') {
-    const prev = previous?.kind === 'json-login' ? previous : undefined;
-    const refreshUrl = value('refreshUrl');
-    auth = {
-      kind,
-      login: {
-        ...prev?.login,
-        url: value('loginUrl'),
-        ...optional('body', parseJsonField('loginBody', 'fieldLoginBody')),
-      },
-      ...(refreshUrl
-        ? {
-            refresh: {
-              ...prev?.refresh,
-              url: refreshUrl,
-              ...optional('body', parseJsonField('refreshBody', 'fieldRefreshBody')),
-            },
-          }
-        : {}),
-      response: {
-        accessToken: value('accessTokenPath') || 'access_token',
-        refreshToken: value('refreshTokenPath') || 'refresh_token',
-        expiresIn: value('expiresInPath') || 'expires_in',
-      },
-    };
-  } else if (kind.startsWith('oauth2-')) {
-    // Kept as they were: the client authentication method and the extra request parameters.
-    const prev = previous?.kind === kind && isOAuth(previous) ? previous : undefined;
-    const { clientAuthMethod, tokenParameters } = prev ?? {};
-    const authorizationParameters =
-      prev?.kind === 'oauth2-authorization-code' ? prev.authorizationParameters : undefined;
-    auth = {
-      kind,
-      ...optional('clientAuthMethod', clientAuthMethod),
-      ...optional('tokenParameters', tokenParameters),
-      ...optional('authorizationParameters', authorizationParameters),
-      ...(kind === 'oauth2-authorization-code'
-        ? {
-            ...optional('issuer', value('issuer')),
-            ...optional('authorizationUrl', value('authorizationUrl')),
-          }
-        : {}),
-      ...optional('tokenUrl', value('tokenUrl')),
-      clientId: value('clientId'),
-      ...optional('clientSecret', value('clientSecret')),
-      ...optional('scope', value('scope')),
-    };
-  } else {
-    auth = { kind };
-  }
-  const number = (name: string): number | string =>
-    /^\d+$/.test(value(name)) ? Number(value(name)) : value(name);
-  return {
-    name: value('name'),
-    enabled: field<HTMLInputElement>('enabled').checked,
-    hosts: lines('hosts'),
-    pages: lines('pages'),
-    header: { name: value('headerName'), value: field('headerValue').value },
-    auth,
-    refresh: { leadSeconds: number('leadSeconds'), defaultLifetimeSeconds: number('defaultLifetimeSeconds') },
-    ...optional('testUrl', value('testUrl')),
-  };
-}
+/** The profile the form describes, still to be validated. */
+const profileFromForm = (): unknown => profileFromFields(readFields(), source?.profile);
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -336,7 +228,7 @@ form.addEventListener('submit', (event) => {
   try {
     input = profileFromForm();
   } catch (error) {
-    if (error instanceof FormProblem)
+    if (error instanceof FieldProblem)
       return showProblems(formProblems, t('profileProblems'), [error.message]);
     throw error;
   }
@@ -370,7 +262,7 @@ form.addEventListener('input', () => {
       const valid = validateProfile(profileFromForm());
       problems = valid.ok ? [] : valid.problems;
     } catch (error) {
-      problems = [error instanceof FormProblem ? error.message : String(error)];
+      problems = [error instanceof FieldProblem ? error.message : String(error)];
     }
     if (problems.length === 0) {
       formProblems.hidden = true;
@@ -508,10 +400,7 @@ byId('export-file').addEventListener('click', async () => {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 });
 
-browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'local') void load();
-});
 byId('redirect-url').textContent = browser.identity.getRedirectURL();
 byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
 localizePage();
-void load();
+followState(renderList, (error) => showProblems(fileResult, error.message));

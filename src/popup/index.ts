@@ -2,10 +2,10 @@
 import { secretDestination, signInMethod } from '../core/auth-requests.js';
 import { tabUrlFor } from '../core/rules.js';
 import type { PublicStatus } from '../core/session.js';
-import { send } from '../messages/client.js';
+import { followState, send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId, countdown, h, plainHttpWarning } from '../pages/dom.js';
+import { byId, countdown, h, plainHttpWarning, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
 import { localizePage, t } from '../platform/i18n.js';
 
@@ -270,7 +270,7 @@ function render(state: AppState): void {
     return;
   }
   const cards = state.profiles.map((view) => {
-    const key = JSON.stringify([view, notices.get(view.id)]);
+    const key = stableJson([view, notices.get(view.id)]);
     const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);
     if (existing && shown.get(view.id) === key) return existing;
     shown.set(view.id, key);
@@ -290,24 +290,19 @@ function tick(): void {
   }
 }
 
-async function refreshView(): Promise<void> {
-  try {
-    render(await send('getState', {}));
-    // For the benchmarks: when the popup first showed the state.
-    if (performance.getEntriesByName('autobearer:state-shown').length === 0)
-      performance.mark('autobearer:state-shown');
-  } catch (error) {
-    list.replaceChildren(h('p', { class: 'error', role: 'alert' }, (error as Error).message));
-  }
+function showState(state: AppState): void {
+  render(state);
+  // For the benchmarks: when the popup first showed the state.
+  if (performance.getEntriesByName('autobearer:state-shown').length === 0)
+    performance.mark('autobearer:state-shown');
 }
 
 byId('open-options').addEventListener('click', (event) => {
   event.preventDefault();
   void browser.runtime.openOptionsPage();
 });
-browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'local') void refreshView();
-});
 localizePage();
 setInterval(tick, 1000);
-void refreshView();
+followState(showState, (error) =>
+  list.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message)),
+);

@@ -3,11 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { apiTabStore } from '../../src/background/api-tabs.js';
-import { Controller, type Platform } from '../../src/background/controller.js';
+import { Controller } from '../../src/background/controller.js';
+import { type Handlers, messageHandlers } from '../../src/background/handlers.js';
+import { discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
+import type { Diagnostics, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
 import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
+import type { AppState } from '../../src/messages/protocol.js';
 import '../support/messages.js'; // the English messages
 import { CLIENT_SECRET, TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
@@ -72,11 +76,18 @@ class FakePlatform implements Platform {
     all: async () => [...this.alarmMap].map(([name, scheduledTime]) => ({ name, scheduledTime })),
   };
   readonly missingOrigins = async (_origins: string[]) => [];
-  readonly setBadge = async (badge: Badge) => {
+  /** What the background last published to the pages. */
+  published: AppState | undefined;
+  diagnostics: Diagnostics | undefined;
+  readonly publish = async (state: AppState, badge: Badge, diagnostics: Diagnostics) => {
+    this.published = structuredClone(state);
     this.badge = badge;
+    this.diagnostics = diagnostics;
   };
+  readonly policyCopy = policyCopyStore(this.area);
+  readonly discovered = discoveryStore(this.area);
   managedFile: unknown;
-  readonly managedProfileFile = async () => this.managedFile;
+  readonly policyFile = async () => this.managedFile;
   readonly notifications: string[] = [];
   readonly notify = async (key: string, title: string, message: string) => {
     this.notifications.push(`${key} ${title}: ${message}`);
@@ -99,10 +110,16 @@ class FakePlatform implements Platform {
   };
 }
 
+/** The background as its entry point builds it: the controller and the message handlers over it. */
+function background(platform: Platform): Controller & { handlers: Handlers } {
+  const controller = new Controller(platform);
+  return Object.assign(controller, { handlers: messageHandlers(controller, platform) });
+}
+
 describe('background controller', () => {
   const api = new TestApi({ ttlSeconds: 3600, users: { [USER]: PASSWORD } });
   let platform: FakePlatform;
-  let controller: Controller;
+  let controller: ReturnType<typeof background>;
   let id: string;
 
   const profile = (refresh = true) => ({
@@ -134,7 +151,7 @@ describe('background controller', () => {
     api.omitRotatedRefreshToken = false;
     api.refreshDelayMs = 0;
     platform = new FakePlatform();
-    controller = new Controller(platform);
+    controller = background(platform);
     ({ id } = await controller.handlers.saveProfile({ profile: profile() }));
     await controller.handlers.signIn({ id, username: USER, password: PASSWORD });
   });
@@ -168,8 +185,8 @@ describe('background controller', () => {
     assert.deepEqual(before[0]?.condition.resourceTypes, ['main_frame']);
     assert.deepEqual(before[0]?.condition.requestMethods, ['get']);
     // The background stops and starts again: the tab keeps its rule.
-    controller = new Controller(platform);
-    await controller.sync();
+    controller = background(platform);
+    await controller.reconcile();
     assert.equal(tabRules().length, 1);
     // While it opens (a blank page, the extension's own page) nothing changes; within the API,
     // and on another tab, neither.
@@ -198,7 +215,7 @@ describe('background controller', () => {
     await controller.handlers.openInTab({ id });
     const tabId = platform.openedTabs[0]?.tabId ?? 0;
     await Promise.all([controller.onTabNavigated(tabId, 'http://api.test/'), controller.onTabClosed(tabId)]);
-    await controller.sync();
+    await controller.reconcile();
     assert.deepEqual(await platform.apiTabs.load(), []);
     assert.deepEqual(
       platform.rules.filter((rule) => rule.condition.tabIds),
@@ -265,7 +282,7 @@ describe('background controller', () => {
     assert.equal(state.profiles.find((p) => p.profile.name === 'Machine')?.status.phase, 'signed-in');
     // A browser that never had the secret (the file shared with a colleague) asks for it.
     const other = new FakePlatform();
-    const colleague = new Controller(other);
+    const colleague = background(other);
     await colleague.handlers.importFile({ text: exported.text });
     const [shared] = (await colleague.handlers.getState({})).profiles.filter(
       (p) => p.profile.name === 'Machine',
@@ -289,10 +306,10 @@ describe('background controller', () => {
     await Promise.all([
       controller.onAlarm(`refresh:${id}`),
       controller.handlers.refreshNow({ id }),
-      controller.sync(),
+      controller.reconcile(),
       controller.onAlarm(`refresh:${id}`),
     ]);
-    await controller.sync();
+    await controller.reconcile();
     assert.equal(api.refreshCalls.length, 1, 'one refresh call');
     assert.equal(api.refreshCalls[0]?.ok, true);
     assert.notEqual(headerValue(), before);
@@ -336,7 +353,7 @@ describe('background controller', () => {
       controller.onResponse(fromApi('http://api.test/other', { initiator: 'http://sub.api.test' }), 401),
     ]);
     await waitFor(() => api.refreshCalls.length === 1, 5_000, 'one refresh');
-    await controller.sync();
+    await controller.reconcile();
     assert.ok(api.isValid(headerValue()));
     assert.equal(api.refreshCalls.length, 1);
     // In a tab opened with "Open in a tab", a navigation the user typed carries it.
@@ -421,7 +438,7 @@ describe('background controller', () => {
     await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
     await controller.handlers.signOut({ id });
     await refreshing;
-    await controller.sync();
+    await controller.reconcile();
     assert.deepEqual(platform.rules, []);
     const carried = platform.log.filter((entry) => entry.startsWith('rules Bearer'));
     assert.ok(
@@ -454,7 +471,7 @@ describe('background controller', () => {
         401,
       ); // a 401
       await waitFor(() => api.refreshCalls.length === 3, 5_000, 'the refresh the 401 started');
-      await controller.sync();
+      await controller.reconcile();
       // The paths that do write to the console: a failed reconciliation, a stored profile that
       // no longer validates.
       const refusing: Platform = {
@@ -463,10 +480,12 @@ describe('background controller', () => {
           throw new Error('the browser refused the rules');
         },
       };
-      await new Controller(refusing).sync().catch(() => undefined);
+      await background(refusing)
+        .reconcile()
+        .catch(() => undefined);
       const { profiles } = (await platform.area.get('profiles')) as { profiles: unknown[] };
       await platform.area.set({ profiles: [...profiles, { id: 'broken', profile: { name: 'x' } }] });
-      await controller.sync();
+      await controller.reconcile();
       await controller.handlers.signIn({ id, username: USER, password: PASSWORD }).catch(() => undefined);
       await controller.handlers.signOut({ id }).catch(() => undefined);
     } finally {
@@ -592,14 +611,14 @@ describe('background controller', () => {
 
   it('a token already due at a worker start is refreshed at once', async () => {
     platform.clock += 3_500_000;
-    const restarted = new Controller(platform);
-    await restarted.sync();
+    const restarted = background(platform);
+    await restarted.reconcile();
     await waitFor(
       async () => api.refreshCalls.length === 1 && (await stored(platform, id))?.lastRefresh,
       5_000,
       'the refresh is done',
     );
-    await restarted.sync();
+    await restarted.reconcile();
     assert.equal(api.refreshCalls.length, 1);
     assert.ok(api.isValid(headerValue()));
   });
@@ -641,7 +660,7 @@ describe('background controller', () => {
       autobearer: 1,
       profiles: [{ name: 'Company API', hosts: ['api.company.example'], auth: { kind: 'manual' } }],
     });
-    await controller.sync(); // reads the policy after the rules, and syncs again when it changed
+    await controller.reconcile(); // reads the policy after the rules, and syncs again when it changed
     const state = await waitFor(
       async () => {
         const now = await controller.handlers.getState({});
@@ -671,7 +690,7 @@ describe('background controller', () => {
     assert.ok(!exported.text.includes('Company API'), 'the export holds the user’s own profiles');
 
     platform.managedFile = '{"autobearer": 1, "profiles": [{"name": "Broken"}]}';
-    await controller.sync();
+    await controller.reconcile();
     const refused = await waitFor(
       async () => {
         const now = await controller.handlers.getState({});

@@ -1,0 +1,59 @@
+// The header rules as this worker set them in the browser, and why the browser refused any.
+import type { ActiveToken } from '../core/plan.js';
+import { buildRules, type HeaderRule } from '../core/rules.js';
+
+export class AppliedRules {
+  /** What the rules carry; `undefined` until this worker first set them. */
+  private active: ActiveToken[] | undefined;
+  private key = '';
+  /** Why the browser refused a profile's rules at the last update, by profile id. */
+  readonly failures = new Map<string, string>();
+
+  constructor(private readonly setRules: (rules: HeaderRule[]) => Promise<void>) {}
+
+  get count(): number {
+    return buildRules(this.active ?? []).length;
+  }
+
+  /**
+   * Sets the rules for these tokens, unless they are what is set already. When the browser
+   * refuses the whole set, each profile's rules are tried on their own: one profile's bad rule
+   * must neither keep the others' new tokens out nor leave a signed-out profile's old rule in.
+   */
+  async apply(active: ActiveToken[]): Promise<void> {
+    const rules = buildRules(active);
+    if (this.active && JSON.stringify(rules) === this.key) return;
+    this.failures.clear();
+    try {
+      await this.set(active, rules);
+    } catch {
+      const kept: ActiveToken[] = [];
+      for (const entry of active) {
+        try {
+          await this.setRules(buildRules([...kept, entry]));
+          kept.push(entry);
+        } catch (error) {
+          this.failures.set(entry.id, (error as Error).message);
+        }
+      }
+      // The last attempt may have been a refused one: the browser must hold exactly the kept rules.
+      await this.set(kept, buildRules(kept));
+    }
+  }
+
+  /**
+   * A refreshed token into the rules at once, from what they carry now, without reading storage
+   * again: requests wait on this hand-off. A worker that has not set rules yet leaves it to its
+   * first reconciliation.
+   */
+  async withToken(id: string, accessToken: string): Promise<void> {
+    if (!this.active?.some((a) => a.id === id)) return;
+    await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken } : a)));
+  }
+
+  private async set(active: ActiveToken[], rules: HeaderRule[]): Promise<void> {
+    await this.setRules(rules);
+    this.active = active;
+    this.key = JSON.stringify(rules);
+  }
+}

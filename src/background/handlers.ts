@@ -1,0 +1,225 @@
+// What each message of the protocol does. Every change ends in one reconciliation, whose
+// published state is the answer; what must not run twice at once is the controller's.
+import { withApiTab } from '../core/api-tabs.js';
+import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
+import { previewImport } from '../core/import-preview.js';
+import {
+  hasClientSecret,
+  keepClientSecret,
+  parseProfileFile,
+  serializeProfileFile,
+  validateProfile,
+  withoutClientSecret,
+} from '../core/profile.js';
+import type { StoredProfile } from '../core/profiles.js';
+import { headerValue, tabUrlFor } from '../core/rules.js';
+import { dropAt, UNDO_MS } from '../core/schedule.js';
+import { isUsable } from '../core/session.js';
+import { t } from '../core/text.js';
+import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
+import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
+import type { Controller } from './controller.js';
+import type { Platform } from './platform.js';
+import { signIn } from './token-service.js';
+
+export type Handlers = {
+  [T in keyof Protocol]: (request: Protocol[T]['request']) => Promise<Protocol[T]['response']>;
+};
+
+export function messageHandlers(controller: Controller, platform: Platform): Handlers {
+  const profileById = async (id: string): Promise<StoredProfile> => {
+    const entry = (await controller.profiles()).profiles.find((p) => p.id === id);
+    if (!entry) throw new UserError(t('profileGone'));
+    return entry;
+  };
+  /** Refuses to change what the organization manages. */
+  const editable = async (id: string): Promise<StoredProfile> => {
+    const entry = await profileById(id);
+    if (entry.managed) throw new UserError(t('managedReadOnly', entry.profile.name));
+    return entry;
+  };
+  /** Changes the user's own profiles, then reconciles. */
+  const editProfiles = async (change: (list: StoredProfile[]) => StoredProfile[]): Promise<AppState> => {
+    await platform.profiles.save(change(await platform.profiles.load()));
+    return controller.reconcile();
+  };
+  /** The profile's current token, or the reason there is none to use. */
+  const usableToken = async (id: string, refusal: Parameters<typeof t>[0]) => {
+    const { profile } = await profileById(id);
+    const { tokens } = await controller.session(id, profile);
+    if (!tokens || !isUsable(tokens, platform.now(), dropAt)) throw new UserError(t(refusal));
+    return { profile, tokens };
+  };
+
+  return {
+    getState: () => controller.state(),
+    signIn: async ({ id, username, password }) => {
+      const { profile } = await profileById(id);
+      if (signInMethod(profile.auth) !== 'password') throw new UserError(t('notPasswordKind', profile.name));
+      if (!username) throw new UserError(t('enterUsername'));
+      const attempt = () => signIn(profile, { username, password }, controller.tokenDeps);
+      return controller.signIn(id, profile, attempt, { keepError: false });
+    },
+    signInWithProvider: async ({ id, clientSecret }) => {
+      const { profile: stored } = await profileById(id);
+      const method = signInMethod(stored.auth);
+      if (method !== 'provider' && method !== 'connect')
+        throw new UserError(t('notProviderKind', stored.name));
+      // A machine identity needs its secret: an export or a shared file never holds it.
+      const needsSecret = stored.auth.kind === 'oauth2-client-credentials' && !hasClientSecret(stored);
+      if (needsSecret && !clientSecret) throw new UserError(t('needsClientSecret', stored.name));
+      const profile = needsSecret ? { ...stored, auth: { ...stored.auth, clientSecret } } : stored;
+      if (needsSecret) {
+        await editable(id);
+        await platform.profiles.save(
+          (await platform.profiles.load()).map((entry) => (entry.id === id ? { id, profile } : entry)),
+        );
+      }
+      const attempt = () => signIn(profile, undefined, controller.tokenDeps);
+      return controller.signIn(id, profile, attempt, { keepError: true });
+    },
+    useToken: async ({ id, token, lifetimeSeconds }) => {
+      const { profile } = await profileById(id);
+      if (profile.auth.kind !== 'manual') throw new UserError(t('notManualKind', profile.name));
+      if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
+        throw new UserError(t('badLifetime'));
+      }
+      const answer = { access_token: token.trim(), expires_in: lifetimeSeconds };
+      const lifetime = profile.refresh.defaultLifetimeSeconds;
+      let tokens: ReturnType<typeof parseTokenAnswer>;
+      try {
+        tokens = parseTokenAnswer(answer, OAUTH_PATHS, platform.now(), lifetime);
+      } catch (error) {
+        if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
+        throw error;
+      }
+      const signedInWith = authFingerprint(profile.auth);
+      await platform.sessions.update(id, () => ({ tokens, failures: 0, signedInWith }));
+      return controller.reconcile();
+    },
+    signOut: async ({ id }) => {
+      await platform.sessions.update(id, () => undefined);
+      return controller.reconcile();
+    },
+    refreshNow: async ({ id }) => {
+      const { profile } = await profileById(id);
+      const { tokens } = await controller.session(id, profile);
+      if (!canRenew(profile.auth, tokens)) throw new UserError(t('nothingToRefresh', profile.name));
+      await controller.refresh(id);
+      return controller.state();
+    },
+    setEnabled: async ({ id, enabled }) => {
+      await editable(id);
+      return editProfiles((list) =>
+        list.map((entry) => (entry.id === id ? { id, profile: { ...entry.profile, enabled } } : entry)),
+      );
+    },
+    saveProfile: async ({ id, profile: input }) => {
+      const valid = validateProfile(input);
+      if (!valid.ok) throw new UserError(t('profileProblems'), valid.problems);
+      // The pages never see a stored client secret: a form saved without one keeps it.
+      const profile =
+        id === undefined ? valid.value : keepClientSecret(valid.value, (await editable(id)).profile);
+      const savedId = id ?? platform.newId();
+      const state = await editProfiles((list) => {
+        if (id !== undefined && !list.some((entry) => entry.id === id)) throw new UserError(t('profileGone'));
+        if (list.some((entry) => entry.id !== savedId && entry.profile.name === profile.name)) {
+          throw new UserError(t('profileProblems'), [t('nameTaken', profile.name)]);
+        }
+        return id === undefined
+          ? [...list, { id: savedId, profile }]
+          : list.map((entry) => (entry.id === id ? { id, profile } : entry));
+      });
+      return { id: savedId, state };
+    },
+    deleteProfile: async ({ id }) => {
+      const entry = await editable(id);
+      // The rules go at once; the sealed sign-in stays only while "Undo" is offered.
+      await controller.emptyTrash();
+      await platform.profiles.saveTrash({ entry, removedAt: platform.now() });
+      return editProfiles((list) => list.filter((e) => e.id !== id));
+    },
+    undoDelete: async () => {
+      const trash = await platform.profiles.loadTrash();
+      if (!trash || platform.now() - trash.removedAt > UNDO_MS) throw new UserError(t('nothingToUndo'));
+      await platform.profiles.saveTrash(undefined);
+      return editProfiles((list) =>
+        list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
+      );
+    },
+    previewImport: async ({ text }) => {
+      const parsed = parseProfileFile(text);
+      if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
+      const current = await Promise.all(
+        (await platform.profiles.load()).map(async ({ id, profile }) => ({
+          profile,
+          signedIn: !!(await platform.sessions.get(id))?.tokens,
+        })),
+      );
+      return previewImport(current, parsed.value.profiles);
+    },
+    importFile: async ({ text }) => {
+      const parsed = parseProfileFile(text);
+      if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
+      const current = await platform.profiles.load();
+      const byName = new Map(current.map((entry) => [entry.profile.name, entry]));
+      const next = parsed.value.profiles.map((profile) => {
+        const stored = byName.get(profile.name);
+        return stored
+          ? { id: stored.id, profile: keepClientSecret(profile, stored.profile) }
+          : { id: platform.newId(), profile };
+      });
+      await platform.profiles.save(next);
+      const kept = new Set(next.map((entry) => entry.id));
+      for (const { id } of current) if (!kept.has(id)) await platform.sessions.update(id, () => undefined);
+      return controller.reconcile();
+    },
+    openInTab: async ({ id }) => {
+      const { profile } = await usableToken(id, 'signInToOpen');
+      if (!profile.enabled) throw new UserError(t('signInToOpen'));
+      const url = tabUrlFor(profile);
+      if (!url) throw new UserError(t('noTabUrl', profile.name));
+      await platform.openTab(url, async (tabId) => {
+        await platform.apiTabs.update((tabs) => withApiTab(tabs, tabId, id));
+        await controller.reconcile();
+      });
+      return controller.state();
+    },
+    testRequest: async ({ id }) => {
+      const { profile: bare } = await profileById(id);
+      if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
+      const { profile, tokens } = await usableToken(id, 'signInFirst');
+      // The extension's own requests never get the header from the rules, so it is set here,
+      // for this one URL, which the profile check keeps on the profile's hosts.
+      const started = platform.now();
+      try {
+        const response = await platform.fetch(bare.testUrl, {
+          headers: { [profile.header.name]: headerValue(profile.header.value, tokens.accessToken) },
+          credentials: 'omit',
+          cache: 'no-store',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(15_000),
+        });
+        await response.body?.cancel();
+        const redirected =
+          response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          ms: platform.now() - started,
+          ...(redirected ? { redirected: true } : {}),
+        };
+      } catch (error) {
+        throw new UserError(t('testFailed', (error as Error).message));
+      }
+    },
+    exportFile: async () => {
+      // A file meant to be shared never holds a secret; it says whose must be entered again.
+      const profiles = (await platform.profiles.load()).map((entry) => entry.profile);
+      return {
+        text: serializeProfileFile(profiles.map(withoutClientSecret)),
+        withoutSecret: profiles.filter((profile) => hasClientSecret(profile)).map((profile) => profile.name),
+      };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The port the background's logic runs on: storage, rules, alarms, tabs and the network, as the
+// controller needs them. browser-platform.ts adapts it to a real browser; unit tests to memory.
+import type { HeaderRule } from '../core/rules.js';
+import type { Badge } from '../core/session.js';
+import type { AppState } from '../messages/protocol.js';
+import type { ApiTabStore } from './api-tabs.js';
+import type { DiscoveryStore, PolicyCopyStore } from './local-stores.js';
+import type { WebAuthFlow } from './oauth.js';
+import type { ProfileStore } from './profile-store.js';
+import type { SessionStore } from './session-store.js';
+
+/** What the last reconciliation did and how long it took: for "is it working?" and the benchmarks. */
+export interface Diagnostics {
+  readonly reconciledAt: number;
+  readonly reconcileMs: number;
+  readonly rules: number;
+}
+
+export interface Platform {
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  readonly newId: () => string;
+  readonly profiles: ProfileStore;
+  readonly sessions: SessionStore;
+  /** The tabs the user opened a profile's API in. */
+  readonly apiTabs: ApiTabStore;
+  /** The last policy file read, kept because storage.managed can take seconds to answer. */
+  readonly policyCopy: PolicyCopyStore;
+  readonly discovered: DiscoveryStore;
+  /** The policy's `profileFile` (storage.managed), or undefined where there is no policy. */
+  readonly policyFile: () => Promise<unknown>;
+  /** Replaces every session rule with these, atomically. */
+  readonly setRules: (rules: HeaderRule[]) => Promise<void>;
+  readonly alarms: {
+    readonly set: (name: string, when: number) => Promise<void>;
+    readonly clear: (name: string) => Promise<void>;
+    readonly all: () => Promise<Array<{ name: string; scheduledTime: number }>>;
+  };
+  /** The match patterns among `origins` that the browser has not granted. */
+  readonly missingOrigins: (origins: string[]) => Promise<string[]>;
+  /** Shows the state: to the open pages, and as the toolbar badge. */
+  readonly publish: (state: AppState, badge: Badge, diagnostics: Diagnostics) => Promise<void>;
+  readonly webAuthFlow: WebAuthFlow;
+  /**
+   * Tells the user something happened while they were not looking (a desktop notification).
+   * `key` names it: a second one with the same key replaces the first.
+   */
+  readonly notify: (key: string, title: string, message: string) => Promise<void>;
+  /**
+   * Opens a new tab on `url`; `beforeLoad` runs once the tab exists and before it asks for
+   * `url`, so the tab's rule is in place for its first request.
+   */
+  readonly openTab: (url: string, beforeLoad: (tabId: number) => Promise<void>) => Promise<void>;
+}
