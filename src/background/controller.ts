@@ -80,9 +80,10 @@ export class Controller {
         await this.platform.sessions.update(id, (current) => currentSession(profile, current));
       }
       // A tab opened for a profile that no longer holds a token is an ordinary tab from now on.
+      // (By profile: a tab "Open in a tab" adds meanwhile, for a profile with a token, stays.)
       if (planned.apiTabs !== stored.apiTabs) {
         await this.platform.apiTabs.update((tabs) =>
-          tabs.filter((tab) => planned.apiTabs.some((k) => k.tabId === tab.tabId)),
+          tabs.filter((tab) => planned.active.some((a) => a.id === tab.profileId)),
         );
       }
       const trash = await this.platform.profiles.loadTrash();

@@ -15,7 +15,7 @@ import type { StoredProfile } from '../core/profiles.js';
 import { headerValue, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable } from '../core/session.js';
-import { t } from '../core/text.js';
+import { type MessageKey, t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
 import type { Controller } from './controller.js';
@@ -44,7 +44,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     return controller.reconcile();
   };
   /** The profile's current token, or the reason there is none to use. */
-  const usableToken = async (id: string, refusal: Parameters<typeof t>[0]) => {
+  const usableToken = async (id: string, refusal: MessageKey) => {
     const { profile } = await profileById(id);
     const { tokens } = await controller.session(id, profile);
     if (!tokens || !isUsable(tokens, platform.now(), dropAt)) throw new UserError(t(refusal));

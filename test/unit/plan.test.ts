@@ -26,6 +26,7 @@ import {
   SIGNED_OUT,
   signedIn,
 } from '../../src/core/session.js';
+import { stableJson } from '../../src/pages/dom.js';
 import '../support/messages.js'; // the English messages
 
 const T0 = 1_700_000_000_000;
@@ -403,5 +404,15 @@ describe('API tabs', () => {
     assert.deepEqual(withoutApiTab(opened, 5), []);
     assert.equal(withoutApiTab(opened, 6), opened);
     assert.deepEqual(withApiTab(opened, 5, 'b'), [{ tabId: 5, profileId: 'b' }]);
+  });
+});
+
+describe('the pages', () => {
+  it('a state reads the same whether it came as an answer or through storage (keys sorted there)', () => {
+    const asAnswer = { id: 'a', status: { phase: 'signed-in', canRefresh: true }, list: [{ b: 1, a: 2 }] };
+    const fromStorage = { list: [{ a: 2, b: 1 }], status: { canRefresh: true, phase: 'signed-in' }, id: 'a' };
+    assert.equal(stableJson(asAnswer), stableJson(fromStorage));
+    assert.notEqual(stableJson(asAnswer), stableJson({ ...fromStorage, id: 'b' }));
+    assert.notEqual(stableJson([1, 2]), stableJson([2, 1]), 'the order of a list is kept');
   });
 });
