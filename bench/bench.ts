@@ -293,19 +293,21 @@ async function handOff(make: () => Promise<BrowserDriver>): Promise<string> {
   const driver = await make();
   const popup = await setUp(driver, profileFile());
   const app = await driver.openWeb(url('app.test', '/'));
-  api.revokeOldOnRefresh = true;
+  // The old token is revoked the moment a refresh answers: a request with it after the switch is stale.
   const since = Date.now();
-  await app.startPolling(url('api.test', '/handoff'), 5);
-  const state = (await popup.send('getState', {})) as { value: { profiles: Array<{ id: string }> } };
-  const id = state.value.profiles[0]?.id;
-  const logStart = api.refreshLog.length;
-  for (let i = 0; i < HANDOFF_CYCLES; i++) {
-    await popup.send('refreshNow', { id });
-    // Let the page send a few requests with the new token before the next refresh.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  await app.stopPolling();
-  api.revokeOldOnRefresh = false;
+  let logStart = 0;
+  await api.withFaults({ revokeOldOnRefresh: true }, async () => {
+    await app.startPolling(url('api.test', '/handoff'), 5);
+    const state = (await popup.send('getState', {})) as { value: { profiles: Array<{ id: string }> } };
+    const id = state.value.profiles[0]?.id;
+    logStart = api.refreshLog.length;
+    for (let i = 0; i < HANDOFF_CYCLES; i++) {
+      await popup.send('refreshNow', { id });
+      // Let the page send a few requests with the new token before the next refresh.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await app.stopPolling();
+  });
   const requests = api.on('api.test', since).filter((r) => r.path === '/handoff');
   const delays: number[] = [];
   let staleAfterSwitch = 0;

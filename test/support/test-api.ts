@@ -29,11 +29,30 @@ interface Issued {
 /** What the refresh endpoint does to a call, for fault injection. */
 export type RefreshFault = 'ok' | '500' | 'hang' | 'drop' | 'slow';
 
+/** What the test API does wrong: all in one object, replaced whole (see `withFaults`). */
+export interface Faults {
+  /** Every refresh is answered with this HTTP status. */
+  readonly refreshStatus?: number;
+  /** What successive refresh calls get, cycling (`hang` holds a call 20 s, `slow` answers after 3 s). */
+  readonly refreshSequence?: readonly RefreshFault[];
+  /** Refresh answers carry no new refresh token: the client must keep the old one. */
+  readonly noRotation?: boolean;
+  /** The refresh endpoint answers after this delay, to make concurrent triggers overlap. */
+  readonly refreshDelayMs?: number;
+  /** The replaced access token is revoked the moment a refresh answers (hand-off measurement). */
+  readonly revokeOldOnRefresh?: boolean;
+}
+
 export interface TestApiOptions {
   /** Access-token lifetime the login and refresh answers announce. */
   ttlSeconds: number;
   users: Record<string, string>;
+  /** Faults from the start; none by default. */
+  faults?: Faults;
 }
+
+/** How long a `hang` holds a refresh call, unanswered and unprocessed. */
+const HANG_MS = 20_000;
 
 const page = (title: string): string =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
@@ -72,30 +91,20 @@ export class TestApi {
   readonly revokedFamilies = new Set<string>();
   /** Refresh tokens presented a second time (each revokes its family). */
   reuseDetections = 0;
-  /** Faults applied to successive refresh calls, cycling; `undefined`: none. */
-  refreshFaults: RefreshFault[] | undefined;
+  private faults: Faults;
+  /** Where in `faults.refreshSequence` the next refresh call is. */
   private faultIndex = 0;
   /** Each successful refresh: when it was answered, the new access token and the one it replaced. */
   readonly refreshLog: Array<{ at: number; token: string; previous: string | undefined }> = [];
   /** The newest access token of each token family. */
   private readonly latestByFamily = new Map<string, string>();
-  /** Revoke the replaced access token the moment a refresh answers (hand-off measurement). */
-  revokeOldOnRefresh = false;
   /** Refresh calls received and not yet answered or dropped. */
   refreshesInFlight = 0;
-  /** How long a `hang` holds the call, unanswered and unprocessed. */
-  hangMs = 20_000;
   readonly refreshCalls: Array<{ at: number; ok: boolean; host: string }> = [];
   loginCalls = 0;
   lastLoginAt = 0;
   /** Sign-in and refresh calls that arrived with a bearer header (the extension's own: must be 0). */
   bearerOnTokenEndpoints = 0;
-  /** Set to a status to make the refresh endpoint fail with it. */
-  refreshFailure: number | undefined;
-  /** Answer refreshes without a new refresh token (the client must keep the old one). */
-  omitRotatedRefreshToken = false;
-  /** Delay before the refresh endpoint answers, to make concurrent triggers overlap. */
-  refreshDelayMs = 0;
   /**
    * Answer OAuth grants with an RS256 ID token from this issuer too, as Keycloak does for the
    * `openid` scope; its issuer has a path, so it is not the token URL's origin.
@@ -107,7 +116,24 @@ export class TestApi {
   acceptToken: ((authorization: string | undefined) => boolean) | undefined;
   private server: http.Server | undefined;
 
-  constructor(readonly options: TestApiOptions) {}
+  constructor(readonly options: TestApiOptions) {
+    this.faults = options.faults ?? {};
+  }
+
+  /**
+   * Runs `during` with these faults in place of the current ones, and puts the current ones back
+   * after, whatever happens: a test never leaves a fault behind for the next.
+   */
+  async withFaults<T>(faults: Faults, during: () => Promise<T>): Promise<T> {
+    const before = this.faults;
+    this.faults = faults;
+    this.faultIndex = 0;
+    try {
+      return await during();
+    } finally {
+      this.faults = before;
+    }
+  }
 
   get port(): number {
     const address = this.server?.address() as AddressInfo | undefined;
@@ -192,7 +218,8 @@ export class TestApi {
   ): void {
     this.refreshesInFlight++;
     res.once('close', () => this.refreshesInFlight--);
-    const fault = this.refreshFaults?.[this.faultIndex++ % this.refreshFaults.length] ?? 'ok';
+    const sequence = this.faults.refreshSequence;
+    const fault = sequence?.[this.faultIndex++ % sequence.length] ?? 'ok';
     if (fault === '500') {
       this.refreshCalls.push({ at: Date.now(), ok: false, host });
       this.json(res, 500, { message: 'injected server error' });
@@ -205,7 +232,7 @@ export class TestApi {
     }
     if (fault === 'hang') {
       this.refreshCalls.push({ at: Date.now(), ok: false, host });
-      setTimeout(() => req.socket.destroy(), this.hangMs);
+      setTimeout(() => req.socket.destroy(), HANG_MS);
       return;
     }
     if (fault === 'slow') {
@@ -216,9 +243,10 @@ export class TestApi {
   }
 
   private processRefresh(res: http.ServerResponse, host: string, refreshToken: string | undefined): void {
-    if (this.refreshFailure) {
+    const { refreshStatus, noRotation, revokeOldOnRefresh } = this.faults;
+    if (refreshStatus) {
       this.refreshCalls.push({ at: Date.now(), ok: false, host });
-      this.json(res, this.refreshFailure, { message: `refresh failure ${this.refreshFailure} (test)` });
+      this.json(res, refreshStatus, { message: `refresh failure ${refreshStatus} (test)` });
       return;
     }
     const stored = refreshToken ? this.refreshTokens.get(refreshToken) : undefined;
@@ -233,15 +261,15 @@ export class TestApi {
       return;
     }
     // Rotation: a refresh token works once, unless the server is set not to rotate.
-    stored.used = !this.omitRotatedRefreshToken;
+    stored.used = !noRotation;
     this.refreshCalls.push({ at: Date.now(), ok: true, host });
     const previous = this.latestByFamily.get(stored.family);
     const issued = this.issue(stored.user, stored.family);
     const old = previous ? this.accessTokens.get(previous) : undefined;
-    if (previous && old && this.revokeOldOnRefresh)
+    if (previous && old && revokeOldOnRefresh)
       this.accessTokens.set(previous, { ...old, expiresAt: Date.now() });
     this.refreshLog.push({ at: Date.now(), token: issued.token, previous });
-    const rotated = this.omitRotatedRefreshToken ? {} : { refresh: issued.refresh };
+    const rotated = noRotation ? {} : { refresh: issued.refresh };
     this.json(res, 200, { data: { token: issued.token, ...rotated, ttl: issued.ttl } });
   }
 
@@ -367,7 +395,7 @@ export class TestApi {
     }
     if (url.pathname === '/v2/refresh' && req.method === 'POST') {
       const input = safeJson(body) as { refresh?: string } | undefined;
-      setTimeout(() => this.answerRefresh(req, res, host, input?.refresh), this.refreshDelayMs);
+      setTimeout(() => this.answerRefresh(req, res, host, input?.refresh), this.faults.refreshDelayMs ?? 0);
       return;
     }
     if (url.pathname === '/redirect' && url.searchParams.get('to')) {

@@ -1,7 +1,7 @@
 // The background controller on an in-memory platform (the adapter edge), with a fake clock and
 // real HTTP to a local test API. The fake storage area is strict: any call it does not expect throws.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { apiTabStore } from '../../src/background/api-tabs.js';
 import { Controller } from '../../src/background/controller.js';
 import { type Handlers, messageHandlers } from '../../src/background/handlers.js';
@@ -117,7 +117,8 @@ function background(platform: Platform): Controller & { handlers: Handlers } {
 }
 
 describe('background controller', () => {
-  const api = new TestApi({ ttlSeconds: 3600, users: { [USER]: PASSWORD } });
+  /** A new test API for each test: no fault, call or token carries over. */
+  let api: TestApi;
   let platform: FakePlatform;
   let controller: ReturnType<typeof background>;
   let id: string;
@@ -142,19 +143,15 @@ describe('background controller', () => {
   const headerValue = () => platform.rules[0]?.action.requestHeaders[0]?.value;
   const phase = async () => (await controller.handlers.getState({})).profiles[0]?.status;
 
-  before(() => api.start());
-  after(() => api.stop());
   beforeEach(async () => {
-    api.refreshCalls.length = 0;
-    api.refreshFailure = undefined;
-    api.refreshFaults = undefined;
-    api.omitRotatedRefreshToken = false;
-    api.refreshDelayMs = 0;
+    api = new TestApi({ ttlSeconds: 3600, users: { [USER]: PASSWORD } });
+    await api.start();
     platform = new FakePlatform();
     controller = background(platform);
     ({ id } = await controller.handlers.saveProfile({ profile: profile() }));
     await controller.handlers.signIn({ id, username: USER, password: PASSWORD });
   });
+  afterEach(() => api.stop());
 
   it('signs in: the rule carries the token, refresh and drop alarms are set, the password is not stored', async () => {
     assert.ok(api.isValid(headerValue()));
@@ -301,14 +298,15 @@ describe('background controller', () => {
 
   it('an alarm, "Refresh now" and a worker start at once make one refresh', async () => {
     platform.clock += 3_400_000; // past the due time (expiry minus 300 s)
-    api.refreshDelayMs = 200;
     const before = headerValue();
-    await Promise.all([
-      controller.onAlarm(`refresh:${id}`),
-      controller.handlers.refreshNow({ id }),
-      controller.reconcile(),
-      controller.onAlarm(`refresh:${id}`),
-    ]);
+    await api.withFaults({ refreshDelayMs: 200 }, () =>
+      Promise.all([
+        controller.onAlarm(`refresh:${id}`),
+        controller.handlers.refreshNow({ id }),
+        controller.reconcile(),
+        controller.onAlarm(`refresh:${id}`),
+      ]),
+    );
     await controller.reconcile();
     assert.equal(api.refreshCalls.length, 1, 'one refresh call');
     assert.equal(api.refreshCalls[0]?.ok, true);
@@ -431,13 +429,14 @@ describe('background controller', () => {
   });
 
   it('a sign-out while the refresh is in flight wins: the new token never reaches the rules', async () => {
-    api.refreshFaults = ['slow']; // answers after 3 s
     const signedIn = headerValue();
     platform.log.length = 0;
-    const refreshing = controller.handlers.refreshNow({ id });
-    await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
-    await controller.handlers.signOut({ id });
-    await refreshing;
+    await api.withFaults({ refreshSequence: ['slow'] }, async () => {
+      const refreshing = controller.handlers.refreshNow({ id }); // answered after 3 s
+      await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
+      await controller.handlers.signOut({ id });
+      await refreshing;
+    });
     await controller.reconcile();
     assert.deepEqual(platform.rules, []);
     const carried = platform.log.filter((entry) => entry.startsWith('rules Bearer'));
@@ -456,9 +455,7 @@ describe('background controller', () => {
       console[m] = (...args: unknown[]) => void written.push(args.map(String).join(' '));
     try {
       await controller.handlers.refreshNow({ id }); // rotation
-      api.refreshFailure = 503;
-      await controller.handlers.refreshNow({ id }); // a transient failure
-      api.refreshFailure = undefined;
+      await api.withFaults({ refreshStatus: 503 }, () => controller.handlers.refreshNow({ id })); // transient
       platform.clock += 60_000;
       await controller.onResponse(
         {
@@ -501,12 +498,13 @@ describe('background controller', () => {
   });
 
   it('a refresh refused after the user signed out raises no notification', async () => {
-    api.refreshFaults = ['slow']; // answers after 3 s
-    const refreshing = controller.handlers.refreshNow({ id });
-    await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
-    await controller.handlers.signOut({ id });
-    api.refreshFailure = 400;
-    await refreshing;
+    // Answered after 3 s, with a refusal.
+    await api.withFaults({ refreshSequence: ['slow'], refreshStatus: 400 }, async () => {
+      const refreshing = controller.handlers.refreshNow({ id });
+      await waitFor(() => api.refreshesInFlight === 1, 5_000, 'the refresh request at the server');
+      await controller.handlers.signOut({ id });
+      await refreshing;
+    });
     assert.equal(api.refreshCalls.at(-1)?.ok, false, 'the server refused it');
     assert.deepEqual(platform.notifications, []);
     assert.equal((await phase())?.error, undefined, 'the sign-out shows no refusal');
@@ -522,30 +520,26 @@ describe('background controller', () => {
     await controller.handlers.refreshNow({ id });
     const second = (await stored(platform, id))?.tokens?.refreshToken;
     assert.notEqual(second, first);
-    api.omitRotatedRefreshToken = true;
-    await controller.handlers.refreshNow({ id });
+    await api.withFaults({ noRotation: true }, () => controller.handlers.refreshNow({ id }));
     assert.equal((await stored(platform, id))?.tokens?.refreshToken, second);
   });
 
   it('a server error keeps the valid token and schedules a retry; success clears the error', async () => {
-    api.refreshFailure = 503;
     const before = headerValue();
-    await controller.handlers.refreshNow({ id });
+    await api.withFaults({ refreshStatus: 503 }, () => controller.handlers.refreshNow({ id }));
     const status = await phase();
     assert.equal(status?.phase, 'retrying');
     assert.match(status?.error ?? '', /^Refresh failed: 127\.0\.0\.1:\d+ answered 503/);
     assert.equal(headerValue(), before, 'the still-valid token is still sent');
     assert.equal(platform.alarmMap.get(`refresh:${id}`), platform.clock + 5_000);
     assert.equal(platform.badge?.text, '!');
-    api.refreshFailure = undefined;
     platform.clock += 5_000;
     await controller.onAlarm(`refresh:${id}`);
     assert.equal((await phase())?.phase, 'signed-in');
   });
 
   it('invalid_grant signs the user out with the reason and removes the rule', async () => {
-    api.refreshFailure = 400;
-    await controller.handlers.refreshNow({ id });
+    await api.withFaults({ refreshStatus: 400 }, () => controller.handlers.refreshNow({ id }));
     const status = await phase();
     assert.equal(status?.phase, 'signed-out');
     assert.match(status?.error ?? '', /^Signed out: the refresh was refused/);

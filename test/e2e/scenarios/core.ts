@@ -380,12 +380,12 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
     });
 
     it('keeps sending the valid token while a refresh fails for a server error, and says so', async () => {
-      api.refreshFailure = 503;
-      await popup.click(CARD, 'Refresh now');
-      await popupSays(/Refresh failed: api\.test:\d+ answered 503/);
-      await app.fetch(url('api.test', '/during-outage'));
-      assert.equal((await arrived('/during-outage')).validToken, true);
-      api.refreshFailure = undefined;
+      await api.withFaults({ refreshStatus: 503 }, async () => {
+        await popup.click(CARD, 'Refresh now');
+        await popupSays(/Refresh failed: api\.test:\d+ answered 503/);
+        await app.fetch(url('api.test', '/during-outage'));
+        assert.equal((await arrived('/during-outage')).validToken, true);
+      });
       await popup.click(CARD, 'Refresh now');
       await waitFor(async () => !/Refresh failed/.test(await popup.text(CARD)), 5_000, 'the error clears');
     });
@@ -403,13 +403,13 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
     });
 
     it('signs out when the refresh is refused, with the server reason, and stops the header', async () => {
-      api.refreshFailure = 401;
-      await popup.click(CARD, 'Refresh now');
-      await popupSays(
-        /Signed out: the refresh was refused \(api\.test:\d+ answered 401: refresh failure 401/,
-        `${CARD} [role=alert]`,
-      );
-      api.refreshFailure = undefined;
+      await api.withFaults({ refreshStatus: 401 }, async () => {
+        await popup.click(CARD, 'Refresh now');
+        await popupSays(
+          /Signed out: the refresh was refused \(api\.test:\d+ answered 401: refresh failure 401/,
+          `${CARD} [role=alert]`,
+        );
+      });
       assert.deepEqual(await driver.sessionRules(), []);
       await app.fetch(url('api.test', '/after-refusal'));
       assert.equal((await arrived('/after-refusal')).authorization, undefined);

@@ -256,10 +256,10 @@ export function pagesScenario(launch: () => Promise<BrowserDriver>): void {
       await waitFor(async () => /Signed in as/.test(await popup.text(CARD)), 5_000, 'signed in');
       await popup.watchNotifications();
       assert.deepEqual(await popup.notificationIds(), [], 'no notification before');
-      api.refreshFailure = 401;
-      await popup.click(CARD, 'Refresh now');
-      await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'signed out');
-      api.refreshFailure = undefined;
+      await api.withFaults({ refreshStatus: 401 }, async () => {
+        await popup.click(CARD, 'Refresh now');
+        await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'signed out');
+      });
       const ids = await waitFor(
         async () => {
           const shown = await popup.notificationIds();

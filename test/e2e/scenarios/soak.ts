@@ -96,44 +96,47 @@ export function soakScenario(
     it('no request without a valid token, one refresh per token lifetime, no reuse', async () => {
       const startedAt = Date.now();
       const endsAt = startedAt + minutes * 60_000;
-      api.refreshFaults = ['500', 'ok', 'ok', 'hang', 'ok', 'ok', 'drop', 'ok', 'slow', 'ok'];
       const openApp = async (): Promise<WebPage> => {
         const page = await driver.openWeb(url('app.test', '/'));
         for (const name of PROFILES) await page.startPolling(url(`${name}.test`, '/soak'), 100);
         return page;
       };
-      let app = await openApp();
       let stops = 0;
       let restarts = 0;
-      let nextStop = Date.now() + 20_000;
-      const restartAt = startedAt + (endsAt - startedAt) / 2;
-      while (Date.now() < endsAt) {
-        const wait = Math.min(nextStop, endsAt) - Date.now();
-        // Waits on the clock is the point here: the soak runs for its set time.
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (Date.now() >= endsAt) break;
-        if (restarts === 0 && Date.now() >= restartAt) {
-          await driver.restart();
-          await waitFor(
-            async () => (await driver.sessionRules()).length === PROFILES.length * 2,
-            10_000,
-            'rules back',
-          );
-          app = await openApp();
-          popup = await driver.open('popup.html');
-          restarts++;
-        } else {
-          // As the browsers do, never while the background waits for its own request: a kill in
-          // the middle of a refresh loses the rotated token the server already issued (see the
-          // README's note on this), which is not what this soak measures.
-          await waitFor(() => api.refreshesInFlight === 0, 30_000, 'no refresh in flight', 50);
-          await driver.stopBackground();
-          stops++;
+      const faults = {
+        refreshSequence: ['500', 'ok', 'ok', 'hang', 'ok', 'ok', 'drop', 'ok', 'slow', 'ok'],
+      } as const;
+      await api.withFaults(faults, async () => {
+        let app = await openApp();
+        let nextStop = Date.now() + 20_000;
+        const restartAt = startedAt + (endsAt - startedAt) / 2;
+        while (Date.now() < endsAt) {
+          const wait = Math.min(nextStop, endsAt) - Date.now();
+          // Waits on the clock is the point here: the soak runs for its set time.
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (Date.now() >= endsAt) break;
+          if (restarts === 0 && Date.now() >= restartAt) {
+            await driver.restart();
+            await waitFor(
+              async () => (await driver.sessionRules()).length === PROFILES.length * 2,
+              10_000,
+              'rules back',
+            );
+            app = await openApp();
+            popup = await driver.open('popup.html');
+            restarts++;
+          } else {
+            // As the browsers do, never while the background waits for its own request: a kill in
+            // the middle of a refresh loses the rotated token the server already issued (see the
+            // README's note on this), which is not what this soak measures.
+            await waitFor(() => api.refreshesInFlight === 0, 30_000, 'no refresh in flight', 50);
+            await driver.stopBackground();
+            stops++;
+          }
+          nextStop = Date.now() + 20_000;
         }
-        nextStop = Date.now() + 20_000;
-      }
-      await app.close();
-      api.refreshFaults = undefined;
+        await app.close();
+      });
 
       const requests = PROFILES.flatMap((name) =>
         api.on(`${name}.test`, startedAt).filter((r) => r.path === '/soak'),
