@@ -69,7 +69,8 @@ export class FirefoxDriver implements BrowserDriver {
   private browser: Browser | undefined;
   /** Firefox's remote debugging protocol, for the event page (what about:debugging does). */
   private rdp: FirefoxRdp | undefined;
-  private readonly withExtension: boolean;
+  /** Whether the add-on installed is AutoBearer (not a benchmark's other package). */
+  private readonly withAutoBearer: boolean;
   private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
 
   /**
@@ -77,8 +78,9 @@ export class FirefoxDriver implements BrowserDriver {
    * instead (benchmarks).
    */
   constructor(options: { withExtension?: boolean; addon?: { xpi: string; id: string } } = {}) {
-    this.withExtension = options.withExtension !== false;
-    if (!this.withExtension) return;
+    const withExtension = options.withExtension !== false;
+    this.withAutoBearer = withExtension && !options.addon;
+    if (!withExtension) return;
     const { xpi, id } = options.addon ?? { xpi: path.resolve('dist/autobearer-firefox.zip'), id: GECKO_ID };
     mkdirSync(path.join(this.profile, 'extensions'));
     copyFileSync(xpi, path.join(this.profile, 'extensions', `${id}.xpi`));
@@ -127,7 +129,8 @@ export class FirefoxDriver implements BrowserDriver {
     });
     this.browser.process()?.stdout?.on('data', (chunk: Buffer) => this.console.push(chunk.toString()));
     this.rdp = await FirefoxRdp.connect(port);
-    if (this.withExtension) await this.assertEnabled(version.text);
+    // A benchmark's own package may have no background to watch: only AutoBearer is checked.
+    if (this.withAutoBearer) await this.assertEnabled(version.text);
     return this;
   }
 
