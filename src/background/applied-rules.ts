@@ -15,6 +15,11 @@ export class AppliedRules {
     return buildRules(this.active ?? []).length;
   }
 
+  /** The tokens the rules carry now; `undefined` until this worker first set them. */
+  get current(): readonly ActiveToken[] | undefined {
+    return this.active;
+  }
+
   /**
    * Sets the rules for these tokens, unless they are what is set already. When the browser
    * refuses the whole set, each profile's rules are tried on their own: one profile's bad rule
@@ -22,7 +27,10 @@ export class AppliedRules {
    */
   async apply(active: ActiveToken[]): Promise<void> {
     const rules = buildRules(active);
-    if (this.active && JSON.stringify(rules) === this.key) return;
+    if (this.active && JSON.stringify(rules) === this.key) {
+      this.active = active; // the same rules; what the 401 reaction reads may have changed
+      return;
+    }
     this.failures.clear();
     try {
       await this.set(active, rules);
@@ -46,9 +54,9 @@ export class AppliedRules {
    * again: requests wait on this hand-off. A worker that has not set rules yet leaves it to its
    * first reconciliation.
    */
-  async withToken(id: string, accessToken: string): Promise<void> {
+  async withToken(id: string, { accessToken, issuedAt }: { accessToken: string; issuedAt: number }) {
     if (!this.active?.some((a) => a.id === id)) return;
-    await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken } : a)));
+    await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken, issuedAt } : a)));
   }
 
   private async set(active: ActiveToken[], rules: HeaderRule[]): Promise<void> {

@@ -187,11 +187,11 @@ export class Controller {
    */
   async onResponse(request: ObservedRequest, status: number): Promise<void> {
     if (status !== 401) return;
-    const stored = await this.read();
-    const { sessions } = this.plan(stored);
-    const ids = refreshesFor401({ ...stored, sessions }, request, this.forcedBy401);
-    for (const id of ids) this.forcedBy401.add(sessions.get(id)?.tokens?.accessToken as string);
-    await Promise.all(ids.map((id) => this.refresh(id)));
+    // What the rules carry, as this worker set them; a worker the 401 just woke reads storage.
+    const active = this.rules.current ?? this.plan(await this.read()).active;
+    const forced = refreshesFor401(active, request, this.platform.now(), this.forcedBy401);
+    for (const { accessToken } of forced) this.forcedBy401.add(accessToken);
+    await Promise.all(forced.map(({ id }) => this.refresh(id)));
   }
 
   /** A tab closed: an API tab's rule goes with it. */
@@ -265,8 +265,7 @@ export class Controller {
     if (after === before) return true;
     // Requests wait on this hand-off: the new token goes into the rules at once, in the chain so
     // no older reconciliation can put the old one back. A failure is left to the next reconciliation.
-    if (result.ok)
-      await this.inChain(() => this.rules.withToken(id, result.tokens.accessToken)).catch(() => {});
+    if (result.ok) await this.inChain(() => this.rules.withToken(id, result.tokens)).catch(() => {});
     // Only a sign-out this refusal caused is news: not one the user made while it was in flight.
     else if (!after?.tokens) {
       const title = t('notificationTitle', entry.profile.name);

@@ -51,6 +51,9 @@ export function nextAttemptAt(profile: Profile, session: Session, now: number): 
 export interface ActiveToken extends RuleInput {
   readonly id: string;
   readonly tabIds: readonly number[];
+  /** When the token was issued, and whether the profile can refresh it: for the 401 reaction. */
+  readonly issuedAt: number;
+  readonly canRefresh: boolean;
 }
 
 export interface PlanInput {
@@ -98,7 +101,9 @@ export function plan({ now, profiles, sessions: stored, apiTabs, refreshing, sig
     let attemptAt: number | undefined;
     if (profile.enabled && tokens) {
       if (usable) {
-        active.push({ id, profile, accessToken: tokens.accessToken, tabIds: tabIdsOf(apiTabs, id) });
+        const { accessToken, issuedAt } = tokens;
+        const tabIds = tabIdsOf(apiTabs, id);
+        active.push({ id, profile, accessToken, tabIds, issuedAt, canRefresh: refreshable });
         alarms.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
       }
       if (refreshable) {
@@ -143,29 +148,25 @@ export function alarmChanges(
 }
 
 /**
- * The profiles a 401 should refresh at once: those whose rules gave the request its token (a 401
- * to a request that never carried it says nothing about the token), that can refresh, whose
- * token is not brand new (a fresh token that gets a 401 is the server's answer to something
- * else, a wrong scope: refreshing again would loop), and that no 401 forced before.
+ * The profiles a 401 should refresh at once, from the tokens the rules carry: those whose rules
+ * gave the request its token (a 401 to a request that never carried it says nothing about the
+ * token), that can refresh, whose token is not brand new (a fresh token that gets a 401 is the
+ * server's answer to something else, a wrong scope: refreshing again would loop), and that no 401
+ * forced before. No storage read: a page that calls its API fast sees many responses.
  */
 export function refreshesFor401(
-  input: Pick<PlanInput, 'now' | 'profiles' | 'apiTabs'> & { sessions: ReadonlyMap<string, Session> },
+  active: readonly ActiveToken[],
   request: ObservedRequest,
+  now: number,
   alreadyForced: ReadonlySet<string>,
-): string[] {
-  return input.profiles
-    .filter(({ id, profile }) => {
-      const tokens = input.sessions.get(id)?.tokens;
-      return (
-        profile.enabled &&
-        !!tokens &&
-        canRenew(profile.auth, tokens) &&
-        input.now - tokens.issuedAt >= UNAUTHORIZED_MIN_AGE_MS &&
-        !alreadyForced.has(tokens.accessToken) &&
-        rulesWouldMatch(profile, request, tabIdsOf(input.apiTabs, id))
-      );
-    })
-    .map(({ id }) => id);
+): ActiveToken[] {
+  return active.filter(
+    ({ profile, accessToken, tabIds, issuedAt, canRefresh }) =>
+      canRefresh &&
+      now - issuedAt >= UNAUTHORIZED_MIN_AGE_MS &&
+      !alreadyForced.has(accessToken) &&
+      rulesWouldMatch(profile, request, tabIds),
+  );
 }
 
 /** Whether the removed profile kept for "Undo" is past its time. */

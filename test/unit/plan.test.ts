@@ -199,32 +199,30 @@ describe('401', () => {
     method: 'GET',
     tabId: 3,
   };
-  const at = (now: number, s = session(p)) => ({
-    now,
-    profiles: [{ id: 'a', profile: p }],
-    apiTabs: [],
-    sessions: new Map([['a', s]]),
-  });
+  const carried = (q: Profile = p) => plan(input([['a', q, session(q)]])).active;
+  const ids = (forced: Array<{ id: string }>) => forced.map(({ id }) => id);
 
   it('refreshes a token the request carried, once it is not brand new, once per token', () => {
-    assert.deepEqual(refreshesFor401(at(T0 + UNAUTHORIZED_MIN_AGE_MS), request, new Set()), ['a']);
-    assert.deepEqual(refreshesFor401(at(T0 + 1_000), request, new Set()), [], 'a brand-new token');
-    assert.deepEqual(refreshesFor401(at(T0 + 60_000), request, new Set(['at-1'])), [], 'forced once already');
+    assert.deepEqual(ids(refreshesFor401(carried(), request, T0 + UNAUTHORIZED_MIN_AGE_MS, new Set())), [
+      'a',
+    ]);
+    assert.deepEqual(
+      ids(refreshesFor401(carried(), request, T0 + 1_000, new Set())),
+      [],
+      'a brand-new token',
+    );
+    assert.deepEqual(
+      ids(refreshesFor401(carried(), request, T0 + 60_000, new Set(['at-1']))),
+      [],
+      'forced once already',
+    );
   });
 
   it('ignores a 401 to a request that never carried the token, and a profile that cannot refresh', () => {
     const foreign = { ...request, initiator: 'https://evil.example.org' };
-    assert.deepEqual(refreshesFor401(at(T0 + 60_000), foreign, new Set()), []);
+    assert.deepEqual(ids(refreshesFor401(carried(), foreign, T0 + 60_000, new Set())), []);
     const manual = profile({ auth: { kind: 'manual' } });
-    const pasted = signedIn(tokens(), undefined, authFingerprint(manual.auth));
-    assert.deepEqual(
-      refreshesFor401(
-        { ...at(T0 + 60_000, pasted), profiles: [{ id: 'a', profile: manual }] },
-        request,
-        new Set(),
-      ),
-      [],
-    );
+    assert.deepEqual(ids(refreshesFor401(carried(manual), request, T0 + 60_000, new Set())), []);
   });
 });
 
