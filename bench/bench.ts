@@ -498,12 +498,13 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
   const diagnostics = () =>
     popup.run(async () => {
       const g = globalThis as unknown as {
-        browser?: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } };
-        chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } };
+        browser?: { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } };
+        chrome: { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } };
       };
-      return (await (g.browser ?? g.chrome).storage.local.get('diagnostics')).diagnostics as {
-        syncedAt: number;
-        syncMs: number;
+      // Published by the background with the state (src/background/platform.ts, Diagnostics).
+      return (await (g.browser ?? g.chrome).storage.session.get('diagnostics')).diagnostics as {
+        reconciledAt: number;
+        reconcileMs: number;
         rules: number;
       };
     }, undefined);
@@ -515,12 +516,12 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
     const d = await waitFor(
       async () => {
         const now = await diagnostics();
-        return now && now.syncedAt >= stoppedAt && now;
+        return now && now.reconciledAt >= stoppedAt && now;
       },
       30_000,
       'rebuilt',
     );
-    times.push(d.syncMs);
+    times.push(d.reconcileMs);
   }
   const rules = (await driver.sessionRules()).length;
   const limits = await popup.run(() => {
