@@ -6,13 +6,15 @@ export class AppliedRules {
   /** What the rules carry; `undefined` until this worker first set them. */
   private active: ActiveToken[] | undefined;
   private key = '';
+  private ruleCount = 0;
   /** Why the browser refused a profile's rules at the last update, by profile id. */
   readonly failures = new Map<string, string>();
 
   constructor(private readonly setRules: (rules: HeaderRule[]) => Promise<void>) {}
 
+  /** How many rules are set. */
   get count(): number {
-    return buildRules(this.active ?? []).length;
+    return this.ruleCount;
   }
 
   /** The tokens the rules carry now; `undefined` until this worker first set them. */
@@ -63,5 +65,6 @@ export class AppliedRules {
     await this.setRules(rules);
     this.active = active;
     this.key = JSON.stringify(rules);
+    this.ruleCount = rules.length;
   }
 }
