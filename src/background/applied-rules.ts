@@ -1,6 +1,7 @@
 // The header rules as this worker set them in the browser, and why the browser refused any.
 import type { ActiveToken } from '../core/plan.js';
 import { buildRules, type HeaderRule } from '../core/rules.js';
+import type { Tokens } from '../core/token-answer.js';
 
 export class AppliedRules {
   /** What the rules carry; `undefined` until this worker first set them. */
@@ -56,9 +57,10 @@ export class AppliedRules {
    * again: requests wait on this hand-off. A worker that has not set rules yet leaves it to its
    * first reconciliation.
    */
-  async withToken(id: string, { accessToken, issuedAt }: { accessToken: string; issuedAt: number }) {
+  async withToken(id: string, tokens: Pick<Tokens, 'accessToken' | 'idToken' | 'issuedAt'>) {
     if (!this.active?.some((a) => a.id === id)) return;
-    await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken, issuedAt } : a)));
+    const { accessToken, idToken, issuedAt } = tokens;
+    await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken, idToken, issuedAt } : a)));
   }
 
   private async set(active: ActiveToken[], rules: HeaderRule[]): Promise<void> {

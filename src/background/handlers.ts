@@ -12,7 +12,7 @@ import {
   withoutClientSecret,
 } from '../core/profile.js';
 import type { StoredProfile } from '../core/profiles.js';
-import { headerValue, tabUrlFor } from '../core/rules.js';
+import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable } from '../core/session.js';
 import { type MessageKey, t } from '../core/text.js';
@@ -194,7 +194,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       const started = platform.now();
       try {
         const response = await platform.fetch(bare.testUrl, {
-          headers: { [profile.header.name]: headerValue(profile.header.value, tokens.accessToken) },
+          headers: headersFor(profile, tokens),
           credentials: 'omit',
           cache: 'no-store',
           redirect: 'manual',

@@ -130,6 +130,64 @@ function refuseDowngrade(issuer: string, server: oauth.AuthorizationServer): voi
   }
 }
 
+/** The placeholder multi-tenant providers put in their issuer (Entra ID's `common`, `organizations`). */
+const TENANT = '{tenantid}';
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether `issuer` is `template` with its `{tenantid}` segment filled in: the profile names
+ * `…/common/v2.0` (or one tenant), the metadata `…/{tenantid}/v2.0`.
+ */
+export function fillsIssuerTemplate(template: string, issuer: string): boolean {
+  if (!template.includes(TENANT)) return false;
+  const [before, after] = template.split(TENANT, 2) as [string, string];
+  const pattern = new RegExp(`^${escapeRegex(before)}[^/]+${escapeRegex(after)}$`);
+  const bare = (url: string) => url.replace(/\/$/, '');
+  return pattern.test(bare(issuer)) && bare(template) !== bare(issuer);
+}
+
+/**
+ * The issuer the metadata must name. Exactly the profile's, but for a multi-tenant provider,
+ * whose metadata names a template (`https://login.microsoftonline.com/{tenantid}/v2.0`) that the
+ * profile's issuer fills in: that template is accepted, and every ID token's `iss` is then
+ * checked against it with the token's own tenant (`issuerForAnswer`).
+ */
+async function expectedIssuerUrl(issuerUrl: URL, response: Response): Promise<URL> {
+  if (!response.ok) return issuerUrl;
+  try {
+    const named = ((await response.clone().json()) as { issuer?: unknown }).issuer;
+    if (typeof named === 'string' && fillsIssuerTemplate(named, issuerUrl.href)) return new URL(named);
+  } catch {
+    // oauth4webapi says what is wrong with it
+  }
+  return issuerUrl;
+}
+
+/**
+ * The server as an answer's ID token is checked against. For a multi-tenant issuer, the template
+ * with the tenant the token names in its `tid` claim (Entra ID's documented rule): the `iss` must
+ * then be exactly that, as for any other issuer. A token without `tid` is refused.
+ */
+export async function issuerForAnswer(
+  as: oauth.AuthorizationServer,
+  response: Response,
+): Promise<oauth.AuthorizationServer> {
+  if (!as.issuer.includes(TENANT) && !decodeURI(as.issuer).includes(TENANT)) return as;
+  let idToken: unknown;
+  try {
+    idToken = ((await response.clone().json()) as { id_token?: unknown }).id_token;
+  } catch {
+    return as;
+  }
+  if (typeof idToken !== 'string') return as;
+  const tenant = jwtClaims(idToken)?.tid;
+  if (typeof tenant !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(tenant)) {
+    throw new TokenRequestError('invalid-answer', t('noTenantClaim', hostOf(as.token_endpoint)));
+  }
+  return { ...as, issuer: decodeURI(as.issuer).replace(TENANT, tenant) };
+}
+
 /** The authorization server: from discovery (OpenID Connect, then RFC 8414), or as configured. */
 export async function authorizationServer(
   auth: OAuthAuth,
@@ -163,7 +221,10 @@ export async function authorizationServer(
         algorithm,
         ...requestOptions(issuer, deps),
       });
-      server = await oauth.processDiscoveryResponse(issuerUrl, response);
+      server = await oauth.processDiscoveryResponse(
+        await expectedIssuerUrl(issuerUrl, response),
+        response,
+      );
     } catch (error) {
       const failure = toTokenRequestError(error, hostOf(issuer), deps.timeoutMs);
       // The first failure says most: OpenID Connect discovery of the issuer as written.
@@ -241,7 +302,7 @@ async function withErrors<T>(where: string, deps: OAuthDeps, run: () => Promise<
 async function setAsideUncheckableIdToken(
   auth: OAuthAuth,
   response: Response,
-): Promise<{ response: Response; unchecked?: Record<string, unknown> }> {
+): Promise<{ response: Response; unchecked?: Record<string, unknown>; idToken?: string }> {
   if (issuerOf(auth) || !response.ok) return { response };
   let body: unknown;
   try {
@@ -255,8 +316,9 @@ async function setAsideUncheckableIdToken(
   headers.delete('content-length');
   headers.delete('content-encoding');
   const withoutIdToken = new Response(JSON.stringify(rest), { status: response.status, headers });
-  const unchecked = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
-  return unchecked ? { response: withoutIdToken, unchecked } : { response: withoutIdToken };
+  if (typeof idToken !== 'string') return { response: withoutIdToken };
+  const unchecked = jwtClaims(idToken);
+  return unchecked ? { response: withoutIdToken, unchecked, idToken } : { response: withoutIdToken, idToken };
 }
 
 interface GrantContext {
@@ -267,16 +329,37 @@ interface GrantContext {
   readonly options: ReturnType<typeof requestOptions> & { additionalParameters: Record<string, string> };
 }
 
-/** The token endpoint's answer as oauth4webapi can check it (see setAsideUncheckableIdToken). */
-const checkable = async (auth: OAuthAuth, response: Response): Promise<Response> =>
-  (await setAsideUncheckableIdToken(auth, response)).response;
+type Processor = (
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  response: Response,
+) => Promise<oauth.TokenEndpointResponse>;
+
+/**
+ * The token endpoint's answer, checked by oauth4webapi: an ID token that cannot be checked is
+ * set aside first (and kept, for a header that carries it), a multi-tenant issuer is filled in
+ * with the token's tenant.
+ */
+async function readAnswer(
+  auth: OAuthAuth,
+  context: Pick<GrantContext, 'as' | 'client'>,
+  response: Response,
+  process: Processor,
+): Promise<{ answer: oauth.TokenEndpointResponse; unchecked?: Record<string, unknown> }> {
+  const { response: checkable, unchecked, idToken } = await setAsideUncheckableIdToken(auth, response);
+  const as = await issuerForAnswer(context.as, checkable);
+  const answer = await process(as, context.client, checkable);
+  const withIdToken = idToken && !answer.id_token ? { ...answer, id_token: idToken } : answer;
+  return unchecked ? { answer: withIdToken, unchecked } : { answer: withIdToken };
+}
 
 /** The shape every token-endpoint grant shares: find the server, send, process, read the tokens. */
 async function grant(
   auth: OAuthAuth,
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
-  send: (context: GrantContext) => Promise<oauth.TokenEndpointResponse>,
+  send: (context: GrantContext) => Promise<Response>,
+  process: Processor,
 ): Promise<Tokens> {
   const as = await authorizationServer(auth, deps);
   const { client, clientAuth } = clientOf(auth, as);
@@ -285,7 +368,8 @@ async function grant(
       ...requestOptions(as.token_endpoint, deps),
       additionalParameters: auth.tokenParameters ?? {},
     };
-    const answer = await send({ as, client, clientAuth, options });
+    const response = await send({ as, client, clientAuth, options });
+    const { answer } = await readAnswer(auth, { as, client }, response, process);
     return tokensFrom(answer, defaultLifetimeSeconds, deps.now());
   });
 }
@@ -304,16 +388,8 @@ export function passwordGrant(
       password: credentials.password,
     });
     if (auth.scope) parameters.set('scope', auth.scope);
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      clientAuth,
-      'password',
-      parameters,
-      requestOnly,
-    );
-    return oauth.processGenericTokenEndpointResponse(as, client, await checkable(auth, response));
-  });
+    return oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOnly);
+  }, oauth.processGenericTokenEndpointResponse);
 }
 
 export function clientCredentialsGrant(
@@ -327,15 +403,8 @@ export function clientCredentialsGrant(
       ...additionalParameters,
       ...(auth.scope ? { scope: auth.scope } : {}),
     });
-    const response = await oauth.clientCredentialsGrantRequest(
-      as,
-      client,
-      clientAuth,
-      parameters,
-      requestOnly,
-    );
-    return oauth.processClientCredentialsResponse(as, client, await checkable(auth, response));
-  });
+    return oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, requestOnly);
+  }, oauth.processClientCredentialsResponse);
 }
 
 export function refreshGrant(
@@ -344,10 +413,14 @@ export function refreshGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
-    const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
-    return oauth.processRefreshTokenResponse(as, client, await checkable(auth, response));
-  });
+  return grant(
+    auth,
+    defaultLifetimeSeconds,
+    deps,
+    ({ as, client, clientAuth, options }) =>
+      oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options),
+    (as, client, response) => oauth.processRefreshTokenResponse(as, client, response),
+  );
 }
 
 /** The user's name as the provider's ID token gives it, for "Signed in as …". */
@@ -406,8 +479,9 @@ export async function authorizationCodeFlow(
       t('signInWindowClosed', (error as Error)?.message ?? t('noAnswer')),
     );
   }
-  // Without a configured issuer there is no identifier to compare an `iss` parameter with.
-  if (!auth.issuer) callback.searchParams.delete('iss');
+  // Without a configured issuer there is no identifier to compare an `iss` parameter with; a
+  // multi-tenant one is known only from the ID token (issuerForAnswer).
+  if (!auth.issuer || decodeURI(as.issuer).includes(TENANT)) callback.searchParams.delete('iss');
 
   return withErrors(hostOf(as.token_endpoint), deps, async () => {
     let parameters: URLSearchParams;
@@ -428,10 +502,11 @@ export async function authorizationCodeFlow(
       codeVerifier,
       { ...requestOptions(as.token_endpoint, deps), additionalParameters: auth.tokenParameters ?? {} },
     );
-    const { response: answer, unchecked } = await setAsideUncheckableIdToken(auth, response);
-    const result = await oauth.processAuthorizationCodeResponse(as, client, answer);
+    const { answer: result, unchecked } = await readAnswer(auth, { as, client }, response, (server, c, r) =>
+      oauth.processAuthorizationCodeResponse(server, c, r),
+    );
     const tokens = tokensFrom(result, defaultLifetimeSeconds, deps.now());
-    const username = displayName(oauth.getValidatedIdTokenClaims(result) ?? unchecked);
+    const username = displayName(unchecked ?? jwtClaims(result.id_token ?? ''));
     return username ? { tokens, username } : { tokens };
   });
 }

@@ -9,6 +9,8 @@ import { type Queue, queue } from './queue.js';
 import { open, type Sealed, seal } from './sealing.js';
 
 const PREFIX = 'session:';
+/** The tokens, sealed; the times beside them stay readable. */
+type SealedKey = 'accessToken' | 'refreshToken' | 'idToken';
 
 export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
@@ -21,7 +23,7 @@ export interface SessionStore {
 }
 
 type StoredSession = Omit<Session, 'tokens'> & {
-  readonly tokens?: Omit<Tokens, 'accessToken' | 'refreshToken'> & { readonly sealed: Sealed };
+  readonly tokens?: Omit<Tokens, SealedKey> & { readonly sealed: Sealed };
 };
 
 /** Sessions a key can no longer open (the key's database was cleared) read as signed out, with the reason. */
@@ -40,10 +42,7 @@ export function encryptedSessionStore(
     if (!tokens) return rest;
     const { sealed, ...times } = tokens;
     try {
-      const secrets = JSON.parse(await open(await key(), sealed)) as Pick<
-        Tokens,
-        'accessToken' | 'refreshToken'
-      >;
+      const secrets = JSON.parse(await open(await key(), sealed)) as Pick<Tokens, SealedKey>;
       return { ...rest, tokens: { ...times, ...secrets } };
     } catch {
       return { failures: 0, error: UNREADABLE };
@@ -53,8 +52,8 @@ export function encryptedSessionStore(
     const { tokens, ...rest } = session;
     let stored: StoredSession = rest;
     if (tokens) {
-      const { accessToken, refreshToken, ...times } = tokens;
-      const sealed = await seal(await key(), JSON.stringify({ accessToken, refreshToken }));
+      const { accessToken, refreshToken, idToken, ...times } = tokens;
+      const sealed = await seal(await key(), JSON.stringify({ accessToken, refreshToken, idToken }));
       stored = { ...rest, tokens: { ...times, sealed } };
     }
     await area.set({ [PREFIX + id]: stored });

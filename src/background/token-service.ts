@@ -1,9 +1,15 @@
 // One door to tokens for every auth kind: sign in, and renew before expiry. json-login speaks
 // the API's own JSON; the OAuth kinds go through oauth4webapi (oauth.ts).
-import { type Credentials, canRenew, loginRefreshRequest, loginRequest } from '../core/auth-requests.js';
-import type { Profile } from '../core/profile.js';
+import {
+  type Credentials,
+  canRenew,
+  loginRefreshRequest,
+  loginRequest,
+  refreshAnswerPaths,
+} from '../core/auth-requests.js';
+import { type Profile, needsIdToken } from '../core/profile.js';
 import { t } from '../core/text.js';
-import type { Tokens } from '../core/token-answer.js';
+import { fitForIdTokenHeader, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import {
   authorizationCodeFlow,
   clientCredentialsGrant,
@@ -29,6 +35,30 @@ export async function signIn(
   credentials: Credentials | undefined,
   deps: TokenServiceDeps,
 ): Promise<SignedIn> {
+  const signedIn = await signInWith(profile, credentials, deps);
+  return { ...signedIn, tokens: fitted(profile, signedIn.tokens) };
+}
+
+/** New tokens without the user. The caller checks `canRenew` first. */
+export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
+  return fitted(profile, await renewWith(profile, tokens, deps));
+}
+
+/** The tokens as the profile's headers need them (an ID token, when a header carries one). */
+function fitted(profile: Profile, tokens: Tokens): Tokens {
+  try {
+    return fitForIdTokenHeader(tokens, needsIdToken(profile.headers));
+  } catch (error) {
+    if (error instanceof TokenAnswerError) throw new TokenRequestError('invalid-answer', error.message);
+    throw error;
+  }
+}
+
+async function signInWith(
+  profile: Profile,
+  credentials: Credentials | undefined,
+  deps: TokenServiceDeps,
+): Promise<SignedIn> {
   const { auth } = profile;
   const lifetime = profile.refresh.defaultLifetimeSeconds;
   switch (auth.kind) {
@@ -50,16 +80,15 @@ export async function signIn(
   }
 }
 
-/** New tokens without the user. The caller checks `canRenew` first. */
-export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
+async function renewWith(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
   const { auth } = profile;
   const lifetime = profile.refresh.defaultLifetimeSeconds;
   if (!canRenew(auth, tokens)) throw new TokenRequestError('rejected', t('nothingToRenewWith'));
   switch (auth.kind) {
     case 'json-login': {
-      const request = loginRefreshRequest(auth, tokens.refreshToken as string);
+      const request = loginRefreshRequest(auth, tokens);
       if (!request) throw new TokenRequestError('rejected', t('noRefreshEndpoint'));
-      return requestTokens(request, auth.response, lifetime, deps);
+      return requestTokens(request, refreshAnswerPaths(auth), lifetime, deps);
     }
     case 'oauth2-client-credentials':
       // No refresh token in this grant: the grant is simply run again.

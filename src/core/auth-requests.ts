@@ -14,13 +14,16 @@ export interface Credentials {
   readonly password: string;
 }
 
-type Placeholders = Readonly<Record<'username' | 'password' | 'refresh_token', string>>;
+type Placeholders = Readonly<Record<'username' | 'password' | 'refresh_token' | 'access_token', string>>;
 
-/** Replaces `{username}`, `{password}`, `{refresh_token}` in every string of a JSON value. */
+/**
+ * Replaces `{username}`, `{password}`, `{refresh_token}`, `{access_token}` in every string of a
+ * JSON value (a refresh that sends the current token, as PocketBase's does, names `{access_token}`).
+ */
 export function fillPlaceholders(value: unknown, values: Partial<Placeholders>): unknown {
   if (typeof value === 'string') {
     return value.replace(
-      /\{(username|password|refresh_token)\}/g,
+      /\{(username|password|refresh_token|access_token)\}/g,
       (whole, name: keyof Placeholders) => values[name] ?? whole,
     );
   }
@@ -31,29 +34,63 @@ export function fillPlaceholders(value: unknown, values: Partial<Placeholders>):
   return value;
 }
 
-function jsonRequest(endpoint: Endpoint, values: Partial<Placeholders>): HttpRequest {
+/** The body as the endpoint sends it: JSON, or an HTML form's `name=value&…`. */
+function encodeBody(endpoint: Endpoint, body: unknown): { contentType: string; text: string } {
+  if (endpoint.encoding === 'form') {
+    const fields = Object.entries((body ?? {}) as Record<string, string | number | boolean>);
+    return {
+      contentType: 'application/x-www-form-urlencoded',
+      text: new URLSearchParams(fields.map(([name, value]) => [name, String(value)])).toString(),
+    };
+  }
+  return { contentType: 'application/json', text: JSON.stringify(body) };
+}
+
+function endpointRequest(endpoint: Endpoint, values: Partial<Placeholders>): HttpRequest {
   const headers = fillPlaceholders(endpoint.headers, values) as Record<string, string>;
   const hasBody = endpoint.body !== undefined && endpoint.method !== 'GET';
+  const body = hasBody ? encodeBody(endpoint, fillPlaceholders(endpoint.body, values)) : undefined;
   return {
     url: endpoint.url,
     method: endpoint.method,
     headers: {
       Accept: 'application/json',
-      ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+      ...(body ? { 'Content-Type': body.contentType } : {}),
       ...headers,
     },
-    ...(hasBody ? { body: JSON.stringify(fillPlaceholders(endpoint.body, values)) } : {}),
+    ...(body ? { body: body.text } : {}),
   };
 }
 
 /** json-login's sign-in request (the OAuth kinds go through oauth4webapi). */
 export function loginRequest(auth: JsonLoginAuth, credentials: Credentials): HttpRequest {
-  return jsonRequest(auth.login, credentials);
+  return endpointRequest(auth.login, credentials);
 }
 
 /** json-login's refresh request; `undefined` when the profile has no refresh endpoint. */
-export function loginRefreshRequest(auth: JsonLoginAuth, refreshToken: string): HttpRequest | undefined {
-  return auth.refresh ? jsonRequest(auth.refresh, { refresh_token: refreshToken }) : undefined;
+export function loginRefreshRequest(
+  auth: JsonLoginAuth,
+  tokens: { accessToken: string; refreshToken?: string | undefined },
+): HttpRequest | undefined {
+  if (!auth.refresh) return undefined;
+  return endpointRequest(auth.refresh, {
+    access_token: tokens.accessToken,
+    ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
+  });
+}
+
+/** Where json-login reads the refresh answer: its own map where the profile gives one. */
+export function refreshAnswerPaths(auth: JsonLoginAuth): JsonLoginAuth['response'] {
+  return auth.refresh?.response ?? auth.response;
+}
+
+/**
+ * Whether json-login's refresh needs a refresh token: one that sends only the current token
+ * (`{access_token}`, PocketBase) renews with that while it is valid.
+ */
+function refreshNeedsRefreshToken(endpoint: Endpoint): boolean {
+  const sends = JSON.stringify([endpoint.url, endpoint.headers, endpoint.body ?? null]);
+  return sends.includes('{refresh_token}') || !sends.includes('{access_token}');
 }
 
 export type OAuthAuth = Extract<
@@ -93,7 +130,7 @@ export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined
   if (!tokens) return false;
   switch (auth.kind) {
     case 'json-login':
-      return !!auth.refresh && !!tokens.refreshToken;
+      return !!auth.refresh && (!!tokens.refreshToken || !refreshNeedsRefreshToken(auth.refresh));
     case 'oauth2-password':
     case 'oauth2-authorization-code':
       return !!tokens.refreshToken;

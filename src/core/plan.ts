@@ -101,9 +101,9 @@ export function plan({ now, profiles, sessions: stored, apiTabs, refreshing, sig
     let attemptAt: number | undefined;
     if (profile.enabled && tokens) {
       if (usable) {
-        const { accessToken, issuedAt } = tokens;
+        const { accessToken, idToken, issuedAt } = tokens;
         const tabIds = tabIdsOf(apiTabs, id);
-        active.push({ id, profile, accessToken, tabIds, issuedAt, canRefresh: refreshable });
+        active.push({ id, profile, accessToken, idToken, tabIds, issuedAt, canRefresh: refreshable });
         alarms.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
       }
       if (refreshable) {

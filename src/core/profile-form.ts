@@ -19,8 +19,11 @@ export interface ProfileFields {
   /** One host (or page) per line. */
   hosts: string;
   pages: string;
+  /** The first header the profile sets. */
   headerName: string;
   headerValue: string;
+  /** The others, as a JSON object of names to values (Supabase's `apikey`). */
+  moreHeaders: string;
   kind: Profile['auth']['kind'] | string;
   loginUrl: string;
   /** JSON texts. */
@@ -55,6 +58,7 @@ const NEW_PROFILE: ProfileFields = {
   pages: '',
   headerName: DEFAULT_HEADER.name,
   headerValue: DEFAULT_HEADER.value,
+  moreHeaders: '',
   kind: 'json-login',
   loginUrl: '',
   loginBody: '{ "email": "{username}", "password": "{password}" }',
@@ -83,14 +87,16 @@ const json = (value: unknown): string => (value === undefined ? '' : JSON.string
 export function fieldsFromProfile(profile?: Profile): ProfileFields {
   if (!profile) return { ...NEW_PROFILE };
   const { auth } = profile;
+  const [first, ...others] = profile.headers;
   const fields: ProfileFields = {
     ...NEW_PROFILE,
     name: profile.name,
     enabled: profile.enabled,
     hosts: profile.hosts.join('\n'),
     pages: profile.pages.join('\n'),
-    headerName: profile.header.name,
-    headerValue: profile.header.value,
+    headerName: first?.name ?? '',
+    headerValue: first?.value ?? '',
+    moreHeaders: others.length ? json(Object.fromEntries(others.map(({ name, value }) => [name, value]))) : '',
     kind: auth.kind,
     leadSeconds: String(profile.refresh.leadSeconds),
     defaultLifetimeSeconds: String(profile.refresh.defaultLifetimeSeconds),
@@ -177,6 +183,8 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
           }
         : {}),
       response: {
+        // What the form does not show (an expiry's unit, the ID token's place) stays as it was.
+        ...kept?.response,
         accessToken: fields.accessTokenPath.trim() || DEFAULT_TOKEN_PATHS.accessToken,
         refreshToken: fields.refreshTokenPath.trim() || DEFAULT_TOKEN_PATHS.refreshToken,
         expiresIn: fields.expiresInPath.trim() || DEFAULT_TOKEN_PATHS.expiresIn,
@@ -202,12 +210,18 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
         : {}),
     };
   }
+  const moreHeaders = parseJson(fields.moreHeaders, 'fieldMoreHeaders') as Record<string, unknown> | undefined;
+  if (moreHeaders !== undefined && (typeof moreHeaders !== 'object' || moreHeaders === null || Array.isArray(moreHeaders)))
+    throw new FieldProblem(t('notJsonObject', t('fieldMoreHeaders')));
   return {
     name: fields.name.trim(),
     enabled: fields.enabled,
     hosts: lines(fields.hosts),
     pages: lines(fields.pages),
-    header: { name: fields.headerName.trim(), value: fields.headerValue },
+    headers: [
+      { name: fields.headerName.trim(), value: fields.headerValue },
+      ...Object.entries(moreHeaders ?? {}).map(([name, value]) => ({ name: name.trim(), value })),
+    ],
     auth,
     refresh: {
       leadSeconds: number(fields.leadSeconds),

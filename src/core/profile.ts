@@ -48,6 +48,8 @@ export const LIMITS = {
   text: 2048,
   headerValue: 8192,
   headers: 32,
+  /** Headers a profile sets on API requests (Supabase needs two). */
+  profileHeaders: 8,
   /** Levels of nesting in a request body: real ones have two or three. */
   bodyDepth: 32,
 } as const;
@@ -123,7 +125,15 @@ export function jsonDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): nu
   return deepest;
 }
 
-const endpointSchema = v.strictObject({
+/** A form-encoded body is one level of names to text (numbers and booleans are written as text). */
+const isFlatObject = (body: unknown): boolean =>
+  body === undefined ||
+  (typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    Object.values(body).every((value) => ['string', 'number', 'boolean'].includes(typeof value)));
+
+const endpointFields = {
   url: urlSchema,
   method: v.optional(v.picklist(['POST', 'PUT', 'PATCH', 'GET'], say('badMethod')), 'POST'),
   headers: v.optional(
@@ -146,22 +156,48 @@ const endpointSchema = v.strictObject({
       ),
     ),
   ),
-});
+  /** How the body is sent: JSON (default) or an HTML form (`application/x-www-form-urlencoded`). */
+  encoding: v.optional(v.picklist(['json', 'form'], say('badEncoding'))),
+};
+
+/** A form body must be flat: a nested value has no form encoding. */
+const bodyFitsEncoding = <T extends { body?: unknown; encoding?: 'json' | 'form' | undefined }>(
+  endpoint: T,
+): boolean => endpoint.encoding !== 'form' || isFlatObject(endpoint.body);
+
+const endpointSchema = v.pipe(v.strictObject(endpointFields), v.check((endpoint) => bodyFitsEncoding(endpoint), say('formBodyFlat')));
 
 const path = v.pipe(text(256), v.minLength(1, say('mustNotBeEmpty')));
+
+/**
+ * Where the tokens are in an answer. The three first keys are filled with their defaults (stored
+ * profiles have them); the later ones stay absent unless given, so that a profile stored before
+ * them reads exactly the same (its sign-in settings, and so its session, unchanged).
+ */
+const responseFields = {
+  accessToken: v.optional(path, DEFAULT_TOKEN_PATHS.accessToken),
+  refreshToken: v.optional(path, DEFAULT_TOKEN_PATHS.refreshToken),
+  expiresIn: v.optional(path, DEFAULT_TOKEN_PATHS.expiresIn),
+  /** Default `id_token`: what `{id_token}` in a header carries. */
+  idToken: v.optional(path),
+  /** Default `seconds`; Directus gives `expires` in milliseconds. */
+  expiresInUnit: v.optional(v.picklist(['seconds', 'milliseconds'], say('badExpiresInUnit'))),
+  /** An absolute expiry (epoch seconds or milliseconds, or an ISO 8601 date), read before `expiresIn`. */
+  expiresAt: v.optional(path),
+};
+const responseSchema = v.strictObject(responseFields);
 
 const jsonLoginSchema = v.strictObject({
   kind: v.literal('json-login'),
   login: endpointSchema,
-  refresh: v.optional(endpointSchema),
-  response: v.optional(
-    v.strictObject({
-      accessToken: v.optional(path, DEFAULT_TOKEN_PATHS.accessToken),
-      refreshToken: v.optional(path, DEFAULT_TOKEN_PATHS.refreshToken),
-      expiresIn: v.optional(path, DEFAULT_TOKEN_PATHS.expiresIn),
-    }),
-    { ...DEFAULT_TOKEN_PATHS },
+  /** Its own `response` when the refresh answers in other names than the login (Firebase). */
+  refresh: v.optional(
+    v.pipe(
+      v.strictObject({ ...endpointFields, response: v.optional(responseSchema) }),
+      v.check((endpoint) => bodyFitsEncoding(endpoint), say('formBodyFlat')),
+    ),
   ),
+  response: v.optional(responseSchema, { ...DEFAULT_TOKEN_PATHS }),
 });
 
 const nonEmpty = v.pipe(text(), v.minLength(1, say('mustNotBeEmpty')));
@@ -260,6 +296,31 @@ const authSchema = v.variant(
 );
 
 export const DEFAULT_HEADER = { name: 'Authorization', value: 'Bearer {access_token}' } as const;
+
+const headerSchema = v.strictObject({ name: injectedHeaderNameSchema, value: headerValueSchema });
+export type HeaderTemplate = v.InferOutput<typeof headerSchema>;
+
+/** The headers a profile sets: its `headers`, or its one `header`, or the default. */
+export function headersOf(profile: {
+  header?: HeaderTemplate | undefined;
+  headers?: readonly HeaderTemplate[] | undefined;
+}): readonly HeaderTemplate[] {
+  return profile.headers ?? [profile.header ?? DEFAULT_HEADER];
+}
+
+/** Whether a header carries the ID token, which only some kinds of sign-in give. */
+export const needsIdToken = (headers: readonly HeaderTemplate[]): boolean =>
+  headers.some((header) => header.value.includes('{id_token}'));
+/** The kinds whose answer may hold an ID token: client credentials and a pasted token never do. */
+const idTokenKinds = new Set(['json-login', 'oauth2-password', 'oauth2-authorization-code']);
+
+/** Every profile is read with `headers`, whichever key its file used. */
+function withHeaders<T extends { header?: HeaderTemplate | undefined; headers?: HeaderTemplate[] | undefined }>(
+  profile: T,
+): Omit<T, 'header' | 'headers'> & { headers: HeaderTemplate[] } {
+  const { header: _one, headers: _several, ...rest } = profile;
+  return { ...rest, headers: [...headersOf(profile)] };
+}
 export const DEFAULT_REFRESH = { leadSeconds: 300, defaultLifetimeSeconds: 3600 } as const;
 
 const seconds = (min: number, max: number) =>
@@ -295,9 +356,19 @@ export const profileSchema = v.pipe(
       v.pipe(v.array(pageSchema, say('listOfHosts')), v.maxLength(100, say('tooManyPages', 100))),
       [],
     ),
-    header: v.optional(v.strictObject({ name: injectedHeaderNameSchema, value: headerValueSchema }), {
-      ...DEFAULT_HEADER,
-    }),
+    /** One header (every version-1 file); `headers` sets several. Read as `headers` either way. */
+    header: v.optional(headerSchema),
+    headers: v.optional(
+      v.pipe(
+        v.array(headerSchema, say('listOfHeaders')),
+        v.minLength(1, say('needsHeader')),
+        v.maxLength(LIMITS.profileHeaders, say('tooManyHeaders', LIMITS.profileHeaders)),
+        v.check(
+          (headers) => new Set(headers.map((h) => h.name.toLowerCase())).size === headers.length,
+          say('duplicateHeader'),
+        ),
+      ),
+    ),
     auth: authSchema,
     refresh: v.optional(
       v.strictObject({
@@ -321,7 +392,20 @@ export const profileSchema = v.pipe(
     ),
     ['testUrl'],
   ),
+  v.forward(
+    v.partialCheck([['header'], ['headers']], ({ header, headers }) => !(header && headers), say('headerAndHeaders')),
+    ['headers'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['header'], ['headers'], ['auth']],
+      (profile) => !needsIdToken(headersOf(profile)) || idTokenKinds.has(profile.auth.kind),
+      (issue) => t('noIdTokenForKind', (issue.input as { auth: { kind: string } }).auth.kind),
+    ),
+    ['headers'],
+  ),
   v.transform(withoutEmptyScope),
+  v.transform(withHeaders),
 );
 
 export const profileFileSchema = v.strictObject({
@@ -420,8 +504,21 @@ export function validateProfile(json: unknown): Validated<Profile> {
   return { ok: true, value: result.output };
 }
 
+/**
+ * A profile as a file writes it: one header as `header`, which every version of AutoBearer reads;
+ * several as `headers`.
+ */
+export function asWritten(profile: Profile): Omit<Profile, 'headers'> & {
+  header?: HeaderTemplate;
+  headers?: HeaderTemplate[];
+} {
+  const { headers, ...rest } = profile;
+  const [only] = headers;
+  return headers.length === 1 && only ? { ...rest, header: only } : profile;
+}
+
 export function serializeProfileFile(profiles: readonly Profile[]): string {
-  const file: ProfileFile = { autobearer: FILE_VERSION, profiles: [...profiles] };
+  const file = { autobearer: FILE_VERSION, profiles: profiles.map(asWritten) };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 

@@ -1,6 +1,6 @@
 // The declarativeNetRequest rules a signed-in profile turns into. Pure.
 import { type HostPattern, hostsRegex, initiatorDomain, parseHostPattern } from './hosts.js';
-import type { Profile } from './profile.js';
+import { headersOf, type Profile } from './profile.js';
 
 /** The subset of chrome.declarativeNetRequest.Rule both browsers accept and this extension uses. */
 export interface HeaderRule {
@@ -27,8 +27,25 @@ export interface HeaderRule {
  */
 export const HOSTS_PER_RULE = 8;
 
-export function headerValue(template: string, accessToken: string): string {
-  return template.split('{access_token}').join(accessToken);
+/** What a header template may carry. */
+export interface HeaderTokens {
+  readonly accessToken: string;
+  readonly idToken?: string | undefined;
+}
+
+/**
+ * A header's value: `{access_token}` and `{id_token}` replaced by the tokens. A profile whose
+ * header names `{id_token}` is signed in only with an answer that held one (token-service.ts).
+ */
+export function headerValue(template: string, tokens: HeaderTokens): string {
+  return template.replace(/\{(access_token|id_token)\}/g, (whole, name: string) =>
+    name === 'access_token' ? tokens.accessToken : (tokens.idToken ?? whole),
+  );
+}
+
+/** Every header the profile sets, with its value for these tokens. */
+export function headersFor(profile: Profile, tokens: HeaderTokens): Record<string, string> {
+  return Object.fromEntries(headersOf(profile).map(({ name, value }) => [name, headerValue(value, tokens)]));
 }
 
 export function parsedHosts(texts: readonly string[]): HostPattern[] {
@@ -109,18 +126,16 @@ export function rulesWouldMatch(
  */
 export function rulesForProfile(
   profile: Profile,
-  accessToken: string,
+  tokens: HeaderTokens,
   firstId: number,
   tabIds: readonly number[] = [],
 ): HeaderRule[] {
   const initiatorDomains = initiatorDomainsOf(profile);
-  const requestHeaders = [
-    {
-      header: profile.header.name,
-      operation: 'set' as const,
-      value: headerValue(profile.header.value, accessToken),
-    },
-  ];
+  const requestHeaders = headersOf(profile).map(({ name, value }) => ({
+    header: name,
+    operation: 'set' as const,
+    value: headerValue(value, tokens),
+  }));
   const action = { type: 'modifyHeaders' as const, requestHeaders };
   const navigation = { resourceTypes: ['main_frame' as const], requestMethods: ['get' as const] };
   const rules: HeaderRule[] = [];
@@ -140,17 +155,16 @@ export function rulesForProfile(
 }
 
 /** A profile whose token the rules carry, and the tabs the user opened its API in. */
-export interface RuleInput {
+export interface RuleInput extends HeaderTokens {
   readonly profile: Profile;
-  readonly accessToken: string;
   readonly tabIds?: readonly number[];
 }
 
 /** All rules for the profiles that currently hold a token, numbered from 1. */
 export function buildRules(active: readonly RuleInput[]): HeaderRule[] {
   const rules: HeaderRule[] = [];
-  for (const { profile, accessToken, tabIds } of active) {
-    rules.push(...rulesForProfile(profile, accessToken, rules.length + 1, tabIds));
+  for (const { profile, accessToken, idToken, tabIds } of active) {
+    rules.push(...rulesForProfile(profile, { accessToken, idToken }, rules.length + 1, tabIds));
   }
   return rules;
 }

@@ -5,6 +5,8 @@ export interface Tokens {
   readonly accessToken: string;
   /** Absent when the server gave none (the caller then keeps the previous one). */
   readonly refreshToken?: string;
+  /** The OpenID Connect ID token, when the answer held one: a header may carry it (`{id_token}`). */
+  readonly idToken?: string;
   /** Milliseconds since the epoch. */
   readonly issuedAt: number;
   readonly expiresAt: number;
@@ -16,13 +18,24 @@ export interface AnswerPaths {
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly expiresIn: string;
+  /** Where the ID token is; default `id_token`. */
+  readonly idToken?: string | undefined;
+  /** The unit of the `expiresIn` value; default seconds (OAuth's). */
+  readonly expiresInUnit?: 'seconds' | 'milliseconds' | undefined;
+  /**
+   * Where an absolute expiry is, read before `expiresIn`: seconds or milliseconds since the epoch
+   * (told apart by size), or an ISO 8601 date.
+   */
+  readonly expiresAt?: string | undefined;
 }
 
-export const OAUTH_PATHS: AnswerPaths = {
+export const OAUTH_PATHS = {
   accessToken: 'access_token',
   refreshToken: 'refresh_token',
   expiresIn: 'expires_in',
-};
+} as const satisfies AnswerPaths;
+
+export const DEFAULT_ID_TOKEN_PATH = 'id_token';
 
 /** Lifetimes beyond a year are taken as a year: a bogus answer must not make a token immortal. */
 export const MAX_LIFETIME_SECONDS = 365 * 24 * 3600;
@@ -77,9 +90,29 @@ export function jwtExpiry(token: string): number | undefined {
   return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
 
-function toSeconds(value: unknown): number | undefined {
+/** A positive number, or the text of one (Firebase writes `"3600"`). */
+function toPositive(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Epoch values below this are seconds, above it milliseconds: 10^11 seconds is the year 5138,
+ * 10^11 milliseconds is 1973, so no real expiry is ambiguous.
+ */
+const EPOCH_MILLISECONDS_FROM = 1e11;
+
+/** An absolute expiry in milliseconds since the epoch: a number of seconds or milliseconds, or a date's text. */
+export function absoluteTime(value: unknown): number | undefined {
+  if (typeof value === 'string' && !/^\s*\d+(\.\d+)?\s*$/.test(value)) {
+    // ISO 8601 with a date and a time; a bare date or free text is not an expiry.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value.trim())) return undefined;
+    const at = Date.parse(value.trim());
+    return Number.isFinite(at) ? at : undefined;
+  }
+  const n = toPositive(value);
+  if (n === undefined) return undefined;
+  return n < EPOCH_MILLISECONDS_FROM ? n * 1000 : n;
 }
 
 /** Names the keys the answer does have, never their values (they may be secrets). */
@@ -104,30 +137,48 @@ export function parseTokenAnswer(
   }
   const rawRefresh = readDotPath(answer, paths.refreshToken);
   const refreshToken = typeof rawRefresh === 'string' && rawRefresh.length > 0 ? rawRefresh : undefined;
+  const idTokenPath = paths.idToken ?? DEFAULT_ID_TOKEN_PATH;
+  const rawIdToken = readDotPath(answer, idTokenPath);
+  const idToken = typeof rawIdToken === 'string' && rawIdToken.length > 0 ? rawIdToken : undefined;
+  if (idToken !== undefined && !TOKEN_CHARACTERS.test(idToken)) {
+    throw new TokenAnswerError(t('tokenCharacters', idTokenPath));
+  }
+  const tokens = { accessToken, ...(refreshToken ? { refreshToken } : {}), ...(idToken ? { idToken } : {}) };
+  const { expiresAt, expirySource } = expiryOf(answer, paths, accessToken, now, defaultLifetimeSeconds);
+  return { ...tokens, issuedAt: now, expiresAt, expirySource };
+}
 
+function expiryOf(
+  answer: unknown,
+  paths: AnswerPaths,
+  accessToken: string,
+  now: number,
+  defaultLifetimeSeconds: number,
+): Pick<Tokens, 'expiresAt' | 'expirySource'> {
   const latest = now + MAX_LIFETIME_SECONDS * 1000;
-  const expiresIn = toSeconds(readDotPath(answer, paths.expiresIn));
-  if (expiresIn !== undefined) {
-    const expiresAt = Math.min(now + expiresIn * 1000, latest);
-    return { accessToken, refreshToken, issuedAt: now, expiresAt, expirySource: 'answer' };
+  const at = paths.expiresAt ? absoluteTime(readDotPath(answer, paths.expiresAt)) : undefined;
+  // An absolute time already past says the clocks differ, not that the token is dead: ignored.
+  if (at !== undefined && at > now) return { expiresAt: Math.min(at, latest), expirySource: 'answer' };
+  const lifetime = toPositive(readDotPath(answer, paths.expiresIn));
+  if (lifetime !== undefined) {
+    const milliseconds = paths.expiresInUnit === 'milliseconds' ? lifetime : lifetime * 1000;
+    return { expiresAt: Math.min(now + milliseconds, latest), expirySource: 'answer' };
   }
   const exp = jwtExpiry(accessToken);
-  if (exp !== undefined) {
-    return {
-      accessToken,
-      refreshToken,
-      issuedAt: now,
-      expiresAt: Math.min(exp * 1000, latest),
-      expirySource: 'jwt',
-    };
-  }
-  return {
-    accessToken,
-    refreshToken,
-    issuedAt: now,
-    expiresAt: now + defaultLifetimeSeconds * 1000,
-    expirySource: 'default',
-  };
+  if (exp !== undefined) return { expiresAt: Math.min(exp * 1000, latest), expirySource: 'jwt' };
+  return { expiresAt: now + defaultLifetimeSeconds * 1000, expirySource: 'default' };
+}
+
+/**
+ * Tokens for a profile whose header carries the ID token (`{id_token}`): the answer must hold one,
+ * and the header stops with whichever token expires first.
+ */
+export function fitForIdTokenHeader(tokens: Tokens, needsIdToken: boolean): Tokens {
+  if (!needsIdToken) return tokens;
+  if (!tokens.idToken) throw new TokenAnswerError(t('noIdToken'));
+  const exp = jwtExpiry(tokens.idToken);
+  if (exp === undefined || exp * 1000 >= tokens.expiresAt) return tokens;
+  return { ...tokens, expiresAt: Math.max(exp * 1000, tokens.issuedAt), expirySource: 'jwt' };
 }
 
 /** The message a server put in an error answer, as it wrote it, for the user to read. */

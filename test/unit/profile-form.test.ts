@@ -40,10 +40,28 @@ const endpoint = fc.record(
     url,
     method: fc.constantFrom('POST', 'PUT', 'PATCH', 'GET'),
     headers,
-    body: fc.jsonValue({ maxDepth: 3 }),
+    body: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.string())),
+    encoding: fc.constantFrom('json', 'form'),
   },
   { requiredKeys: ['url'] },
 );
+const response = fc.record(
+  {
+    accessToken: text,
+    refreshToken: text,
+    expiresIn: text,
+    idToken: text,
+    expiresInUnit: fc.constantFrom('seconds', 'milliseconds'),
+    expiresAt: text,
+  },
+  { requiredKeys: [] },
+);
+const headerTemplate = fc.record({
+  name: fc.constantFrom('Authorization', 'X-Api-Key', 'apikey'),
+  value: fc
+    .tuple(fc.stringMatching(/^[ -~]{0,30}$/), fc.constantFrom('{access_token}', '{id_token}', ''))
+    .map(([v, placeholder]) => `${v}${placeholder}`),
+});
 const client = {
   clientId: text,
   clientSecret: text,
@@ -57,8 +75,10 @@ const auth = fc.oneof(
     {
       kind: fc.constant('json-login'),
       login: endpoint,
-      refresh: endpoint,
-      response: fc.record({ accessToken: text, refreshToken: text, expiresIn: text }, { requiredKeys: [] }),
+      refresh: fc.tuple(endpoint, fc.option(response, { nil: undefined })).map(([e, r]) =>
+        r ? { ...e, response: r } : e,
+      ),
+      response,
     },
     { requiredKeys: ['kind', 'login'] },
   ),
@@ -85,10 +105,8 @@ const profile = fc
       enabled: fc.boolean(),
       hosts: fc.array(host, { minLength: 1, maxLength: 3 }),
       pages: fc.array(host, { maxLength: 2 }),
-      header: fc.record({
-        name: fc.constantFrom('Authorization', 'X-Api-Key'),
-        value: fc.stringMatching(/^[ -~]{0,30}$/).map((v) => `${v}{access_token}`),
-      }),
+      header: headerTemplate,
+      headers: fc.uniqueArray(headerTemplate, { minLength: 1, maxLength: 3, selector: (h) => h.name }),
       auth,
       refresh: fc.record(
         {
@@ -136,7 +154,7 @@ describe('the options form mapping', () => {
     };
     const valid = validateProfile(profileFromFields(fields));
     assert.ok(valid.ok);
-    assert.deepEqual(valid.value.header, { name: 'Authorization', value: 'Bearer {access_token}' });
+    assert.deepEqual(valid.value.headers, [{ name: 'Authorization', value: 'Bearer {access_token}' }]);
     assert.deepEqual(valid.value.auth.kind === 'json-login' && valid.value.auth.login.body, {
       email: '{username}',
       password: '{password}',

@@ -36,7 +36,7 @@ describe('profile file', () => {
     assert.ok(result.ok);
     const [profile] = result.value.profiles;
     assert.equal(profile?.enabled, true);
-    assert.deepEqual(profile?.header, { name: 'Authorization', value: 'Bearer {access_token}' });
+    assert.deepEqual(profile?.headers, [{ name: 'Authorization', value: 'Bearer {access_token}' }]);
     assert.deepEqual(profile?.refresh, { leadSeconds: 300, defaultLifetimeSeconds: 3600 });
     assert.equal(profile?.auth.kind === 'json-login' && profile.auth.login.method, 'POST');
   });

@@ -20,7 +20,7 @@ describe('rules', () => {
   it('sets the header with the token on the hosts, for the pages and hosts as initiators, and GET navigations they start', () => {
     const rules = rulesForProfile(
       profile({ hosts: ['api.example.com', 'http://localhost:8080'], pages: ['myapp.bubbleapps.io'] }),
-      'TOKEN',
+      { accessToken: 'TOKEN' },
       1,
     );
     assert.equal(rules.length, 2);
@@ -51,7 +51,7 @@ describe('rules', () => {
 
   it('a tab the user opened the API in gets its GET navigations to the hosts, whoever starts them', () => {
     const hosts = Array.from({ length: HOSTS_PER_RULE + 1 }, (_, i) => `h${i}.example.com`);
-    const rules = rulesForProfile(profile({ hosts }), 'T', 1, [42, 7]);
+    const rules = rulesForProfile(profile({ hosts }), { accessToken: 'T' }, 1, [42, 7]);
     const tabRules = rules.filter((rule) => rule.condition.tabIds);
     assert.equal(tabRules.length, 2, 'one per group of hosts');
     for (const rule of tabRules) {
@@ -64,7 +64,7 @@ describe('rules', () => {
       rules.map((rule) => rule.id),
       rules.map((_, i) => i + 1),
     );
-    assert.equal(rulesForProfile(profile({ hosts }), 'T', 1).filter((r) => r.condition.tabIds).length, 0);
+    assert.equal(rulesForProfile(profile({ hosts }), { accessToken: 'T' }, 1).filter((r) => r.condition.tabIds).length, 0);
   });
 
   it('"Open in a tab" opens the test URL, else the first host that names one site', () => {
@@ -114,7 +114,7 @@ describe('rules', () => {
         hosts: ['a.example'],
         header: { name: 'X-Api-Key', value: 'Token {access_token}; v={access_token}' },
       }),
-      'T',
+      { accessToken: 'T' },
       7,
     );
     assert.equal(rule?.id, 7);
