@@ -4,7 +4,7 @@
 // browser may stop it at any moment; every start reconciles and carries on. What lives only here
 // is what must not run twice at once: the reconciliation, a profile's refresh, its session writes.
 import { type ApiTab, afterNavigation, withoutApiTab } from '../core/api-tabs.js';
-import { authFingerprint, canRenew } from '../core/auth-requests.js';
+import { authFingerprint, canRenew, issuerOf } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
 import {
   alarmChanges,
@@ -64,7 +64,8 @@ export class Controller {
       fetch,
       now,
       webAuthFlow,
-      onDiscovered: (issuer, endpoints) => discovered.save(issuer, endpoints),
+      onDiscovered: (issuer, endpoints, tokenEndpoint) =>
+        discovered.save(issuer, { endpoints, ...(tokenEndpoint ? { tokenEndpoint } : {}) }),
     };
   }
 
@@ -144,12 +145,12 @@ export class Controller {
   }
 
   private async view(stored: Stored, planned: Plan): Promise<AppState> {
+    const discovered = await this.platform.discovered.load();
     const origins = new Map<string, { all: string[]; missing: string[] }>();
     for (const { id, profile } of stored.profiles) {
-      const all = originsFor(profile);
+      const all = originsFor(profile, discovered[issuerOf(profile.auth) ?? '']?.tokenEndpoint);
       origins.set(id, { all, missing: await this.platform.missingOrigins(all) });
     }
-    const discovered = await this.platform.discovered.load();
     return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures });
   }
 

@@ -19,6 +19,7 @@ import { type MessageKey, t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
 import type { Controller } from './controller.js';
+import { authorizationServer } from './oauth.js';
 import type { Platform } from './platform.js';
 import { signIn } from './token-service.js';
 
@@ -53,6 +54,16 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
 
   return {
     getState: () => controller.state(),
+    discover: async ({ issuer }) => {
+      if (!/^https?:\/\//i.test(issuer)) return {};
+      try {
+        const auth = { kind: 'oauth2-authorization-code', issuer, clientId: 'discovery' } as const;
+        const { token_endpoint: tokenEndpoint } = await authorizationServer(auth, controller.tokenDeps);
+        return tokenEndpoint ? { tokenEndpoint } : {};
+      } catch {
+        return {};
+      }
+    },
     signIn: async ({ id, username, password }) => {
       const { profile } = await profileById(id);
       if (signInMethod(profile.auth) !== 'password') throw new UserError(t('notPasswordKind', profile.name));

@@ -24,29 +24,48 @@ export function policyCopyStore(area: Area): PolicyCopyStore {
   };
 }
 
-/** The endpoints each issuer's discovery last named, by issuer (public metadata). */
+/** What an issuer's discovery last named (public metadata). */
+export interface Discovered {
+  /** Every endpoint, for the plain-http warning. */
+  readonly endpoints: readonly string[];
+  /** The one the extension calls: its host needs access, wherever it is. */
+  readonly tokenEndpoint?: string;
+}
+
 export interface DiscoveryStore {
-  load(): Promise<Record<string, string[]>>;
-  save(issuer: string, endpoints: string[]): Promise<void>;
+  load(): Promise<Record<string, Discovered>>;
+  save(issuer: string, discovered: Discovered): Promise<void>;
+}
+
+const isUrlList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((url) => typeof url === 'string');
+
+/** A stored entry; one written before the token endpoint was kept is a bare list. */
+function readDiscovered(value: unknown): Discovered | undefined {
+  if (isUrlList(value)) return { endpoints: value };
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { endpoints, tokenEndpoint } = value as Record<string, unknown>;
+  if (!isUrlList(endpoints)) return undefined;
+  return typeof tokenEndpoint === 'string' ? { endpoints, tokenEndpoint } : { endpoints };
 }
 
 export function discoveryStore(area: Area): DiscoveryStore {
-  const load = async (): Promise<Record<string, string[]>> => {
+  const load = async (): Promise<Record<string, Discovered>> => {
     const raw = (await area.get(DISCOVERED_KEY))[DISCOVERED_KEY];
     if (typeof raw !== 'object' || raw === null) return {};
     return Object.fromEntries(
-      Object.entries(raw).filter(
-        (entry): entry is [string, string[]] =>
-          Array.isArray(entry[1]) && entry[1].every((url) => typeof url === 'string'),
-      ),
+      Object.entries(raw).flatMap(([issuer, value]) => {
+        const read = readDiscovered(value);
+        return read ? [[issuer, read]] : [];
+      }),
     );
   };
   return {
     load,
-    async save(issuer, endpoints) {
+    async save(issuer, discovered) {
       const all = await load();
-      if (JSON.stringify(all[issuer]) === JSON.stringify(endpoints)) return;
-      await area.set({ [DISCOVERED_KEY]: { ...all, [issuer]: endpoints } });
+      if (JSON.stringify(all[issuer]) === JSON.stringify(discovered)) return;
+      await area.set({ [DISCOVERED_KEY]: { ...all, [issuer]: discovered } });
     },
   };
 }

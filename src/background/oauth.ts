@@ -15,7 +15,7 @@ export interface OAuthDeps {
   readonly now: () => number;
   readonly timeoutMs?: number;
   /** Told the endpoints an issuer's discovery named, so the pages can show the plain-http ones. */
-  readonly onDiscovered?: (issuer: string, endpoints: string[]) => Promise<void>;
+  readonly onDiscovered?: (issuer: string, endpoints: string[], tokenEndpoint?: string) => Promise<void>;
 }
 
 export interface WebAuthFlow {
@@ -188,6 +188,19 @@ export async function issuerForAnswer(
   return { ...as, issuer: decodeURI(as.issuer).replace(TENANT, tenant) };
 }
 
+/**
+ * The server as the sign-in page's answer is checked against. A multi-tenant issuer's `iss`
+ * parameter (RFC 9207) names the user's tenant: it must fill the template. Without one, there is
+ * nothing to compare before the ID token (issuerForAnswer).
+ */
+function issuerForCallback(as: oauth.AuthorizationServer, callback: URL): oauth.AuthorizationServer {
+  const template = decodeURI(as.issuer);
+  if (!template.includes(TENANT)) return as;
+  const iss = callback.searchParams.get('iss');
+  if (iss && fillsIssuerTemplate(template, iss)) return { ...as, issuer: iss };
+  return iss ? as : { ...as, authorization_response_iss_parameter_supported: false };
+}
+
 /** The authorization server: from discovery (OpenID Connect, then RFC 8414), or as configured. */
 export async function authorizationServer(
   auth: OAuthAuth,
@@ -221,10 +234,7 @@ export async function authorizationServer(
         algorithm,
         ...requestOptions(issuer, deps),
       });
-      server = await oauth.processDiscoveryResponse(
-        await expectedIssuerUrl(issuerUrl, response),
-        response,
-      );
+      server = await oauth.processDiscoveryResponse(await expectedIssuerUrl(issuerUrl, response), response);
     } catch (error) {
       const failure = toTokenRequestError(error, hostOf(issuer), deps.timeoutMs);
       // The first failure says most: OpenID Connect discovery of the issuer as written.
@@ -235,7 +245,7 @@ export async function authorizationServer(
     }
     refuseDowngrade(issuer, server);
     discovered.set(issuer, server);
-    await deps.onDiscovered?.(issuer, endpointsOf(server));
+    await deps.onDiscovered?.(issuer, endpointsOf(server), server.token_endpoint);
     return server;
   }
   const failure = first as TokenRequestError;
@@ -380,16 +390,22 @@ export function passwordGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
-    const { additionalParameters, ...requestOnly } = options;
-    const parameters = new URLSearchParams({
-      ...additionalParameters,
-      username: credentials.username,
-      password: credentials.password,
-    });
-    if (auth.scope) parameters.set('scope', auth.scope);
-    return oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOnly);
-  }, oauth.processGenericTokenEndpointResponse);
+  return grant(
+    auth,
+    defaultLifetimeSeconds,
+    deps,
+    async ({ as, client, clientAuth, options }) => {
+      const { additionalParameters, ...requestOnly } = options;
+      const parameters = new URLSearchParams({
+        ...additionalParameters,
+        username: credentials.username,
+        password: credentials.password,
+      });
+      if (auth.scope) parameters.set('scope', auth.scope);
+      return oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', parameters, requestOnly);
+    },
+    oauth.processGenericTokenEndpointResponse,
+  );
 }
 
 export function clientCredentialsGrant(
@@ -397,14 +413,20 @@ export function clientCredentialsGrant(
   defaultLifetimeSeconds: number,
   deps: OAuthDeps,
 ): Promise<Tokens> {
-  return grant(auth, defaultLifetimeSeconds, deps, async ({ as, client, clientAuth, options }) => {
-    const { additionalParameters, ...requestOnly } = options;
-    const parameters = new URLSearchParams({
-      ...additionalParameters,
-      ...(auth.scope ? { scope: auth.scope } : {}),
-    });
-    return oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, requestOnly);
-  }, oauth.processClientCredentialsResponse);
+  return grant(
+    auth,
+    defaultLifetimeSeconds,
+    deps,
+    async ({ as, client, clientAuth, options }) => {
+      const { additionalParameters, ...requestOnly } = options;
+      const parameters = new URLSearchParams({
+        ...additionalParameters,
+        ...(auth.scope ? { scope: auth.scope } : {}),
+      });
+      return oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, requestOnly);
+    },
+    oauth.processClientCredentialsResponse,
+  );
 }
 
 export function refreshGrant(
@@ -479,14 +501,13 @@ export async function authorizationCodeFlow(
       t('signInWindowClosed', (error as Error)?.message ?? t('noAnswer')),
     );
   }
-  // Without a configured issuer there is no identifier to compare an `iss` parameter with; a
-  // multi-tenant one is known only from the ID token (issuerForAnswer).
-  if (!auth.issuer || decodeURI(as.issuer).includes(TENANT)) callback.searchParams.delete('iss');
+  // Without a configured issuer there is no identifier to compare an `iss` parameter with.
+  if (!auth.issuer) callback.searchParams.delete('iss');
 
   return withErrors(hostOf(as.token_endpoint), deps, async () => {
     let parameters: URLSearchParams;
     try {
-      parameters = oauth.validateAuthResponse(as, client, callback, state);
+      parameters = oauth.validateAuthResponse(issuerForCallback(as, callback), client, callback, state);
     } catch (error) {
       if (error instanceof oauth.OperationProcessingError && /state/i.test(error.message)) {
         throw new TokenRequestError('rejected', t('stateMismatch'));

@@ -7,7 +7,7 @@ import {
   loginRequest,
   refreshAnswerPaths,
 } from '../core/auth-requests.js';
-import { type Profile, needsIdToken } from '../core/profile.js';
+import { needsIdToken, type Profile } from '../core/profile.js';
 import { t } from '../core/text.js';
 import { fitForIdTokenHeader, TokenAnswerError, type Tokens } from '../core/token-answer.js';
 import {

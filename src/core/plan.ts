@@ -177,7 +177,8 @@ export interface ViewInput {
   readonly profiles: readonly StoredProfile[];
   readonly managedProblems: readonly string[];
   /** The endpoints each issuer's discovery named, by issuer. */
-  readonly discovered: Readonly<Record<string, readonly string[]>>;
+  /** What each issuer's discovery named: every endpoint (for the plain-http warning). */
+  readonly discovered: Readonly<Record<string, { readonly endpoints: readonly string[] }>>;
   /** The host permissions each profile needs, and those of them the browser has not granted. */
   readonly origins: ReadonlyMap<string, { all: readonly string[]; missing: readonly string[] }>;
   /** Why the browser refused a profile's rules, by profile id. */
@@ -198,7 +199,10 @@ export function appState(
         id,
         profile: withoutClientSecret(profile),
         hasClientSecret: hasClientSecret(profile),
-        plainHttp: plainHttpEndpoints(profile.auth, discovered[issuerOf(profile.auth) ?? ''] ?? []),
+        plainHttp: plainHttpEndpoints(
+          profile.auth,
+          discovered[issuerOf(profile.auth) ?? '']?.endpoints ?? [],
+        ),
         managed: !!managed,
         origins: origins.get(id)?.all ?? [],
         missingOrigins: origins.get(id)?.missing ?? [],

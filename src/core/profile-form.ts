@@ -96,7 +96,9 @@ export function fieldsFromProfile(profile?: Profile): ProfileFields {
     pages: profile.pages.join('\n'),
     headerName: first?.name ?? '',
     headerValue: first?.value ?? '',
-    moreHeaders: others.length ? json(Object.fromEntries(others.map(({ name, value }) => [name, value]))) : '',
+    moreHeaders: others.length
+      ? json(Object.fromEntries(others.map(({ name, value }) => [name, value])))
+      : '',
     kind: auth.kind,
     leadSeconds: String(profile.refresh.leadSeconds),
     defaultLifetimeSeconds: String(profile.refresh.defaultLifetimeSeconds),
@@ -210,8 +212,13 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
         : {}),
     };
   }
-  const moreHeaders = parseJson(fields.moreHeaders, 'fieldMoreHeaders') as Record<string, unknown> | undefined;
-  if (moreHeaders !== undefined && (typeof moreHeaders !== 'object' || moreHeaders === null || Array.isArray(moreHeaders)))
+  const moreHeaders = parseJson(fields.moreHeaders, 'fieldMoreHeaders') as
+    | Record<string, unknown>
+    | undefined;
+  if (
+    moreHeaders !== undefined &&
+    (typeof moreHeaders !== 'object' || moreHeaders === null || Array.isArray(moreHeaders))
+  )
     throw new FieldProblem(t('notJsonObject', t('fieldMoreHeaders')));
   return {
     name: fields.name.trim(),

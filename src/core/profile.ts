@@ -165,7 +165,10 @@ const bodyFitsEncoding = <T extends { body?: unknown; encoding?: 'json' | 'form'
   endpoint: T,
 ): boolean => endpoint.encoding !== 'form' || isFlatObject(endpoint.body);
 
-const endpointSchema = v.pipe(v.strictObject(endpointFields), v.check((endpoint) => bodyFitsEncoding(endpoint), say('formBodyFlat')));
+const endpointSchema = v.pipe(
+  v.strictObject(endpointFields),
+  v.check((endpoint) => bodyFitsEncoding(endpoint), say('formBodyFlat')),
+);
 
 const path = v.pipe(text(256), v.minLength(1, say('mustNotBeEmpty')));
 
@@ -315,9 +318,9 @@ export const needsIdToken = (headers: readonly HeaderTemplate[]): boolean =>
 const idTokenKinds = new Set(['json-login', 'oauth2-password', 'oauth2-authorization-code']);
 
 /** Every profile is read with `headers`, whichever key its file used. */
-function withHeaders<T extends { header?: HeaderTemplate | undefined; headers?: HeaderTemplate[] | undefined }>(
-  profile: T,
-): Omit<T, 'header' | 'headers'> & { headers: HeaderTemplate[] } {
+function withHeaders<
+  T extends { header?: HeaderTemplate | undefined; headers?: HeaderTemplate[] | undefined },
+>(profile: T): Omit<T, 'header' | 'headers'> & { headers: HeaderTemplate[] } {
   const { header: _one, headers: _several, ...rest } = profile;
   return { ...rest, headers: [...headersOf(profile)] };
 }
@@ -393,7 +396,11 @@ export const profileSchema = v.pipe(
     ['testUrl'],
   ),
   v.forward(
-    v.partialCheck([['header'], ['headers']], ({ header, headers }) => !(header && headers), say('headerAndHeaders')),
+    v.partialCheck(
+      [['header'], ['headers']],
+      ({ header, headers }) => !(header && headers),
+      say('headerAndHeaders'),
+    ),
     ['headers'],
   ),
   v.forward(

@@ -192,6 +192,7 @@ export function serverMessage(body: string, contentType: string | null): string 
       for (const path of [
         'error_description',
         'message',
+        'msg',
         'detail',
         'error.message',
         'error',

@@ -54,6 +54,11 @@ export interface Protocol {
    * the header (a typed URL in any other tab does not), until the tab leaves those hosts.
    */
   openInTab: { request: { id: string }; response: AppState };
+  /**
+   * Runs an issuer's discovery (the options form, as the issuer is typed), so that saving can ask
+   * access to a token endpoint on another host; nothing when it fails (the sign-in says why).
+   */
+  discover: { request: { issuer: string }; response: { tokenEndpoint?: string } };
   /** The popup's "Test": one GET to the profile's testUrl with the current header. */
   testRequest: {
     request: { id: string };

@@ -1,6 +1,6 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
 
-import { isOAuthKind } from '../core/auth-requests.js';
+import { isOAuthKind, issuerOf } from '../core/auth-requests.js';
 import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
 import { MAX_FILE_BYTES, type Profile, validateProfile } from '../core/profile.js';
@@ -11,6 +11,7 @@ import {
   profileFromFields,
 } from '../core/profile-form.js';
 import { UNDO_MS } from '../core/schedule.js';
+import { TEMPLATES, templateById } from '../core/templates.js';
 import { followState, send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
@@ -195,12 +196,16 @@ function readFields(): ProfileFields {
 }
 
 /** The profile the form started from: kept for what the form does not show (a login's headers). */
-let source: ProfileView | undefined;
+let source: Profile | undefined;
 
-function openForm(view?: ProfileView, { copy = false } = {}): void {
+/**
+ * The form for a new profile, a stored one (`view`), a copy of one, or a new one filled in from
+ * a template (`from`, whose client secret the user typed on this page).
+ */
+function openForm(view?: ProfileView, { copy = false, from }: { copy?: boolean; from?: Profile } = {}): void {
   // A copy starts as a new profile with the original's settings.
   editing = copy ? undefined : view;
-  source = view;
+  source = from ?? view?.profile;
   form.reset();
   formProblems.hidden = true;
   formTitle.textContent = !view
@@ -208,8 +213,10 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
     : copy
       ? t('formCopy', view.profile.name)
       : t('formEdit', view.profile.name);
-  const fields = fieldsFromProfile(view?.profile);
+  const fields = fieldsFromProfile(source);
   if (view && copy) fields.name = t('copyName', view.profile.name).slice(0, 80);
+  if (from && 'clientSecret' in from.auth && from.auth.clientSecret)
+    fields.clientSecret = from.auth.clientSecret;
   setFields(fields);
   // The stored secret never comes to this page; left empty, saving keeps it (not for a copy).
   field<HTMLInputElement>('clientSecret').placeholder =
@@ -220,7 +227,7 @@ function openForm(view?: ProfileView, { copy = false } = {}): void {
 }
 
 /** The profile the form describes, still to be validated. */
-const profileFromForm = (): unknown => profileFromFields(readFields(), source?.profile);
+const profileFromForm = (): unknown => profileFromFields(readFields(), source);
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -235,8 +242,11 @@ form.addEventListener('submit', (event) => {
   const valid = validateProfile(input);
   if (!valid.ok) return showProblems(formProblems, t('profileProblems'), valid.problems);
   // Ask for the hosts straight from the click: browsers show the prompt only with a user gesture.
+  // A token endpoint that discovery named on another host is asked for too, when known by now.
+  const profile = valid.value as Profile;
+  const discovered = tokenEndpoints.get(issuerOf(profile.auth) ?? '');
   const granted = browser.permissions
-    .request({ origins: originsFor(valid.value as Profile) })
+    .request({ origins: originsFor(profile, discovered) })
     .catch(() => false);
   void (async () => {
     try {
@@ -279,6 +289,74 @@ byId('cancel-edit').addEventListener('click', () => {
 });
 byId('add-profile').addEventListener('click', () => openForm());
 field('kind').addEventListener('change', showKindFields);
+
+// ---- templates ("Start from") ---------------------------------------------------------------
+
+const templateSelect = byId<HTMLSelectElement>('template-select');
+const templateForm = byId<HTMLFormElement>('template-form');
+const templateProblems = byId('template-problems');
+for (const template of TEMPLATES) templateSelect.append(h('option', { value: template.id }, template.name));
+
+/** Asks for the values that are the user's own, as the chosen service names them. */
+function showTemplate(): void {
+  const template = templateById(templateSelect.value);
+  templateForm.hidden = !template;
+  if (!template) return;
+  templateProblems.hidden = true;
+  byId('template-title').textContent = template.name;
+  byId('template-help').textContent = t('templateHelp', template.name);
+  byId('template-fields').replaceChildren(
+    ...template.inputs.map((input) =>
+      h(
+        'label',
+        {},
+        h('span', {}, t(input.label)),
+        h('input', { name: input.key, placeholder: input.example, spellcheck: 'false', autocomplete: 'off' }),
+      ),
+    ),
+  );
+  templateForm.querySelector('input')?.focus();
+}
+templateSelect.addEventListener('change', showTemplate);
+byId('template-cancel').addEventListener('click', () => {
+  templateForm.hidden = true;
+  templateSelect.value = '';
+});
+templateForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const template = templateById(templateSelect.value);
+  if (!template) return;
+  const values = Object.fromEntries(
+    template.inputs.map(({ key }) => [
+      key,
+      (templateForm.querySelector<HTMLInputElement>(`input[name="${key}"]`)?.value ?? '').trim(),
+    ]),
+  );
+  const missing = template.inputs
+    .filter(({ key, optional }) => !optional && !values[key])
+    .map(({ label }) => `${t(label)}: ${t('isRequired')}`);
+  if (missing.length) return showProblems(templateProblems, t('templateProblems'), missing);
+  const valid = validateProfile(template.profile(values));
+  if (!valid.ok) return showProblems(templateProblems, t('templateProblems'), valid.problems);
+  templateForm.hidden = true;
+  templateSelect.value = '';
+  openForm(undefined, { from: valid.value });
+  showOk(formProblems, t('templateFilled', template.name));
+  if (valid.value.auth.kind === 'oauth2-authorization-code') discoverIssuer();
+});
+
+/** The token endpoint each issuer's discovery named, found while the form is filled in. */
+const tokenEndpoints = new Map<string, string>();
+const discoverIssuer = (): void => {
+  const issuer = field<HTMLInputElement>('issuer').value.trim();
+  if (!issuer || tokenEndpoints.has(issuer)) return;
+  void send('discover', { issuer })
+    .then(({ tokenEndpoint }) => {
+      if (tokenEndpoint) tokenEndpoints.set(issuer, tokenEndpoint);
+    })
+    .catch(() => undefined);
+};
+field('issuer').addEventListener('change', discoverIssuer);
 
 // ---- import and export ---------------------------------------------------------------------
 

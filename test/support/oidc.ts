@@ -2,7 +2,7 @@
 // development login and consent pages (they accept any user name and password).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 export interface TestProviderOptions {
   /** The host name the browser uses (resolved to 127.0.0.1), e.g. `id.test`. */
@@ -14,6 +14,13 @@ export interface TestProviderOptions {
   /** Origins allowed to call the token endpoint from a browser (the extension's own). */
   allowedOrigins: string[];
   accessTokenSeconds: number;
+  /**
+   * A multi-tenant provider as Entra ID is: this tenant's issuer is `/TENANT/v2.0`, its ID tokens
+   * carry `tid`, and `/common/v2.0` and `/organizations/v2.0` discovery name the issuer as the
+   * template `/{tenantid}/v2.0`. `tid` overrides the claim (a token of one tenant claiming another;
+   * an empty one leaves it out).
+   */
+  multiTenant?: { tenant: string; tid?: string };
 }
 
 export const PUBLIC_CLIENT = 'autobearer-test';
@@ -42,10 +49,20 @@ export class TestProvider {
 
   constructor(readonly options: TestProviderOptions) {}
 
-  get issuer(): string {
+  get origin(): string {
     const address = this.server?.address() as AddressInfo | undefined;
     if (!address) throw new Error('the test provider is not started');
-    return `http://${this.options.hostname}:${address.port}${this.options.path ?? ''}`;
+    return `http://${this.options.hostname}:${address.port}`;
+  }
+
+  /** The issuer's path: the configured one, or a multi-tenant provider's tenant. */
+  private get path(): string {
+    const tenant = this.options.multiTenant?.tenant;
+    return tenant ? `/${tenant}/v2.0` : (this.options.path ?? '');
+  }
+
+  get issuer(): string {
+    return `${this.origin}${this.path}`;
   }
 
   async start(): Promise<void> {
@@ -90,6 +107,7 @@ export class TestProvider {
         revocation: { enabled: true },
       },
       scopes: ['openid', 'offline_access', 'api'],
+      ...(this.options.multiTenant ? this.tenantClaims(this.options.multiTenant) : {}),
       pkce: { required: () => true },
       clientBasedCORS: (_ctx, origin) => allowedOrigins.includes(origin),
       rotateRefreshToken: true,
@@ -120,8 +138,16 @@ export class TestProvider {
     });
     this.provider = provider;
     const handle = provider.callback();
-    const mount = this.options.path;
+    const mount = this.path;
     this.server.on('request', (req: http.IncomingMessage & { originalUrl?: string }, res) => {
+      const shared = /^\/(common|organizations)\/v2\.0\/\.well-known\/openid-configuration$/;
+      if (this.options.multiTenant && req.url && shared.test(req.url)) {
+        void this.templatedMetadata().then((body) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(body);
+        });
+        return;
+      }
       // Mounted under the issuer's path, the way oidc-provider reads it from Express or Koa.
       if (mount && req.url?.startsWith(mount)) {
         req.originalUrl = req.url;
@@ -129,6 +155,35 @@ export class TestProvider {
       }
       handle(req, res);
     });
+  }
+
+  /** Every ID token names the tenant in `tid` (oidc-provider then puts scope claims in the ID token). */
+  private tenantClaims({ tenant, tid = tenant }: { tenant: string; tid?: string }) {
+    // Entra ID takes prompt=select_account; here it is accepted and, with one account, changes nothing.
+    const policy = interactionPolicy.base();
+    const selectAccount = new interactionPolicy.Prompt({ name: 'select_account', requestable: true });
+    selectAccount.checks.length = 0; // no page of its own: the login page is the account choice
+    policy.add(selectAccount);
+    return {
+      interactions: { policy },
+      // Entra ID gives a refresh token for offline_access without prompt=consent (oidc-provider,
+      // following OpenID Connect Core, drops offline_access unless consent was prompted).
+      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed: (type: string) => boolean }) =>
+        client.grantTypeAllowed('refresh_token'),
+      claims: { openid: ['sub', 'tid'] },
+      conformIdTokenClaims: false,
+      findAccount: (_ctx: unknown, sub: string) => ({
+        accountId: sub,
+        claims: () => ({ sub, ...(tid ? { tid } : {}) }),
+      }),
+    };
+  }
+
+  /** The tenant's metadata with the issuer as Entra's shared endpoints write it. */
+  private async templatedMetadata(): Promise<string> {
+    const response = await fetch(`${this.issuer}/.well-known/openid-configuration`);
+    const metadata = (await response.json()) as Record<string, unknown>;
+    return JSON.stringify({ ...metadata, issuer: `${this.origin}/{tenantid}/v2.0` });
   }
 
   isValid(authorization: string | undefined, at = Date.now()): boolean {

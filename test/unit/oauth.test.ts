@@ -458,3 +458,76 @@ describe('OAuth extra parameters and client authentication (Auth0 audience, clie
     assert.ok(!basicAuth(publicClient.tokenRequests[0]));
   });
 });
+
+describe('OAuth with a multi-tenant issuer (Entra ID’s common and organizations)', () => {
+  const TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
+  const providerFor = (tid?: string) =>
+    new TestProvider({
+      hostname: '127.0.0.1',
+      redirectUri: REDIRECT,
+      allowedOrigins: [],
+      accessTokenSeconds: 60,
+      multiTenant: tid === undefined ? { tenant: TENANT } : { tenant: TENANT, tid },
+    });
+  const authFor = (provider: TestProvider, shared: string) =>
+    ({
+      kind: 'oauth2-authorization-code',
+      issuer: `${provider.origin}/${shared}/v2.0`,
+      clientId: PUBLIC_CLIENT,
+      scope: 'openid offline_access',
+    }) as const;
+  const flowFor = (provider: TestProvider) => ({
+    redirectUrl: () => REDIRECT,
+    launch: (url: string) => provider.signInWithoutBrowser(url, 'ines'),
+  });
+
+  it('accepts the templated issuer its discovery names, and checks each ID token against it with the token’s tid', async () => {
+    const provider = providerFor();
+    await provider.start();
+    try {
+      for (const shared of ['common', 'organizations']) {
+        const auth = authFor(provider, shared);
+        const server = await authorizationServer(auth, deps);
+        assert.equal(server.issuer, `${provider.origin}/{tenantid}/v2.0`);
+        const { tokens, username } = await authorizationCodeFlow(auth, 3600, flowFor(provider), deps);
+        assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`), shared);
+        assert.equal(username, 'ines');
+        assert.ok(tokens.idToken, 'the ID token is kept, for a header that carries it');
+        const renewed = await refreshGrant(auth, tokens.refreshToken as string, 3600, deps);
+        assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`), shared);
+      }
+    } finally {
+      await provider.stop();
+    }
+  });
+
+  it('refuses an ID token whose tid names another tenant than its iss, and one without tid', async () => {
+    for (const [tid, expected] of [
+      ['72f988bf-86f1-41af-91ab-2d7cd011db47', /iss/],
+      ['', /names no tenant \(tid\)/],
+    ] as const) {
+      const provider = providerFor(tid);
+      await provider.start();
+      try {
+        const error = await failure(
+          authorizationCodeFlow(authFor(provider, 'common'), 3600, flowFor(provider), deps),
+        );
+        assert.match(error.message, expected);
+      } finally {
+        await provider.stop();
+      }
+    }
+  });
+
+  it('takes a template only where the profile’s issuer fills it: another issuer’s metadata is still refused', async () => {
+    const provider = providerFor();
+    await provider.start();
+    try {
+      const auth = { ...authFor(provider, 'common'), issuer: `${provider.origin}/common/v1.0` };
+      const error = await failure(authorizationServer(auth, deps));
+      assert.match(error.message, /discovery|issuer/i);
+    } finally {
+      await provider.stop();
+    }
+  });
+});

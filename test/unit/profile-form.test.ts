@@ -75,9 +75,9 @@ const auth = fc.oneof(
     {
       kind: fc.constant('json-login'),
       login: endpoint,
-      refresh: fc.tuple(endpoint, fc.option(response, { nil: undefined })).map(([e, r]) =>
-        r ? { ...e, response: r } : e,
-      ),
+      refresh: fc
+        .tuple(endpoint, fc.option(response, { nil: undefined }))
+        .map(([e, r]) => (r ? { ...e, response: r } : e)),
       response,
     },
     { requiredKeys: ['kind', 'login'] },

@@ -336,4 +336,94 @@ describe('profile file', () => {
     assert.notEqual(auth(`{"kind": "json-login", ${login.replace('/login', '/signin')}}`), base);
     assert.notEqual(auth(`{"kind": "json-login", ${login.replace('"u"', '"user"')}}`), base);
   });
+
+  it('sets several headers; reads and writes one as before; refuses both keys, a name twice, {id_token} where no ID token comes', () => {
+    const base = forumCase.profiles[0] as Record<string, unknown>;
+    const file = (profile: Record<string, unknown>) => ({
+      autobearer: 1,
+      profiles: [{ ...base, ...profile }],
+    });
+    const two = [
+      { name: 'Authorization', value: 'Bearer {access_token}' },
+      { name: 'apikey', value: 'anon' },
+    ];
+    const several = parseProfileFile(JSON.stringify(file({ headers: two })));
+    assert.ok(several.ok);
+    assert.deepEqual(several.value.profiles[0]?.headers, two);
+    assert.match(serializeProfileFile(several.value.profiles), /"headers": \[/);
+    const one = parseProfileFile(
+      JSON.stringify(file({ header: { name: 'X-Token', value: '{access_token}' } })),
+    );
+    assert.ok(one.ok);
+    const written = JSON.parse(serializeProfileFile(one.value.profiles));
+    assert.deepEqual(
+      written.profiles[0].header,
+      { name: 'X-Token', value: '{access_token}' },
+      'older versions read it',
+    );
+    assert.equal(written.profiles[0].headers, undefined);
+    assert.deepEqual(problems(file({ header: two[0], headers: two })), [
+      'profiles[0].headers: give "header" or "headers", not both',
+    ]);
+    assert.deepEqual(problems(file({ headers: [two[0], { name: 'authorization', value: 'x' }] })), [
+      'profiles[0].headers: names the same header twice',
+    ]);
+    assert.deepEqual(problems(file({ headers: [] })), ['profiles[0].headers: needs at least one header']);
+    assert.deepEqual(problems(file({ headers: [{ name: 'Cookie', value: 'x' }] })).length, 1);
+    assert.deepEqual(
+      problems(file({ header: { name: 'Authorization', value: '{id_token}' }, auth: { kind: 'manual' } })),
+      ['profiles[0].headers: {id_token}: a manual sign-in gives no ID token'],
+    );
+  });
+
+  it('json-login: form bodies, a refresh answer map, expiry units and absolute expiry are validated', () => {
+    const base = forumCase.profiles[0] as { auth: Record<string, unknown> } & Record<string, unknown>;
+    const withAuth = (auth: Record<string, unknown>) => ({
+      autobearer: 1,
+      profiles: [{ ...base, auth: { ...base.auth, ...auth } }],
+    });
+    const good = parseProfileFile(
+      JSON.stringify(
+        withAuth({
+          refresh: {
+            url: 'https://api.example.com/refresh',
+            encoding: 'form',
+            body: { grant_type: 'refresh_token', refresh_token: '{refresh_token}', n: 1 },
+            response: { accessToken: 'id_token' },
+          },
+          response: {
+            accessToken: 'idToken',
+            expiresIn: 'expires',
+            expiresInUnit: 'milliseconds',
+            expiresAt: 'exp_at',
+          },
+        }),
+      ),
+    );
+    assert.ok(good.ok, JSON.stringify(good));
+    assert.deepEqual(
+      problems(
+        withAuth({ refresh: { url: 'https://api.example.com/r', encoding: 'form', body: { a: { b: 1 } } } }),
+      ),
+      [
+        'profiles[0].auth.refresh: a form body ("encoding": "form") must be an object of names to text, numbers or booleans',
+      ],
+    );
+    assert.deepEqual(problems(withAuth({ login: { url: 'https://api.example.com/l', encoding: 'xml' } })), [
+      'profiles[0].auth.login.encoding: must be "json" or "form"',
+    ]);
+    assert.deepEqual(problems(withAuth({ response: { expiresInUnit: 'minutes' } })), [
+      'profiles[0].auth.response.expiresInUnit: must be "seconds" or "milliseconds"',
+    ]);
+  });
+
+  it('a stored profile of an earlier version keeps its sign-in fingerprint (no one is signed out by the update)', () => {
+    const parsed = parseProfileFile(JSON.stringify(forumCase));
+    assert.ok(parsed.ok);
+    const [profile] = parsed.value.profiles;
+    // What this file gave before these keys existed: response with its three defaults, endpoints as written.
+    const before =
+      '{"kind":"json-login","login":{"body":{"email":"{username}","password":"{password}"},"headers":{},"method":"POST","url":"https://api.example.com/v2/login"},"refresh":{"body":{"refresh":"{refresh_token}"},"headers":{},"method":"POST","url":"https://api.example.com/v2/refresh"},"response":{"accessToken":"data.token","expiresIn":"data.ttl","refreshToken":"data.refresh"}}';
+    assert.equal(authFingerprint(profile?.auth as never), before);
+  });
 });

@@ -64,7 +64,10 @@ describe('rules', () => {
       rules.map((rule) => rule.id),
       rules.map((_, i) => i + 1),
     );
-    assert.equal(rulesForProfile(profile({ hosts }), { accessToken: 'T' }, 1).filter((r) => r.condition.tabIds).length, 0);
+    assert.equal(
+      rulesForProfile(profile({ hosts }), { accessToken: 'T' }, 1).filter((r) => r.condition.tabIds).length,
+      0,
+    );
   });
 
   it('"Open in a tab" opens the test URL, else the first host that names one site', () => {

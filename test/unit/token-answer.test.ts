@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_ANSWER_BYTES } from '../../src/background/token-client.js';
 import {
+  fitForIdTokenHeader,
   jwtExpiry,
   OAUTH_PATHS,
   parseTokenAnswer,
   readDotPath,
   serverMessage,
+  TokenAnswerError,
 } from '../../src/core/token-answer.js';
 import '../support/messages.js'; // the English messages
 
@@ -97,5 +99,62 @@ describe('token answers', () => {
       '502 Bad Gateway',
     );
     assert.equal(serverMessage('', null), undefined);
+  });
+
+  it('reads an expiry in milliseconds, or an absolute one (epoch seconds, epoch milliseconds, ISO 8601)', () => {
+    const paths = { ...OAUTH_PATHS, expiresIn: 'expires', expiresInUnit: 'milliseconds' as const };
+    assert.equal(
+      parseTokenAnswer({ access_token: 'a', expires: 900_000 }, paths, NOW, 60).expiresAt,
+      NOW + 900_000,
+    );
+    const at = { ...OAUTH_PATHS, expiresAt: 'expires_at' };
+    const inAnHour = NOW + 3_600_000;
+    for (const value of [
+      inAnHour / 1000,
+      inAnHour,
+      new Date(inAnHour).toISOString(),
+      String(inAnHour / 1000),
+    ]) {
+      const tokens = parseTokenAnswer({ access_token: 'a', expires_at: value }, at, NOW, 60);
+      assert.equal(tokens.expiresAt, inAnHour, String(value));
+      assert.equal(tokens.expirySource, 'answer');
+    }
+    // A time already past, or not a time, falls back to expires_in.
+    for (const value of [NOW / 1000 - 10, 'tomorrow', '2026-12-01']) {
+      const tokens = parseTokenAnswer({ access_token: 'a', expires_at: value, expires_in: 60 }, at, NOW, 5);
+      assert.equal(tokens.expiresAt, NOW + 60_000, String(value));
+    }
+  });
+
+  it('keeps the ID token, and refuses one that could break a header', () => {
+    const tokens = parseTokenAnswer({ access_token: 'a', id_token: 'i.d.t' }, OAUTH_PATHS, NOW, 60);
+    assert.equal(tokens.idToken, 'i.d.t');
+    assert.throws(
+      () => parseTokenAnswer({ access_token: 'a', id_token: 'x\r\ny' }, OAUTH_PATHS, NOW, 60),
+      /id_token/,
+    );
+    const firebase = parseTokenAnswer(
+      { idToken: 'f', expiresIn: '3600' },
+      { ...OAUTH_PATHS, accessToken: 'idToken', idToken: 'idToken', expiresIn: 'expiresIn' },
+      NOW,
+      60,
+    );
+    assert.equal(firebase.idToken, 'f');
+    assert.equal(firebase.expiresAt, NOW + 3_600_000);
+  });
+
+  it('a header that carries the ID token needs one, and stops when it expires', () => {
+    const base = {
+      accessToken: 'a',
+      issuedAt: NOW,
+      expiresAt: NOW + 3_600_000,
+      expirySource: 'answer' as const,
+    };
+    assert.deepEqual(fitForIdTokenHeader(base, false), base);
+    assert.throws(() => fitForIdTokenHeader(base, true), TokenAnswerError);
+    const early = jwt({ exp: NOW / 1000 + 600 });
+    assert.equal(fitForIdTokenHeader({ ...base, idToken: early }, true).expiresAt, NOW + 600_000);
+    const late = jwt({ exp: NOW / 1000 + 7200 });
+    assert.equal(fitForIdTokenHeader({ ...base, idToken: late }, true).expiresAt, NOW + 3_600_000);
   });
 });
