@@ -6,11 +6,13 @@ import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
+import { recipesScenario } from './scenarios/recipes.js';
 
 describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
   oauthScenario(() => new ChromiumDriver().launch());
   pagesScenario(() => new ChromiumDriver().launch());
+  recipesScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
 });
 

@@ -5,10 +5,12 @@ import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
+import { recipesScenario } from './scenarios/recipes.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
   oauthScenario(() => new FirefoxDriver().launch());
   pagesScenario(() => new FirefoxDriver().launch());
+  recipesScenario(() => new FirefoxDriver().launch());
   managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
 });
