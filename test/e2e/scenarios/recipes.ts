@@ -50,7 +50,11 @@ export function recipesScenario(launch: () => Promise<BrowserDriver>): void {
       await options.close();
 
       const popup = await driver.open('popup.html');
-      await waitFor(async () => /Signed out/.test(await popup.text(CARD)), 5_000, 'the popup shows the profile');
+      await waitFor(
+        async () => /Signed out/.test(await popup.text(CARD)),
+        5_000,
+        'the popup shows the profile',
+      );
       await popup.fill(CARD, 'Username', SERVICE_USER.email);
       await popup.fill(CARD, 'Password', SERVICE_USER.password);
       await popup.click(CARD, 'Sign in');
