@@ -80,8 +80,8 @@ export function browserPlatform(): Platform {
     },
     webAuthFlow: {
       redirectUrl: () => browser.identity.getRedirectURL(),
-      launch: async (url) => {
-        const redirected = await browser.identity.launchWebAuthFlow({ url, interactive: true });
+      launch: async (url, { interactive } = { interactive: true }) => {
+        const redirected = await browser.identity.launchWebAuthFlow({ url, interactive });
         if (!redirected) throw new Error(t('noAnswerFromWindow'));
         return redirected;
       },

@@ -246,7 +246,7 @@ export class Controller {
     await this.showProgress();
     let result: RefreshResult;
     try {
-      result = { ok: true, tokens: await renew(entry.profile, old, this.tokenDeps) };
+      result = { ok: true, ...(await renew(entry.profile, old, this.tokenDeps)) };
     } catch (error) {
       const { kind, message } =
         error instanceof TokenRequestError

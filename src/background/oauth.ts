@@ -21,8 +21,11 @@ export interface OAuthDeps {
 export interface WebAuthFlow {
   /** The redirect URI the provider must send the user back to (the browser's extension URL). */
   readonly redirectUrl: () => string;
-  /** Opens the provider's page and resolves with the URL it redirected to. */
-  readonly launch: (url: string) => Promise<string>;
+  /**
+   * Opens the provider's page and resolves with the URL it redirected to. `interactive: false`
+   * shows no window: the page must redirect at once (`prompt=none`), or the launch fails.
+   */
+  readonly launch: (url: string, options?: { interactive: boolean }) => Promise<string>;
 }
 
 const hostOf = (url: string | undefined): string => {
@@ -464,6 +467,7 @@ export async function authorizationCodeFlow(
   defaultLifetimeSeconds: number,
   flow: WebAuthFlow,
   deps: OAuthDeps,
+  { silent = false }: { silent?: boolean } = {},
 ): Promise<{ tokens: Tokens; username?: string }> {
   const as = await authorizationServer(auth, deps);
   if (!as.authorization_endpoint) {
@@ -491,11 +495,16 @@ export async function authorizationCodeFlow(
     if (name === 'prompt' && value === '') url.searchParams.delete(name);
     else url.searchParams.set(name, value);
   }
+  // Without a window: the provider answers at once, with a code from the user's session there or
+  // with `login_required` (OpenID Connect Core §3.1.2.1).
+  if (silent) url.searchParams.set('prompt', 'none');
 
   let callback: URL;
   try {
-    callback = new URL(await flow.launch(url.href));
+    callback = new URL(await flow.launch(url.href, { interactive: !silent }));
   } catch (error) {
+    if (silent)
+      throw new TokenRequestError('rejected', t('silentNotPossible', (error as Error)?.message ?? ''));
     throw new TokenRequestError(
       'rejected',
       t('signInWindowClosed', (error as Error)?.message ?? t('noAnswer')),

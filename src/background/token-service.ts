@@ -39,9 +39,43 @@ export async function signIn(
   return { ...signedIn, tokens: fitted(profile, signedIn.tokens) };
 }
 
-/** New tokens without the user. The caller checks `canRenew` first. */
-export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Tokens> {
-  return fitted(profile, await renewWith(profile, tokens, deps));
+/**
+ * New tokens without the user. `signedInAgain`: the refresh was refused, and the provider's own
+ * session signed the user in again without a window; its tokens replace the old ones whole (a
+ * refused refresh token is not kept). The caller checks `canRenew` first.
+ */
+export interface Renewed {
+  readonly tokens: Tokens;
+  readonly signedInAgain?: boolean;
+}
+
+export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Renewed> {
+  const { auth } = profile;
+  if (auth.kind !== 'oauth2-authorization-code')
+    return { tokens: fitted(profile, await renewWith(profile, tokens, deps)) };
+  try {
+    return { tokens: fitted(profile, await renewWith(profile, tokens, deps)) };
+  } catch (refused) {
+    // A refresh token the provider no longer takes (expired, revoked, the 24-hour limit of
+    // browser clients): sign in again through the provider's session, once, without a window.
+    if (!(refused instanceof TokenRequestError) || refused.kind !== 'rejected' || !tokens.refreshToken)
+      throw refused;
+    try {
+      const again = await authorizationCodeFlow(
+        auth,
+        profile.refresh.defaultLifetimeSeconds,
+        deps.webAuthFlow,
+        deps,
+        {
+          silent: true,
+        },
+      );
+      return { tokens: fitted(profile, again.tokens), signedInAgain: true };
+    } catch (silent) {
+      const why = silent instanceof Error ? silent.message : String(silent);
+      throw new TokenRequestError('rejected', t('refusedAndNoSession', refused.message, why), refused.status);
+    }
+  }
 }
 
 /** The tokens as the profile's headers need them (an ID token, when a header carries one). */

@@ -135,7 +135,8 @@ export function signedIn(tokens: Tokens, username: string | undefined, signedInW
 
 /** How a refresh ended: new tokens, or a failure that is transient (retry) or final (signed out). */
 export type RefreshResult =
-  | { readonly ok: true; readonly tokens: Tokens }
+  /** `signedInAgain`: new tokens from a sign-in without a window, not a refresh (see renew). */
+  | { readonly ok: true; readonly tokens: Tokens; readonly signedInAgain?: boolean }
   | { readonly ok: false; readonly transient: boolean; readonly message: string };
 
 /**
@@ -145,9 +146,18 @@ export type RefreshResult =
 export function afterRefresh(current: Session, from: Tokens, result: RefreshResult, at: number): Session {
   if (current.tokens?.accessToken !== from.accessToken) return current;
   if (result.ok) {
+    const { error: _error, ...rest } = current;
+    if (result.signedInAgain) {
+      // The old refresh token was refused: only the new sign-in's, if it gave one, is kept.
+      return {
+        ...rest,
+        tokens: result.tokens,
+        failures: 0,
+        lastRefresh: { at, ok: true, message: t('signedInAgainSilently') },
+      };
+    }
     // A server that does not rotate the refresh token leaves the old one good.
     const refreshToken = result.tokens.refreshToken ?? from.refreshToken;
-    const { error: _error, ...rest } = current;
     return {
       ...rest,
       tokens: { ...result.tokens, refreshToken },

@@ -187,6 +187,8 @@ function card(view: ProfileView, now: number): HTMLElement {
           status.lastRefresh.ok ? 'lastRefreshOk' : 'lastRefreshFailed',
           new Date(status.lastRefresh.at).toLocaleTimeString(),
         ),
+        // How it went, where it was not a plain refresh (signed in again without a window).
+        status.lastRefresh.ok && status.lastRefresh.message ? ` ${status.lastRefresh.message}` : '',
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
     plainHttpWarning(view.plainHttp, true),

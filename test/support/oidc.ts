@@ -192,6 +192,14 @@ export class TestProvider {
     return expiresAt !== undefined && at < expiresAt;
   }
 
+  /** Makes every refresh token unusable (as a 24-hour limit would), leaving the user's grant and session. */
+  async expireRefreshTokens(): Promise<void> {
+    for (const token of this.refreshTokens) {
+      const stored = await this.provider?.RefreshToken.find(token.jti);
+      await stored?.destroy();
+    }
+  }
+
   /** Revokes the grant behind the newest refresh token, as an administrator would. */
   async revokeLatestGrant(): Promise<void> {
     const latest = this.refreshTokens.at(-1);
@@ -208,8 +216,13 @@ export class TestProvider {
    * Goes through the provider's development login and consent pages over plain HTTP, as the
    * browser would in the sign-in window, and returns the URL it finally sends the user back to.
    */
-  async signInWithoutBrowser(authorizationUrl: string, login: string): Promise<string> {
-    const cookies = new Map<string, string>();
+  async signInWithoutBrowser(
+    authorizationUrl: string,
+    login: string,
+    /** The browser's cookies for the provider: its session outlives one sign-in. */
+    cookies = new Map<string, string>(),
+    { interactive = true } = {},
+  ): Promise<string> {
     let url = authorizationUrl;
     let form: URLSearchParams | undefined;
     for (let step = 0; step < 12; step++) {
@@ -232,6 +245,7 @@ export class TestProvider {
         continue;
       }
       const page = await response.text();
+      if (!interactive) throw new Error('User interaction required.');
       if (!response.ok || !/\/interaction\//.test(url))
         throw new Error(`${response.status} at ${url}: ${page}`);
       form = /name="prompt" value="consent"/.test(page)

@@ -697,6 +697,33 @@ describe('background controller', () => {
     assert.ok(!refused.profiles.some((p) => p.managed));
   });
 
+  it('a token endpoint that discovery named on another host is among the origins the profile asks for', async () => {
+    const issuer = 'https://id.example.com';
+    platform.area.data.set('discovered', {
+      [issuer]: { endpoints: [`${issuer}/authorize`], tokenEndpoint: 'https://tokens.example.net/token' },
+      // As an earlier version stored it: a bare list, still read for the plain-http warning.
+      'http://old.example.com': ['http://old.example.com/token'],
+    });
+    const code = (name: string, at: string) => ({
+      name,
+      hosts: ['api.example.com'],
+      auth: { kind: 'oauth2-authorization-code', issuer: at, clientId: 'c' },
+    });
+    const { state } = await controller.handlers.saveProfile({ profile: code('Code', issuer) });
+    const view = state.profiles.find((p) => p.profile.name === 'Code');
+    assert.deepEqual(view?.origins, [
+      'https://api.example.com/*',
+      'https://id.example.com/*',
+      'https://tokens.example.net/*',
+    ]);
+    const old = (await controller.handlers.saveProfile({ profile: code('Old', 'http://old.example.com') }))
+      .state;
+    assert.deepEqual(old.profiles.find((p) => p.profile.name === 'Old')?.plainHttp, [
+      'http://old.example.com',
+      'http://old.example.com/token',
+    ]);
+  });
+
   it('a wrong password says so and stores nothing', async () => {
     await controller.handlers.signOut({ id });
     await assert.rejects(

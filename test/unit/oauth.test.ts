@@ -8,7 +8,10 @@ import {
   passwordGrant,
   refreshGrant,
 } from '../../src/background/oauth.js';
+import { renew, signIn } from '../../src/background/token-service.js';
 import { plainHttpEndpoints } from '../../src/core/auth-requests.js';
+import { validateProfile } from '../../src/core/profile.js';
+import { afterRefresh, signedIn as signedInSession } from '../../src/core/session.js';
 import { failure } from '../support/failure.js';
 import {
   CONFIDENTIAL_CLIENT,
@@ -529,5 +532,87 @@ describe('OAuth with a multi-tenant issuer (Entra ID’s common and organization
     } finally {
       await provider.stop();
     }
+  });
+});
+
+describe('signing in again without a window when the refresh token is refused (prompt=none)', () => {
+  const provider = new TestProvider({
+    hostname: '127.0.0.1',
+    redirectUri: REDIRECT,
+    allowedOrigins: [],
+    accessTokenSeconds: 60,
+  });
+  before(() => provider.start());
+  after(() => provider.stop());
+
+  /** A browser: the provider's cookies live as long as it does; every launch is noted. */
+  const browserWith = (cookies: Map<string, string>) => {
+    const launches: Array<{ url: URL; interactive: boolean }> = [];
+    const deps = {
+      ...deps0(),
+      webAuthFlow: {
+        redirectUrl: () => REDIRECT,
+        launch: (url: string, { interactive } = { interactive: true }) => {
+          launches.push({ url: new URL(url), interactive });
+          return provider.signInWithoutBrowser(url, 'nina', cookies, { interactive });
+        },
+      },
+    };
+    return { deps, launches };
+  };
+  const deps0 = () => ({ fetch, now: () => Date.now(), timeoutMs: 2_000 });
+  const profile = () => {
+    const valid = validateProfile({
+      name: 'Silent',
+      hosts: ['api.example.com'],
+      auth: {
+        kind: 'oauth2-authorization-code',
+        issuer: provider.issuer,
+        clientId: PUBLIC_CLIENT,
+        scope: 'openid offline_access',
+      },
+    });
+    assert.ok(valid.ok);
+    return valid.value;
+  };
+
+  it('with the provider’s session alive: new tokens, once, without a window', async () => {
+    const { deps, launches } = browserWith(new Map());
+    const { tokens } = await signIn(profile(), undefined, deps);
+    assert.ok(tokens.refreshToken);
+    await provider.expireRefreshTokens();
+    const renewed = await renew(profile(), tokens, deps);
+    assert.equal(renewed.signedInAgain, true);
+    assert.ok(provider.isValid(`Bearer ${renewed.tokens.accessToken}`));
+    assert.deepEqual(
+      launches.map((l) => [l.interactive, l.url.searchParams.get('prompt')]),
+      [
+        [true, 'consent'],
+        [false, 'none'],
+      ],
+    );
+    // The refused refresh token is not kept (oidc-provider gives offline_access only with consent).
+    const session = afterRefresh(
+      signedInSession(tokens, 'nina', 'settings'),
+      tokens,
+      { ok: true, ...renewed },
+      Date.now(),
+    );
+    assert.equal(session.tokens?.refreshToken, renewed.tokens.refreshToken);
+    assert.match(session.lastRefresh?.message ?? '', /signed in again through the provider's session/);
+  });
+
+  it('without it: one silent try, then signed out with both reasons', async () => {
+    const cookies = new Map<string, string>();
+    const { deps } = browserWith(cookies);
+    const { tokens } = await signIn(profile(), undefined, deps);
+    cookies.clear(); // the user signed out at the provider
+    await provider.expireRefreshTokens();
+    const { deps: later, launches } = browserWith(cookies);
+    const error = await failure(renew(profile(), tokens, later));
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /invalid_grant.*without a window, did not work either: .*login_required/);
+    assert.equal(launches.length, 1, 'never loops');
+    assert.equal(launches[0]?.interactive, false);
   });
 });

@@ -105,7 +105,7 @@ describe('recipes: the JSON logins, against stand-ins of the services', () => {
     const { tokens } = await signIn(profile, credentials, depsWith());
     assert.equal(await callApi(service, profile, tokens), 200);
     assert.deepEqual(Object.keys(headersFor(profile, tokens)).sort(), ['Authorization', 'apikey']);
-    const renewed = await renew(profile, tokens, depsWith());
+    const { tokens: renewed } = await renew(profile, tokens, depsWith());
     assert.notEqual(renewed.accessToken, tokens.accessToken);
     assert.equal(await callApi(service, profile, renewed), 200);
     const withoutKey = { ...profile, headers: profile.headers.slice(0, 1) };
@@ -125,7 +125,7 @@ describe('recipes: the JSON logins, against stand-ins of the services', () => {
     assert.equal(tokens.expirySource, 'answer');
     assert.ok(Math.abs(tokens.expiresAt - before - 3_600_000) < 5_000, '"3600" is seconds');
     assert.equal(await callApi(service, profile, tokens), 200);
-    const renewed = await renew(profile, tokens, depsWith());
+    const { tokens: renewed } = await renew(profile, tokens, depsWith());
     assert.notEqual(renewed.refreshToken, tokens.refreshToken, 'the refresh answer’s refresh_token is read');
     assert.equal(await callApi(service, profile, renewed), 200);
     const refresh = service.received.find((r) => r.path.startsWith('/v1/token'));
@@ -142,7 +142,7 @@ describe('recipes: the JSON logins, against stand-ins of the services', () => {
     const { tokens } = await signIn(profile, credentials, depsWith());
     assert.ok(Math.abs(tokens.expiresAt - before - 3_600_000) < 5_000, 'an hour, not a thousand hours');
     assert.equal(await callApi(service, profile, tokens), 200);
-    const renewed = await renew(profile, tokens, depsWith());
+    const { tokens: renewed } = await renew(profile, tokens, depsWith());
     assert.equal(await callApi(service, profile, renewed), 200);
     const refused = await failure(signIn(profile, { ...credentials, password: 'wrong' }, depsWith()));
     assert.match(refused.message, /answered 401: Invalid user credentials\./);
@@ -155,7 +155,7 @@ describe('recipes: the JSON logins, against stand-ins of the services', () => {
     assert.equal(tokens.refreshToken, undefined);
     assert.equal(tokens.expirySource, 'jwt');
     assert.equal(await callApi(service, profile, tokens), 200);
-    const renewed = await renew(profile, tokens, depsWith());
+    const { tokens: renewed } = await renew(profile, tokens, depsWith());
     assert.notEqual(renewed.accessToken, tokens.accessToken);
     assert.equal(await callApi(service, profile, renewed), 200);
     const refused = await failure(signIn(profile, { ...credentials, password: 'wrong' }, depsWith()));
@@ -198,7 +198,7 @@ describe('recipes: OAuth, against oidc-provider', () => {
       const { tokens } = await signIn(profile, undefined, deps);
       assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
       assert.equal(opened?.searchParams.get('prompt'), 'select_account', 'not consent');
-      const renewed = await renew(profile, tokens, deps);
+      const { tokens: renewed } = await renew(profile, tokens, deps);
       assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
     } finally {
       await provider.stop();
@@ -248,7 +248,7 @@ describe('recipes: OAuth, against oidc-provider', () => {
       const profile = profileFrom(template('keycloak'), { server: provider.origin, clientId: PUBLIC_CLIENT });
       const deps = depsWith((url) => provider.signInWithoutBrowser(url, 'kim'));
       const { tokens } = await signIn(profile, undefined, deps);
-      const renewed = await renew(profile, tokens, deps);
+      const { tokens: renewed } = await renew(profile, tokens, deps);
       assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
     } finally {
       await provider.stop();

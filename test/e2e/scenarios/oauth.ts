@@ -177,6 +177,22 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
       assert.equal((await driver.sessionRules()).length, 0);
     });
 
+    it('a refresh token the provider no longer takes: signed in again through its session, without a window', async () => {
+      await popup.click(CARD, 'Sign in');
+      await signInAtProvider('alice');
+      await popupSays(/Signed in as alice/);
+      await provider.expireRefreshTokens();
+      await popup.click(CARD, 'Refresh now');
+      await popupSays(/signed in again through the provider's session, without a window/);
+      assert.match(await popup.text(CARD), /Signed in as alice/);
+      const app = await driver.openWeb(url('app.test', '/'));
+      await app.fetch(url('api.test', '/after-silent'));
+      assert.equal((await arrived('api.test', '/after-silent')).validToken, true);
+      await app.close();
+      await popup.click(CARD, 'Sign out');
+      await popupSays(/Signed out/);
+    });
+
     it('a closed sign-in window ends in a clear message and stores nothing', async () => {
       await popup.click(CARD, 'Sign in');
       const login = await driver.openedPage('/interaction/');
