@@ -21,6 +21,11 @@ export interface TestProviderOptions {
    * an empty one leaves it out).
    */
   multiTenant?: { tenant: string; tid?: string };
+  /**
+   * Resource indicators (RFC 8707), as Auth0's `audience` and Entra's `resource` work: a token
+   * asked for with `resource` is a JWT for that API (`aud`), with the `api` scope.
+   */
+  resourceIndicators?: boolean;
 }
 
 export const PUBLIC_CLIENT = 'autobearer-test';
@@ -102,6 +107,21 @@ export class TestProvider {
         },
       ],
       features: {
+        ...(this.options.resourceIndicators
+          ? {
+              resourceIndicators: {
+                enabled: true,
+                defaultResource: () => undefined,
+                useGrantedResource: () => true,
+                getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+                  scope: 'api',
+                  audience: resource,
+                  accessTokenFormat: 'jwt' as const,
+                  jwt: { sign: { alg: 'RS256' as const } },
+                }),
+              },
+            }
+          : {}),
         devInteractions: { enabled: true },
         clientCredentials: { enabled: true },
         revocation: { enabled: true },

@@ -12,6 +12,7 @@ import { renew, signIn } from '../../src/background/token-service.js';
 import { plainHttpEndpoints } from '../../src/core/auth-requests.js';
 import { validateProfile } from '../../src/core/profile.js';
 import { afterRefresh, signedIn as signedInSession } from '../../src/core/session.js';
+import { jwtClaims } from '../../src/core/token-answer.js';
 import { failure } from '../support/failure.js';
 import {
   CONFIDENTIAL_CLIENT,
@@ -614,5 +615,45 @@ describe('signing in again without a window when the refresh token is refused (p
     assert.match(error.message, /invalid_grant.*without a window, did not work either: .*login_required/);
     assert.equal(launches.length, 1, 'never loops');
     assert.equal(launches[0]?.interactive, false);
+  });
+});
+
+describe('an API audience through resource indicators (RFC 8707), as Auth0’s audience and Entra’s resource', () => {
+  const provider = new TestProvider({
+    hostname: '127.0.0.1',
+    redirectUri: REDIRECT,
+    allowedOrigins: [],
+    accessTokenSeconds: 60,
+    resourceIndicators: true,
+  });
+  before(() => provider.start());
+  after(() => provider.stop());
+
+  it('the sign-in and every refresh give a token for the API the profile names, not for the provider', async () => {
+    const API = 'https://api.example.com';
+    const auth = {
+      kind: 'oauth2-authorization-code',
+      issuer: provider.issuer,
+      clientId: PUBLIC_CLIENT,
+      scope: 'openid offline_access api',
+      authorizationParameters: { resource: API },
+      tokenParameters: { resource: API },
+    } as const;
+    const flow = {
+      redirectUrl: () => REDIRECT,
+      launch: (url: string) => provider.signInWithoutBrowser(url, 'ada'),
+    };
+    const { tokens } = await authorizationCodeFlow(auth, 3600, flow, deps);
+    assert.equal(jwtClaims(tokens.accessToken)?.aud, API);
+    const renewed = await refreshGrant(auth, tokens.refreshToken as string, 3600, deps);
+    assert.equal(jwtClaims(renewed.accessToken)?.aud, API);
+    // Without the parameter the same client gets an opaque token for the provider's userinfo only.
+    const { tokens: plain } = await authorizationCodeFlow(
+      { ...auth, authorizationParameters: {}, tokenParameters: {} },
+      3600,
+      flow,
+      deps,
+    );
+    assert.equal(jwtClaims(plain.accessToken), undefined);
   });
 });
