@@ -38,7 +38,18 @@ async function publish(state: AppState, badge: Badge, diagnostics: Diagnostics):
   await browser.action.setTitle({ title: badge.title });
 }
 
-export function browserPlatform(): Platform {
+/** The responses the 401 reaction looks at: requests from pages, and navigations. */
+const RESPONSE_FILTER = {
+  urls: ['<all_urls>'],
+  types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] as Array<
+    'xmlhttprequest' | 'main_frame' | 'sub_frame' | 'other'
+  >,
+};
+
+type ResponseListener = Parameters<typeof browser.webRequest.onCompleted.addListener>[0];
+
+/** `onResponse`: where the API's responses go while `observeResponses(true)`. */
+export function browserPlatform(onResponse: ResponseListener): Platform {
   return {
     now: () => Date.now(),
     fetch: (input, init) => fetch(input, init),
@@ -50,6 +61,12 @@ export function browserPlatform(): Platform {
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
+    observeResponses: (on) => {
+      const { onCompleted } = browser.webRequest;
+      if (on === onCompleted.hasListener(onResponse)) return;
+      if (on) onCompleted.addListener(onResponse, RESPONSE_FILTER);
+      else onCompleted.removeListener(onResponse);
+    },
     setRules,
     alarms: {
       set: async (name, when) => {

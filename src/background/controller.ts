@@ -11,6 +11,7 @@ import {
   appState,
   badgeOf,
   currentSession,
+  needsResponses,
   nextAttemptAt,
   type Plan,
   plan,
@@ -90,6 +91,7 @@ export class Controller {
       const trash = await this.platform.profiles.loadTrash();
       if (trash && trashExpired(trash.removedAt, stored.now)) await this.emptyTrash();
       await this.rules.apply(planned.active);
+      this.platform.observeResponses(needsResponses(planned.active));
       const { clear, set } = alarmChanges(await this.platform.alarms.all(), planned.alarms);
       for (const name of clear) await this.platform.alarms.clear(name);
       for (const [name, when] of set) await this.platform.alarms.set(name, when);

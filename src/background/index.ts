@@ -1,34 +1,34 @@
 // Background entry (service worker in Chromium, event page in Firefox). It only registers
 // listeners, synchronously at top level (an MV3 worker misses events registered after an
 // await), and hands each event to the controller.
-import { browser, type Runtime } from '../platform/browser.js';
+import { browser, type Runtime, type WebRequest } from '../platform/browser.js';
 import '../platform/i18n.js'; // the core's messages in the browser's language
 import { browserPlatform } from './browser-platform.js';
 import { Controller } from './controller.js';
 import { messageHandlers } from './handlers.js';
 import { handleMessage } from './messages.js';
 
-const platform = browserPlatform();
+const extensionOrigin = new URL(browser.runtime.getURL('')).origin;
+/** A response the browser reported; a 401 to a request the rules gave the token refreshes it. */
+const onResponse = (details: WebRequest.OnCompletedDetailsType): void => {
+  // Chromium names the initiator's origin; Firefox the document URL that made the request.
+  const initiator = (details as { initiator?: string }).initiator ?? details.originUrl;
+  if (initiator?.startsWith(extensionOrigin)) return;
+  const { url, type, method, tabId, statusCode } = details;
+  void controller.onResponse({ url, initiator, type, method, tabId }, statusCode);
+};
+const platform = browserPlatform(onResponse);
 const controller = new Controller(platform);
 const handlers = messageHandlers(controller, platform);
-const extensionOrigin = new URL(browser.runtime.getURL('')).origin;
 
 browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
   handleMessage(handlers, message, sender),
 );
-// Observed only (never blocking): a 401 to a request the rules gave the token refreshes it. The
-// browser reports only requests to hosts the extension has permission for.
-browser.webRequest.onCompleted.addListener(
-  (details) => {
-    // Chromium names the initiator's origin; Firefox the document URL that made the request.
-    const initiator = (details as { initiator?: string }).initiator ?? details.originUrl;
-    if (initiator?.startsWith(extensionOrigin)) return;
-    const { url, type, method, tabId, statusCode } = details;
-    void controller.onResponse({ url, initiator, type, method, tabId }, statusCode);
-  },
-  { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] },
-);
+// Observed only (never blocking), and only for hosts the extension has permission for. Asked for
+// at every start, at top level, so that the response that woke the worker reaches it; the
+// reconciliation stops it where no profile reacts to a 401 (it costs every such request a little).
+platform.observeResponses(true);
 // "Open in a tab": a tab's rule goes when it closes or leaves the profile's hosts. Its first
 // page is the extension's own blank page, shown while the rule is set.
 browser.tabs.onRemoved.addListener((tabId) => void controller.onTabClosed(tabId));

@@ -51,4 +51,10 @@ export interface Platform {
    * `url`, so the tab's rule is in place for its first request.
    */
   readonly openTab: (url: string, beforeLoad: (tabId: number) => Promise<void>) => Promise<void>;
+  /**
+   * Whether the browser reports the API's responses (for the 401 reaction). The background asks
+   * for them at every start, before it knows whether any profile wants them, and stops them here
+   * when none does.
+   */
+  readonly observeResponses: (on: boolean) => void;
 }

@@ -163,11 +163,23 @@ export function refreshesFor401(
   return active.filter(
     ({ profile, accessToken, tabIds, issuedAt, canRefresh }) =>
       canRefresh &&
+      reactsTo401(profile) &&
       now - issuedAt >= UNAUTHORIZED_MIN_AGE_MS &&
       !alreadyForced.has(accessToken) &&
       rulesWouldMatch(profile, request, tabIds),
   );
 }
+
+/** Whether a profile refreshes at once on a 401 (`refresh.on401`, on unless turned off). */
+export const reactsTo401 = (profile: Profile): boolean => profile.refresh.on401 !== false;
+
+/**
+ * Whether the browser must report the API's responses to the background: only while a profile
+ * whose token the rules carry can react to a 401. Each report costs every request to a granted
+ * host a little (BENCHMARKS.md), so none is asked for where nothing would react.
+ */
+export const needsResponses = (active: readonly ActiveToken[]): boolean =>
+  active.some((entry) => entry.canRefresh && reactsTo401(entry.profile));
 
 /** Whether the removed profile kept for "Undo" is past its time. */
 export const trashExpired = (removedAt: number, now: number): boolean => now - removedAt > UNDO_MS;
@@ -176,7 +188,6 @@ export const trashExpired = (removedAt: number, now: number): boolean => now - r
 export interface ViewInput {
   readonly profiles: readonly StoredProfile[];
   readonly managedProblems: readonly string[];
-  /** The endpoints each issuer's discovery named, by issuer. */
   /** What each issuer's discovery named: every endpoint (for the plain-http warning). */
   readonly discovered: Readonly<Record<string, { readonly endpoints: readonly string[] }>>;
   /** The host permissions each profile needs, and those of them the browser has not granted. */

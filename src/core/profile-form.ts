@@ -47,6 +47,8 @@ export interface ProfileFields {
   tokenParameters: string;
   leadSeconds: string;
   defaultLifetimeSeconds: string;
+  /** Refresh at once on a 401 (a checkbox). */
+  on401: boolean;
   testUrl: string;
 }
 
@@ -78,6 +80,7 @@ const NEW_PROFILE: ProfileFields = {
   tokenParameters: '',
   leadSeconds: String(DEFAULT_REFRESH.leadSeconds),
   defaultLifetimeSeconds: String(DEFAULT_REFRESH.defaultLifetimeSeconds),
+  on401: true,
   testUrl: '',
 };
 
@@ -102,6 +105,7 @@ export function fieldsFromProfile(profile?: Profile): ProfileFields {
     kind: auth.kind,
     leadSeconds: String(profile.refresh.leadSeconds),
     defaultLifetimeSeconds: String(profile.refresh.defaultLifetimeSeconds),
+    on401: profile.refresh.on401 !== false,
     testUrl: profile.testUrl ?? '',
   };
   if (auth.kind === 'json-login') {
@@ -233,6 +237,8 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
     refresh: {
       leadSeconds: number(fields.leadSeconds),
       defaultLifetimeSeconds: number(fields.defaultLifetimeSeconds),
+      // Written only when turned off: on is the default, and files stay as older versions wrote them.
+      ...(fields.on401 ? {} : { on401: false }),
     },
     ...optional('testUrl', fields.testUrl.trim()),
   };

@@ -377,6 +377,8 @@ export const profileSchema = v.pipe(
       v.strictObject({
         leadSeconds: v.optional(seconds(0, 86_400), DEFAULT_REFRESH.leadSeconds),
         defaultLifetimeSeconds: v.optional(seconds(1, 31_536_000), DEFAULT_REFRESH.defaultLifetimeSeconds),
+        /** Refresh at once when the API answers 401 to the token (on unless `false`). */
+        on401: v.optional(v.boolean(say('mustBeBoolean'))),
       }),
       { ...DEFAULT_REFRESH },
     ),
@@ -385,8 +387,11 @@ export const profileSchema = v.pipe(
   v.forward(
     v.partialCheck(
       [['testUrl'], ['hosts']],
+      // valibot runs this even where testUrl itself was refused: a URL that does not parse is that
+      // check's problem, not this one's.
       ({ testUrl, hosts }) =>
         testUrl === undefined ||
+        !isHttpUrl(testUrl) ||
         hosts.some((text) => {
           const parsed = parseHostPattern(text);
           return parsed.ok && urlMatchesHost(new URL(testUrl).href, parsed.host);

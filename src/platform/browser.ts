@@ -4,5 +4,12 @@
 // browser's own promise-returning API.
 import browser from 'webextension-polyfill';
 
-export type { Alarms, DeclarativeNetRequest, Permissions, Runtime, Storage } from 'webextension-polyfill';
+export type {
+  Alarms,
+  DeclarativeNetRequest,
+  Permissions,
+  Runtime,
+  Storage,
+  WebRequest,
+} from 'webextension-polyfill';
 export { browser };

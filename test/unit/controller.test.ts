@@ -102,6 +102,11 @@ class FakePlatform implements Platform {
     await beforeLoad(tabId);
     this.openedTabs.push({ tabId, url, rulesBeforeLoad: structuredClone(this.rules) });
   };
+  /** Whether the browser would report responses now (the 401 reaction's listener). */
+  observing = true;
+  readonly observeResponses = (on: boolean) => {
+    this.observing = on;
+  };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
     launch: async (): Promise<string> => {
@@ -363,6 +368,28 @@ describe('background controller', () => {
       401,
     );
     await waitFor(() => api.refreshCalls.length === 2, 5_000, 'a refresh after the API tab’s 401');
+  });
+
+  it('responses are observed only while a signed-in profile reacts to a 401; "on401": false turns it off', async () => {
+    assert.equal(platform.observing, true, 'signed in, reacting to 401');
+    const request: ObservedRequest = {
+      url: 'http://api.test/data',
+      initiator: 'http://api.test',
+      type: 'xmlhttprequest',
+      method: 'GET',
+      tabId: 1,
+    };
+    const quiet = { ...profile(), refresh: { on401: false } };
+    await controller.handlers.saveProfile({ id, profile: quiet });
+    assert.equal(platform.observing, false, 'no profile reacts: the browser reports nothing');
+    platform.clock += 60_000;
+    await controller.onResponse(request, 401);
+    assert.equal(api.refreshCalls.length, 0, 'and a 401 that still arrives refreshes nothing');
+    assert.ok(api.isValid(headerValue()), 'the sign-in and its header are kept');
+    await controller.handlers.saveProfile({ id, profile: profile() });
+    assert.equal(platform.observing, true);
+    await controller.handlers.signOut({ id });
+    assert.equal(platform.observing, false, 'signed out: nothing to react for');
   });
 
   it('a refreshed token reaches the rules right after it is stored, before any other storage read', async () => {

@@ -112,6 +112,7 @@ const profile = fc
         {
           leadSeconds: fc.integer({ min: 0, max: 86_400 }),
           defaultLifetimeSeconds: fc.integer({ min: 1, max: 31_536_000 }),
+          on401: fc.constant(false),
         },
         { requiredKeys: [] },
       ),

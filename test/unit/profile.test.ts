@@ -426,4 +426,21 @@ describe('profile file', () => {
       '{"kind":"json-login","login":{"body":{"email":"{username}","password":"{password}"},"headers":{},"method":"POST","url":"https://api.example.com/v2/login"},"refresh":{"body":{"refresh":"{refresh_token}"},"headers":{},"method":"POST","url":"https://api.example.com/v2/refresh"},"response":{"accessToken":"data.token","expiresIn":"data.ttl","refreshToken":"data.refresh"}}';
     assert.equal(authFingerprint(profile?.auth as never), before);
   });
+
+  it('a test URL that does not parse is listed as a problem, never thrown (a property test found it)', () => {
+    const base = forumCase.profiles[0] as Record<string, unknown>;
+    const file = {
+      autobearer: 1,
+      profiles: [
+        {
+          ...base,
+          hosts: ['http://1.a656q064.test:13875'],
+          testUrl: 'http://www.xn--jd9-3.1.a656q064.test:13875/me',
+        },
+      ],
+    };
+    assert.deepEqual(problems(file), [
+      'profiles[0].testUrl: "http://www.xn--jd9-3.1.a656q064.test:13875/me" is not an absolute http(s) URL',
+    ]);
+  });
 });
