@@ -224,6 +224,8 @@ function openForm(view?: ProfileView, { copy = false, from }: { copy?: boolean; 
   showKindFields();
   form.hidden = false;
   field<HTMLInputElement>('name').focus();
+  // Known by the time of the save, so that its permission prompt can name the token endpoint.
+  discoverIssuer();
 }
 
 /** The profile the form describes, still to be validated. */
