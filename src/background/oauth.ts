@@ -176,7 +176,8 @@ export async function issuerForAnswer(
   as: oauth.AuthorizationServer,
   response: Response,
 ): Promise<oauth.AuthorizationServer> {
-  if (!as.issuer.includes(TENANT) && !decodeURI(as.issuer).includes(TENANT)) return as;
+  // The metadata's issuer as its JSON wrote it: the template's braces are literal there.
+  if (!as.issuer.includes(TENANT)) return as;
   let idToken: unknown;
   try {
     idToken = ((await response.clone().json()) as { id_token?: unknown }).id_token;
@@ -188,7 +189,7 @@ export async function issuerForAnswer(
   if (typeof tenant !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(tenant)) {
     throw new TokenRequestError('invalid-answer', t('noTenantClaim', hostOf(as.token_endpoint)));
   }
-  return { ...as, issuer: decodeURI(as.issuer).replace(TENANT, tenant) };
+  return { ...as, issuer: as.issuer.replace(TENANT, tenant) };
 }
 
 /**
@@ -197,7 +198,7 @@ export async function issuerForAnswer(
  * nothing to compare before the ID token (issuerForAnswer).
  */
 function issuerForCallback(as: oauth.AuthorizationServer, callback: URL): oauth.AuthorizationServer {
-  const template = decodeURI(as.issuer);
+  const template = as.issuer;
   if (!template.includes(TENANT)) return as;
   const iss = callback.searchParams.get('iss');
   if (iss && fillsIssuerTemplate(template, iss)) return { ...as, issuer: iss };

@@ -51,25 +51,17 @@ export interface Renewed {
 
 export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Renewed> {
   const { auth } = profile;
-  if (auth.kind !== 'oauth2-authorization-code')
-    return { tokens: fitted(profile, await renewWith(profile, tokens, deps)) };
   try {
     return { tokens: fitted(profile, await renewWith(profile, tokens, deps)) };
   } catch (refused) {
     // A refresh token the provider no longer takes (expired, revoked, the 24-hour limit of
     // browser clients): sign in again through the provider's session, once, without a window.
-    if (!(refused instanceof TokenRequestError) || refused.kind !== 'rejected' || !tokens.refreshToken)
-      throw refused;
+    const refusedToken =
+      refused instanceof TokenRequestError && refused.kind === 'rejected' && !!tokens.refreshToken;
+    if (!refusedToken || auth.kind !== 'oauth2-authorization-code') throw refused;
+    const lifetime = profile.refresh.defaultLifetimeSeconds;
     try {
-      const again = await authorizationCodeFlow(
-        auth,
-        profile.refresh.defaultLifetimeSeconds,
-        deps.webAuthFlow,
-        deps,
-        {
-          silent: true,
-        },
-      );
+      const again = await authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps, { silent: true });
       return { tokens: fitted(profile, again.tokens), signedInAgain: true };
     } catch (silent) {
       const why = silent instanceof Error ? silent.message : String(silent);
