@@ -131,10 +131,10 @@ export function rulesForProfile(
   tabIds: readonly number[] = [],
 ): HeaderRule[] {
   const initiatorDomains = initiatorDomainsOf(profile);
-  const requestHeaders = headersOf(profile).map(({ name, value }) => ({
-    header: name,
+  const requestHeaders = Object.entries(headersFor(profile, tokens)).map(([header, value]) => ({
+    header,
     operation: 'set' as const,
-    value: headerValue(value, tokens),
+    value,
   }));
   const action = { type: 'modifyHeaders' as const, requestHeaders };
   const navigation = { resourceTypes: ['main_frame' as const], requestMethods: ['get' as const] };
