@@ -6,7 +6,7 @@ import { t } from '../core/text.js';
 import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
-import { apiTabStore } from './api-tabs.js';
+import { accountStore, apiTabStore, tabChoiceStore } from './list-store.js';
 import { discoveryStore, policyCopyStore } from './local-stores.js';
 import type { Diagnostics, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
@@ -30,12 +30,38 @@ async function missingOrigins(origins: string[]): Promise<string[]> {
   return origins.filter((_, i) => !granted[i]);
 }
 
+/** The tabs given a badge of their own, in storage.session: a later worker clears them. */
+const TAB_BADGES_KEY = 'tabBadges';
+
 /** The open pages follow storage.session's changes; the badge says the same at a glance. */
-async function publish(state: AppState, badge: Badge, diagnostics: Diagnostics): Promise<void> {
+async function publish(
+  state: AppState,
+  badge: Badge,
+  diagnostics: Diagnostics,
+  tabBadges: ReadonlyMap<number, Badge>,
+): Promise<void> {
   await browser.storage.session.set({ [PUBLISHED_STATE_KEY]: state, diagnostics });
   await browser.action.setBadgeText({ text: badge.text });
   await browser.action.setBadgeBackgroundColor({ color: badge.color });
   await browser.action.setTitle({ title: badge.title });
+  const before = ((await browser.storage.session.get(TAB_BADGES_KEY))[TAB_BADGES_KEY] ?? []) as number[];
+  // A tab that went back to the default account shows the global badge again (null: no tab value).
+  for (const tabId of before.filter((id) => !tabBadges.has(id))) await showTabBadge(tabId, undefined);
+  for (const [tabId, tabBadge] of tabBadges) await showTabBadge(tabId, tabBadge);
+  if (before.length || tabBadges.size)
+    await browser.storage.session.set({ [TAB_BADGES_KEY]: [...tabBadges.keys()] });
+}
+
+/** One tab's own badge; a tab closed meanwhile is no error. */
+async function showTabBadge(tabId: number, badge: Badge | undefined): Promise<void> {
+  const nothing = null as unknown as string; // both browsers take null for "the global value"
+  try {
+    await browser.action.setBadgeText({ tabId, text: badge?.text ?? nothing });
+    await browser.action.setBadgeBackgroundColor({ tabId, color: badge?.color ?? nothing });
+    await browser.action.setTitle({ tabId, title: badge?.title ?? nothing });
+  } catch {
+    // No such tab any more.
+  }
 }
 
 /** The responses the 401 reaction looks at: requests from pages, and navigations. */
@@ -57,6 +83,9 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     profiles: profileStore(browser.storage.local, tokenKey),
     sessions: encryptedSessionStore(browser.storage.local, tokenKey),
     apiTabs: apiTabStore(browser.storage.session),
+    accounts: accountStore(browser.storage.local),
+    tabChoices: tabChoiceStore(browser.storage.session),
+    openTabIds: async () => new Set((await browser.tabs.query({})).flatMap((tab) => tab.id ?? [])),
     policyCopy: policyCopyStore(browser.storage.local),
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".

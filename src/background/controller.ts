@@ -3,6 +3,15 @@
 // apply (rules, alarms) → publish (pages, badge). Everything it needs is in storage, so the
 // browser may stop it at any moment; every start reconciles and carries on. What lives only here
 // is what must not run twice at once: the reconciliation, a profile's refresh, its session writes.
+import {
+  accountKey,
+  accountsOf,
+  type ExtraAccount,
+  inherited,
+  parseAccountKey,
+  standingChoices,
+  type TabChoice,
+} from '../core/accounts.js';
 import { type ApiTab, afterNavigation, withoutApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, issuerOf } from '../core/auth-requests.js';
 import { originsFor } from '../core/permissions.js';
@@ -10,6 +19,7 @@ import {
   alarmChanges,
   appState,
   badgeOf,
+  badgesOfTabs,
   currentSession,
   needsResponses,
   nextAttemptAt,
@@ -40,14 +50,17 @@ interface Stored {
   readonly now: number;
   readonly profiles: StoredProfile[];
   readonly managedProblems: string[];
+  readonly extras: ExtraAccount[];
+  /** By account key. */
   readonly sessions: Map<string, Session>;
   readonly apiTabs: ApiTab[];
+  readonly choices: TabChoice[];
 }
 
 export class Controller {
-  /** Refreshes in flight, one per profile: a second trigger joins the first. */
+  /** Refreshes in flight, one per account (by key): a second trigger joins the first. */
   private readonly refreshes = new Map<string, Promise<void>>();
-  /** Profiles whose sign-in (the provider's page, a grant) is in progress. */
+  /** Accounts (by key) whose sign-in (the provider's page, a grant) is in progress. */
   private readonly signingIn = new Set<string>();
   /** Tokens a 401 already made us refresh: one forced refresh per token. */
   private readonly forcedBy401 = new Set<string>();
@@ -78,8 +91,12 @@ export class Controller {
       const started = performance.now();
       const stored = await this.read();
       const planned = this.plan(stored);
-      for (const { id, profile } of planned.stale) {
-        await this.platform.sessions.update(id, (current) => currentSession(profile, current));
+      for (const { key, profile } of planned.stale) {
+        await this.platform.sessions.update(key, (current) => currentSession(profile, current));
+      }
+      // A choice of an account that is gone: its tab uses the default account again.
+      if (planned.choices !== stored.choices) {
+        await this.platform.tabChoices.update((choices) => standingChoices(choices, planned.extras));
       }
       // A tab opened for a profile that no longer holds a token is an ordinary tab from now on.
       // (By profile: a tab "Open in a tab" adds meanwhile, for a profile with a token, stays.)
@@ -136,10 +153,25 @@ export class Controller {
 
   private async read(): Promise<Stored> {
     const { profiles, problems } = await this.profiles();
+    const extras = await this.platform.accounts.load();
     const sessions = new Map<string, Session>();
-    for (const { id } of profiles) sessions.set(id, (await this.platform.sessions.get(id)) ?? SIGNED_OUT);
+    for (const { id } of profiles) {
+      for (const accountId of accountsOf(extras, id)) {
+        const key = accountKey(id, accountId);
+        sessions.set(key, (await this.platform.sessions.get(key)) ?? SIGNED_OUT);
+      }
+    }
     const apiTabs = await this.platform.apiTabs.load();
-    return { now: this.platform.now(), profiles, managedProblems: problems, sessions, apiTabs };
+    const choices = await this.platform.tabChoices.load();
+    return {
+      now: this.platform.now(),
+      profiles,
+      managedProblems: problems,
+      extras,
+      sessions,
+      apiTabs,
+      choices,
+    };
   }
 
   private plan(stored: Stored): Plan {
@@ -159,11 +191,8 @@ export class Controller {
   private async publish(stored: Stored, planned: Plan, started: number): Promise<AppState> {
     const state = await this.view(stored, planned);
     const reconcileMs = Math.round((performance.now() - started) * 10) / 10;
-    await this.platform.publish(state, badgeOf(state), {
-      reconciledAt: stored.now,
-      reconcileMs,
-      rules: this.rules.count,
-    });
+    const diagnostics = { reconciledAt: stored.now, reconcileMs, rules: this.rules.count };
+    await this.platform.publish(state, badgeOf(state), diagnostics, badgesOfTabs(state));
     return state;
   }
 
@@ -177,6 +206,7 @@ export class Controller {
 
   // ---- events --------------------------------------------------------------------------------
 
+  /** An alarm: an account's refresh is due (`refresh:KEY`), or a token's end (`drop:KEY`). */
   async onAlarm(name: string): Promise<void> {
     if (name.startsWith(REFRESH_ALARM))
       await this.refresh(name.slice(REFRESH_ALARM.length), { onlyIfDue: true });
@@ -197,13 +227,34 @@ export class Controller {
     await Promise.all(forced.map(({ id }) => this.refresh(id)));
   }
 
-  /** A tab closed: an API tab's rule goes with it. */
+  /** A tab closed: its API-tab rule and its account choices go with it. */
   async onTabClosed(tabId: number): Promise<void> {
-    if (await this.platform.apiTabs.update((tabs) => withoutApiTab(tabs, tabId))) await this.reconcile();
+    const wasApiTab = await this.platform.apiTabs.update((tabs) => withoutApiTab(tabs, tabId));
+    const hadChoice = await this.platform.tabChoices.update((choices) =>
+      choices.some((c) => c.tabId === tabId) ? choices.filter((c) => c.tabId !== tabId) : choices,
+    );
+    if (wasApiTab || hadChoice) await this.reconcile();
   }
 
-  /** A tab navigated: an API tab that left its profile's hosts loses its rule. */
-  async onTabNavigated(tabId: number, url: string | undefined): Promise<void> {
+  /**
+   * A tab opened from another (`window.open`, a link to a new tab): it uses the accounts its
+   * opener uses. Before its page asks for anything in practice: the browser reports the tab when
+   * it creates it, and its first request to the API comes from its page once that has loaded.
+   */
+  async onTabOpened(tabId: number, openerTabId: number | undefined): Promise<void> {
+    if (openerTabId === undefined) return;
+    const changed = await this.platform.tabChoices.update((choices) =>
+      choices.some((c) => c.tabId === openerTabId) ? inherited(choices, openerTabId, tabId) : choices,
+    );
+    if (changed) await this.reconcile();
+  }
+
+  /**
+   * A tab navigated: an API tab that left its profile's hosts loses its rule. A tab that uses
+   * another account gets its badge again once its page loaded: Firefox resets a tab's badge
+   * when the tab navigates.
+   */
+  async onTabNavigated(tabId: number, url: string | undefined, loaded = false): Promise<void> {
     const { profiles } = await this.profiles();
     let left = false;
     await this.platform.apiTabs.update((tabs) => {
@@ -212,13 +263,27 @@ export class Controller {
       return next;
     });
     if (left) await this.reconcile();
+    else if (loaded && (await this.platform.tabChoices.load()).some((c) => c.tabId === tabId))
+      await this.showProgress();
   }
 
   // ---- what must not run twice at once -------------------------------------------------------
 
   /**
-   * Refreshes one profile's token, unless a refresh for it is already in flight (then joins it).
-   * `onlyIfDue` (alarms, worker starts) skips a token that a refresh a moment ago already renewed.
+   * The profile and the account an account key names, while both exist: an alarm or a message
+   * may come for an account that was removed meanwhile.
+   */
+  async accountEntry(key: string): Promise<StoredProfile | undefined> {
+    const { profileId, accountId } = parseAccountKey(key);
+    const entry = (await this.profiles()).profiles.find((p) => p.id === profileId);
+    if (!entry) return undefined;
+    return accountsOf(await this.platform.accounts.load(), profileId).includes(accountId) ? entry : undefined;
+  }
+
+  /**
+   * Refreshes one account's token (`id`: its key), unless a refresh for it is already in flight
+   * (then joins it). `onlyIfDue` (alarms, worker starts) skips a token that a refresh a moment
+   * ago already renewed.
    */
   refresh(id: string, { onlyIfDue = false } = {}): Promise<void> {
     const running = this.refreshes.get(id);
@@ -238,7 +303,7 @@ export class Controller {
 
   /** The refresh itself; says whether it asked the server. */
   private async refreshOnce(id: string, onlyIfDue: boolean): Promise<boolean> {
-    const entry = (await this.profiles()).profiles.find((p) => p.id === id);
+    const entry = await this.accountEntry(id);
     if (!entry?.profile.enabled) return false;
     const session = await this.session(id, entry.profile);
     const old = session.tokens;
@@ -248,7 +313,7 @@ export class Controller {
     await this.showProgress();
     let result: RefreshResult;
     try {
-      result = { ok: true, ...(await renew(entry.profile, old, this.tokenDeps)) };
+      result = { ok: true, ...(await renew(entry.profile, old, this.tokenDeps, session.username)) };
     } catch (error) {
       const { kind, message } =
         error instanceof TokenRequestError
@@ -279,7 +344,10 @@ export class Controller {
     return true;
   }
 
-  /** Signs in with `attempt` and stores the tokens, or the reason it failed where the popup shows it. */
+  /**
+   * Signs an account (`id`: its key) in with `attempt` and stores the tokens, or the reason it
+   * failed where the popup shows it.
+   */
   async signIn(
     id: string,
     profile: Profile,
@@ -313,12 +381,22 @@ export class Controller {
     return state;
   }
 
-  /** Forgets the last removed profile and its sign-in. */
+  /** Forgets the last removed profile and its sign-ins. */
   async emptyTrash(): Promise<void> {
     const trash = await this.platform.profiles.loadTrash();
     if (!trash) return;
     await this.platform.profiles.saveTrash(undefined);
     const stillListed = (await this.platform.profiles.load()).some((e) => e.id === trash.entry.id);
-    if (!stillListed) await this.platform.sessions.update(trash.entry.id, () => undefined);
+    if (!stillListed) await this.forgetSignIns(trash.entry.id);
+  }
+
+  /** Signs every account of a profile out, and forgets the accounts the user added to it. */
+  async forgetSignIns(profileId: string): Promise<void> {
+    const extras = await this.platform.accounts.load();
+    for (const accountId of accountsOf(extras, profileId))
+      await this.platform.sessions.update(accountKey(profileId, accountId), () => undefined);
+    await this.platform.accounts.update((list) =>
+      list.some((a) => a.profileId === profileId) ? list.filter((a) => a.profileId !== profileId) : list,
+    );
   }
 }

@@ -1,5 +1,6 @@
 // What each message of the protocol does. Every change ends in one reconciliation, whose
 // published state is the answer; what must not run twice at once is the controller's.
+import { accountInTab, accountKey, DEFAULT_ACCOUNT, withChoice, withNewAccount } from '../core/accounts.js';
 import { withApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
@@ -44,12 +45,23 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     await platform.profiles.save(change(await platform.profiles.load()));
     return controller.reconcile();
   };
-  /** The profile's current token, or the reason there is none to use. */
-  const usableToken = async (id: string, refusal: MessageKey) => {
-    const { profile } = await profileById(id);
-    const { tokens } = await controller.session(id, profile);
+  /**
+   * The account a message names (`account` absent: the default), with its profile and key;
+   * refuses one that was removed meanwhile.
+   */
+  const accountOf = async ({ id, account = DEFAULT_ACCOUNT }: { id: string; account?: string }) => {
+    const key = accountKey(id, account);
+    const entry = await profileById(id);
+    if (account !== DEFAULT_ACCOUNT && !(await controller.accountEntry(key)))
+      throw new UserError(t('accountGone'));
+    return { ...entry, key, anotherUser: account !== DEFAULT_ACCOUNT };
+  };
+  /** The account's current token, or the reason there is none to use. */
+  const usableToken = async (target: { id: string; account?: string }, refusal: MessageKey) => {
+    const { profile, key } = await accountOf(target);
+    const { tokens } = await controller.session(key, profile);
     if (!tokens || !isUsable(tokens, platform.now(), dropAt)) throw new UserError(t(refusal));
-    return { profile, tokens };
+    return { profile, key, tokens };
   };
 
   return {
@@ -64,15 +76,16 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
         return {};
       }
     },
-    signIn: async ({ id, username, password }) => {
-      const { profile } = await profileById(id);
+    signIn: async ({ username, password, ...target }) => {
+      const { profile, key } = await accountOf(target);
       if (signInMethod(profile.auth) !== 'password') throw new UserError(t('notPasswordKind', profile.name));
       if (!username) throw new UserError(t('enterUsername'));
       const attempt = () => signIn(profile, { username, password }, controller.tokenDeps);
-      return controller.signIn(id, profile, attempt, { keepError: false });
+      return controller.signIn(key, profile, attempt, { keepError: false });
     },
-    signInWithProvider: async ({ id, clientSecret }) => {
-      const { profile: stored } = await profileById(id);
+    signInWithProvider: async ({ clientSecret, ...target }) => {
+      const { id } = target;
+      const { profile: stored, key, anotherUser } = await accountOf(target);
       const method = signInMethod(stored.auth);
       if (method !== 'provider' && method !== 'connect')
         throw new UserError(t('notProviderKind', stored.name));
@@ -86,11 +99,11 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
           (await platform.profiles.load()).map((entry) => (entry.id === id ? { id, profile } : entry)),
         );
       }
-      const attempt = () => signIn(profile, undefined, controller.tokenDeps);
-      return controller.signIn(id, profile, attempt, { keepError: true });
+      const attempt = () => signIn(profile, undefined, controller.tokenDeps, { anotherUser });
+      return controller.signIn(key, profile, attempt, { keepError: true });
     },
-    useToken: async ({ id, token, lifetimeSeconds }) => {
-      const { profile } = await profileById(id);
+    useToken: async ({ token, lifetimeSeconds, ...target }) => {
+      const { profile, key } = await accountOf(target);
       if (profile.auth.kind !== 'manual') throw new UserError(t('notManualKind', profile.name));
       if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
         throw new UserError(t('badLifetime'));
@@ -105,19 +118,48 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
         throw error;
       }
       const signedInWith = authFingerprint(profile.auth);
-      await platform.sessions.update(id, () => ({ tokens, failures: 0, signedInWith }));
+      await platform.sessions.update(key, () => ({ tokens, failures: 0, signedInWith }));
       return controller.reconcile();
     },
-    signOut: async ({ id }) => {
-      await platform.sessions.update(id, () => undefined);
+    signOut: async ({ id, account = DEFAULT_ACCOUNT }) => {
+      await platform.sessions.update(accountKey(id, account), () => undefined);
       return controller.reconcile();
     },
-    refreshNow: async ({ id }) => {
-      const { profile } = await profileById(id);
-      const { tokens } = await controller.session(id, profile);
+    refreshNow: async (target) => {
+      const { profile, key } = await accountOf(target);
+      const { tokens } = await controller.session(key, profile);
       if (!canRenew(profile.auth, tokens)) throw new UserError(t('nothingToRefresh', profile.name));
-      await controller.refresh(id);
+      await controller.refresh(key);
       return controller.state();
+    },
+    addAccount: async ({ id }) => {
+      const { profile } = await profileById(id);
+      if (profile.auth.kind === 'oauth2-client-credentials')
+        throw new UserError(t('oneAccountOnly', profile.name));
+      let account = '';
+      await platform.accounts.update((extras) => {
+        const added = withNewAccount(extras, id);
+        account = added.accountId;
+        return added.extras;
+      });
+      return { account, state: await controller.reconcile() };
+    },
+    removeAccount: async ({ id, account }) => {
+      if (account === DEFAULT_ACCOUNT) throw new UserError(t('accountGone'));
+      await platform.sessions.update(accountKey(id, account), () => undefined);
+      await platform.accounts.update((extras) =>
+        extras.filter((a) => !(a.profileId === id && a.accountId === account)),
+      );
+      // The reconciliation drops the tabs' choices of it: they use the default account again.
+      return controller.reconcile();
+    },
+    useInTab: async ({ id, account, tabId }) => {
+      await accountOf({ id, account });
+      if (!(await platform.openTabIds()).has(tabId)) throw new UserError(t('noSuchTab'));
+      await platform.tabChoices.update((choices) =>
+        accountInTab(choices, tabId, id) === account ? choices : withChoice(choices, tabId, id, account),
+      );
+      return controller.reconcile();
     },
     setEnabled: async ({ id, enabled }) => {
       await editable(id);
@@ -182,24 +224,27 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       });
       await platform.profiles.save(next);
       const kept = new Set(next.map((entry) => entry.id));
-      for (const { id } of current) if (!kept.has(id)) await platform.sessions.update(id, () => undefined);
+      for (const { id } of current) if (!kept.has(id)) await controller.forgetSignIns(id);
       return controller.reconcile();
     },
-    openInTab: async ({ id }) => {
-      const { profile } = await usableToken(id, 'signInToOpen');
+    openInTab: async (target) => {
+      const { id, account = DEFAULT_ACCOUNT } = target;
+      const { profile } = await usableToken(target, 'signInToOpen');
       if (!profile.enabled) throw new UserError(t('signInToOpen'));
       const url = tabUrlFor(profile);
       if (!url) throw new UserError(t('noTabUrl', profile.name));
       await platform.openTab(url, async (tabId) => {
         await platform.apiTabs.update((tabs) => withApiTab(tabs, tabId, id));
+        if (account !== DEFAULT_ACCOUNT)
+          await platform.tabChoices.update((choices) => withChoice(choices, tabId, id, account));
         await controller.reconcile();
       });
       return controller.state();
     },
-    testRequest: async ({ id }) => {
-      const { profile: bare } = await profileById(id);
+    testRequest: async (target) => {
+      const { profile: bare } = await profileById(target.id);
       if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
-      const { profile, tokens } = await usableToken(id, 'signInFirst');
+      const { profile, tokens } = await usableToken(target, 'signInFirst');
       // The extension's own requests never get the header from the rules, so it is set here,
       // for this one URL, which the profile check keeps on the profile's hosts.
       const started = platform.now();

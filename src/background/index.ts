@@ -31,10 +31,14 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 platform.observeResponses(true);
 // "Open in a tab": a tab's rule goes when it closes or leaves the profile's hosts. Its first
 // page is the extension's own blank page, shown while the rule is set.
+// A tab's account choice goes when it closes, and passes to the tabs it opens.
 browser.tabs.onRemoved.addListener((tabId) => void controller.onTabClosed(tabId));
-browser.tabs.onUpdated.addListener((tabId, _change, tab) => {
+browser.tabs.onCreated.addListener((tab) => {
+  if (tab.id !== undefined) void controller.onTabOpened(tab.id, tab.openerTabId);
+});
+browser.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (tab.url?.startsWith(extensionOrigin)) return;
-  void controller.onTabNavigated(tabId, tab.url);
+  void controller.onTabNavigated(tabId, tab.url, change.status === 'complete');
 });
 browser.storage.onChanged.addListener((_changes, area) => {
   if (area === 'managed') void controller.reconcile();

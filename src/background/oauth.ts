@@ -459,6 +459,13 @@ function displayName(claims: Record<string, unknown> | undefined): string | unde
   return undefined;
 }
 
+/** `prompt` for another user's sign-in: `login` added unless `login` or `select_account` is there. */
+export function promptForAnotherUser(prompt: string | null): string {
+  const values = (prompt ?? '').split(/\s+/).filter((v) => v && v !== 'none');
+  if (values.includes('login') || values.includes('select_account')) return values.join(' ');
+  return ['login', ...values].join(' ');
+}
+
 /**
  * Sign-in on the provider's own page: PKCE S256 always, `state` checked, the code exchanged at
  * the token endpoint. The password never passes through AutoBearer.
@@ -468,7 +475,7 @@ export async function authorizationCodeFlow(
   defaultLifetimeSeconds: number,
   flow: WebAuthFlow,
   deps: OAuthDeps,
-  { silent = false }: { silent?: boolean } = {},
+  { silent = false, anotherUser = false }: { silent?: boolean; anotherUser?: boolean } = {},
 ): Promise<{ tokens: Tokens; username?: string }> {
   const as = await authorizationServer(auth, deps);
   if (!as.authorization_endpoint) {
@@ -496,6 +503,9 @@ export async function authorizationCodeFlow(
     if (name === 'prompt' && value === '') url.searchParams.delete(name);
     else url.searchParams.set(name, value);
   }
+  // An account added beside the first: the provider's session is the first user's, so it is asked
+  // to sign someone in (`login`), unless the profile already asks it to let the user choose.
+  if (anotherUser) url.searchParams.set('prompt', promptForAnotherUser(url.searchParams.get('prompt')));
   // Without a window: the provider answers at once, with a code from the user's session there or
   // with `login_required` (OpenID Connect Core §3.1.2.1).
   if (silent) url.searchParams.set('prompt', 'none');

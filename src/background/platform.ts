@@ -1,9 +1,10 @@
 // The port the background's logic runs on: storage, rules, alarms, tabs and the network, as the
 // controller needs them. browser-platform.ts adapts it to a real browser; unit tests to memory.
+import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import type { AppState } from '../messages/protocol.js';
-import type { ApiTabStore } from './api-tabs.js';
+import type { ApiTabStore, ListStore } from './list-store.js';
 import type { DiscoveryStore, PolicyCopyStore } from './local-stores.js';
 import type { WebAuthFlow } from './oauth.js';
 import type { ProfileStore } from './profile-store.js';
@@ -24,6 +25,11 @@ export interface Platform {
   readonly sessions: SessionStore;
   /** The tabs the user opened a profile's API in. */
   readonly apiTabs: ApiTabStore;
+  /** The accounts the user added to profiles, and the tabs that use one. */
+  readonly accounts: ListStore<ExtraAccount>;
+  readonly tabChoices: ListStore<TabChoice>;
+  /** The ids of the tabs open now. */
+  readonly openTabIds: () => Promise<Set<number>>;
   /** The last policy file read, kept because storage.managed can take seconds to answer. */
   readonly policyCopy: PolicyCopyStore;
   readonly discovered: DiscoveryStore;
@@ -38,8 +44,16 @@ export interface Platform {
   };
   /** The match patterns among `origins` that the browser has not granted. */
   readonly missingOrigins: (origins: string[]) => Promise<string[]>;
-  /** Shows the state: to the open pages, and as the toolbar badge. */
-  readonly publish: (state: AppState, badge: Badge, diagnostics: Diagnostics) => Promise<void>;
+  /**
+   * Shows the state: to the open pages, and as the toolbar badge; `tabBadges` for the tabs that
+   * use another account than the default (every other tab shows `badge`).
+   */
+  readonly publish: (
+    state: AppState,
+    badge: Badge,
+    diagnostics: Diagnostics,
+    tabBadges: ReadonlyMap<number, Badge>,
+  ) => Promise<void>;
   readonly webAuthFlow: WebAuthFlow;
   /**
    * Tells the user something happened while they were not looking (a desktop notification).

@@ -29,13 +29,17 @@ export interface SignedIn {
   readonly username?: string;
 }
 
-/** Signs in; `credentials` only for the kinds that take a username and password. */
+/**
+ * Signs in; `credentials` only for the kinds that take a username and password. `anotherUser`:
+ * for an account added beside the first, whose user the provider's session is not (oauth.ts).
+ */
 export async function signIn(
   profile: Profile,
   credentials: Credentials | undefined,
   deps: TokenServiceDeps,
+  { anotherUser = false } = {},
 ): Promise<SignedIn> {
-  const signedIn = await signInWith(profile, credentials, deps);
+  const signedIn = await signInWith(profile, credentials, deps, anotherUser);
   return { ...signedIn, tokens: fitted(profile, signedIn.tokens) };
 }
 
@@ -49,7 +53,16 @@ export interface Renewed {
   readonly signedInAgain?: boolean;
 }
 
-export async function renew(profile: Profile, tokens: Tokens, deps: TokenServiceDeps): Promise<Renewed> {
+/**
+ * `username`: whom the tokens belong to, where known. A sign-in through the provider's session
+ * must give the same user: the session may be another account's by now.
+ */
+export async function renew(
+  profile: Profile,
+  tokens: Tokens,
+  deps: TokenServiceDeps,
+  username?: string,
+): Promise<Renewed> {
   const { auth } = profile;
   try {
     return { tokens: fitted(profile, await renewWith(profile, tokens, deps)) };
@@ -62,6 +75,8 @@ export async function renew(profile: Profile, tokens: Tokens, deps: TokenService
     const lifetime = profile.refresh.defaultLifetimeSeconds;
     try {
       const again = await authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps, { silent: true });
+      if (username !== undefined && again.username !== undefined && again.username !== username)
+        throw new Error(t('sessionOfAnotherUser', again.username));
       return { tokens: fitted(profile, again.tokens), signedInAgain: true };
     } catch (silent) {
       const why = silent instanceof Error ? silent.message : String(silent);
@@ -84,6 +99,7 @@ async function signInWith(
   profile: Profile,
   credentials: Credentials | undefined,
   deps: TokenServiceDeps,
+  anotherUser: boolean,
 ): Promise<SignedIn> {
   const { auth } = profile;
   const lifetime = profile.refresh.defaultLifetimeSeconds;
@@ -98,7 +114,7 @@ async function signInWith(
       return { tokens, username: credentials.username };
     }
     case 'oauth2-authorization-code':
-      return authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps);
+      return authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps, { anotherUser });
     case 'oauth2-client-credentials':
       return { tokens: await clientCredentialsGrant(auth, lifetime, deps), username: auth.clientId };
     case 'manual':

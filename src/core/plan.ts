@@ -1,7 +1,19 @@
 // What the background should be doing, decided from what is stored: which tokens the rules carry,
 // which alarms are set, what each profile's status is, which refreshes are due, and what the
 // pages and the badge show. Pure: the controller reads the inputs, calls plan(), applies the result.
-import type { AppState, ProfileView } from '../messages/protocol.js';
+import type { AccountView, AppState, ProfileView } from '../messages/protocol.js';
+import {
+  accountInTab,
+  accountKey,
+  accountLabel,
+  accountsOf,
+  DEFAULT_ACCOUNT,
+  type ExtraAccount,
+  shortLabel,
+  standingChoices,
+  type TabChoice,
+  tabScope,
+} from './accounts.js';
 import { type ApiTab, tabIdsOf } from './api-tabs.js';
 import { authFingerprint, canRenew, issuerOf, plainHttpEndpoints } from './auth-requests.js';
 import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
@@ -47,9 +59,11 @@ export function nextAttemptAt(profile: Profile, session: Session, now: number): 
     : refreshDueAt(tokens.issuedAt, tokens.expiresAt, profile.refresh.leadSeconds);
 }
 
-/** A profile whose token the rules carry, and the tabs its API was opened in. */
+/** An account whose token the rules carry, the tabs its API was opened in, the tabs it covers. */
 export interface ActiveToken extends RuleInput {
+  /** The account's key (accounts.ts): the profile id for its default account. */
   readonly id: string;
+  readonly profileId: string;
   readonly tabIds: readonly number[];
   /** When the token was issued, and whether the profile can refresh it: for the 401 reaction. */
   readonly issuedAt: number;
@@ -59,10 +73,13 @@ export interface ActiveToken extends RuleInput {
 export interface PlanInput {
   readonly now: number;
   readonly profiles: readonly StoredProfile[];
-  /** The sessions as stored, by profile id. */
+  /** The accounts added to profiles besides their default ones. */
+  readonly extras: readonly ExtraAccount[];
+  /** The sessions as stored, by account key. */
   readonly sessions: ReadonlyMap<string, Session>;
   readonly apiTabs: readonly ApiTab[];
-  /** Work in progress, which only the running background knows. */
+  readonly choices: readonly TabChoice[];
+  /** Work in progress, by account key, which only the running background knows. */
   readonly refreshing: ReadonlySet<string>;
   readonly signingIn: ReadonlySet<string>;
 }
@@ -72,56 +89,80 @@ export interface Plan {
   readonly active: ActiveToken[];
   /** Every alarm that should exist, by name, with its time. */
   readonly alarms: ReadonlyMap<string, number>;
+  /** By account key. */
   readonly statuses: Readonly<Record<string, PublicStatus>>;
-  /** The sessions as they count (stale ones signed out). */
+  /** The sessions as they count (stale ones signed out), by account key. */
   readonly sessions: ReadonlyMap<string, Session>;
-  /** Profiles whose refresh is due now. */
+  /** Accounts whose refresh is due now. */
   readonly due: string[];
-  /** The profiles whose stored session is stale: to be stored signed out. */
-  readonly stale: StoredProfile[];
+  /** The accounts whose stored session is stale: to be stored signed out. */
+  readonly stale: Array<{ readonly key: string; readonly profile: Profile }>;
   /** The API tabs that keep their rule: those whose profile still holds a token. */
   readonly apiTabs: readonly ApiTab[];
+  /** The tab choices that stand: of listed accounts. */
+  readonly choices: readonly TabChoice[];
+  /** The added accounts of the listed profiles. */
+  readonly extras: readonly ExtraAccount[];
 }
 
-export function plan({ now, profiles, sessions: stored, apiTabs, refreshing, signingIn }: PlanInput): Plan {
+export function plan(input: PlanInput): Plan {
+  const { now, profiles, sessions: stored, apiTabs, refreshing, signingIn } = input;
+  const listed = input.extras.filter((a) => profiles.some((p) => p.id === a.profileId));
+  const choices = standingChoices(input.choices, listed);
   const active: ActiveToken[] = [];
   const alarms = new Map<string, number>();
   const statuses: Record<string, PublicStatus> = {};
   const sessions = new Map<string, Session>();
   const due: string[] = [];
-  const stale: StoredProfile[] = [];
-  for (const entry of profiles) {
-    const { id, profile } = entry;
-    const session = currentSession(profile, stored.get(id));
-    sessions.set(id, session);
-    if (stored.get(id)?.tokens && !session.tokens) stale.push(entry);
-    const tokens = session.tokens;
-    const usable = isUsable(tokens, now, dropAt);
-    const refreshable = canRenew(profile.auth, tokens);
-    let attemptAt: number | undefined;
-    if (profile.enabled && tokens) {
-      if (usable) {
-        const { accessToken, idToken, issuedAt } = tokens;
-        const tabIds = tabIdsOf(apiTabs, id);
-        active.push({ id, profile, accessToken, idToken, tabIds, issuedAt, canRefresh: refreshable });
-        alarms.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
+  const stale: Plan['stale'] = [];
+  for (const { id: profileId, profile } of profiles) {
+    for (const accountId of accountsOf(listed, profileId)) {
+      const id = accountKey(profileId, accountId);
+      const session = currentSession(profile, stored.get(id));
+      sessions.set(id, session);
+      if (stored.get(id)?.tokens && !session.tokens) stale.push({ key: id, profile });
+      const tokens = session.tokens;
+      const usable = isUsable(tokens, now, dropAt);
+      const refreshable = canRenew(profile.auth, tokens);
+      let attemptAt: number | undefined;
+      if (profile.enabled && tokens) {
+        if (usable) {
+          const { accessToken, idToken, issuedAt } = tokens;
+          // "Open in a tab" tabs that use this account for the profile.
+          const tabIds = tabIdsOf(apiTabs, profileId).filter(
+            (tabId) => accountInTab(choices, tabId, profileId) === accountId,
+          );
+          const scope = tabScope(choices, profileId, accountId);
+          active.push({
+            id,
+            profileId,
+            profile,
+            accessToken,
+            idToken,
+            tabIds,
+            scope,
+            issuedAt,
+            canRefresh: refreshable,
+          });
+          alarms.set(DROP_ALARM + id, dropAt(tokens.expiresAt));
+        }
+        if (refreshable) {
+          attemptAt = nextAttemptAt(profile, session, now);
+          if (attemptAt <= now) due.push(id);
+          else alarms.set(REFRESH_ALARM + id, attemptAt);
+        }
       }
-      if (refreshable) {
-        attemptAt = nextAttemptAt(profile, session, now);
-        if (attemptAt <= now) due.push(id);
-        else alarms.set(REFRESH_ALARM + id, attemptAt);
-      }
+      statuses[id] = publicStatus(session, {
+        enabled: profile.enabled,
+        refreshing: refreshing.has(id),
+        signingIn: signingIn.has(id),
+        usable,
+        canRefresh: refreshable,
+        nextAttemptAt: attemptAt,
+      });
     }
-    statuses[id] = publicStatus(session, {
-      enabled: profile.enabled,
-      refreshing: refreshing.has(id),
-      signingIn: signingIn.has(id),
-      usable,
-      canRefresh: refreshable,
-      nextAttemptAt: attemptAt,
-    });
   }
-  const kept = apiTabs.filter((tab) => active.some((a) => a.id === tab.profileId));
+  const kept = apiTabs.filter((tab) => active.some((a) => a.profileId === tab.profileId));
   return {
     active,
     alarms,
@@ -130,6 +171,8 @@ export function plan({ now, profiles, sessions: stored, apiTabs, refreshing, sig
     due,
     stale,
     apiTabs: kept.length === apiTabs.length ? apiTabs : kept,
+    choices,
+    extras: listed,
   };
 }
 
@@ -161,12 +204,12 @@ export function refreshesFor401(
   alreadyForced: ReadonlySet<string>,
 ): ActiveToken[] {
   return active.filter(
-    ({ profile, accessToken, tabIds, issuedAt, canRefresh }) =>
+    ({ profile, accessToken, tabIds, scope, issuedAt, canRefresh }) =>
       canRefresh &&
       reactsTo401(profile) &&
       now - issuedAt >= UNAUTHORIZED_MIN_AGE_MS &&
       !alreadyForced.has(accessToken) &&
-      rulesWouldMatch(profile, request, tabIds),
+      rulesWouldMatch(profile, request, tabIds, scope),
   );
 }
 
@@ -198,14 +241,21 @@ export interface ViewInput {
 
 /** What the pages show: every profile without its secret, its status, what it still needs. */
 export function appState(
-  { statuses }: Pick<Plan, 'statuses'>,
+  { statuses, extras, choices }: Pick<Plan, 'statuses' | 'extras' | 'choices'>,
   { profiles, managedProblems, discovered, origins, ruleFailures }: ViewInput,
 ): AppState {
+  const withFailure = (key: string): PublicStatus => {
+    const status = statuses[key] as PublicStatus;
+    const failure = ruleFailures.get(key);
+    return failure === undefined ? status : { ...status, error: t('rulesRefused', failure) };
+  };
   return {
     managedProblems,
+    tabChoices: choices,
     profiles: profiles.map(({ id, profile, managed }): ProfileView => {
-      const status = statuses[id] as PublicStatus;
-      const failure = ruleFailures.get(id);
+      const accounts = accountsOf(extras, id)
+        .slice(1)
+        .map((accountId): AccountView => ({ accountId, status: withFailure(accountKey(id, accountId)) }));
       return {
         id,
         profile: withoutClientSecret(profile),
@@ -217,18 +267,57 @@ export function appState(
         managed: !!managed,
         origins: origins.get(id)?.all ?? [],
         missingOrigins: origins.get(id)?.missing ?? [],
-        status: failure === undefined ? status : { ...status, error: t('rulesRefused', failure) },
+        status: withFailure(accountKey(id, DEFAULT_ACCOUNT)),
+        accounts,
       };
     }),
   };
 }
 
-/** The toolbar badge for what the pages show. */
+/** The toolbar badge for what the pages show: every account of every profile. */
 export const badgeOf = (state: AppState): Badge =>
   badgeFor(
-    state.profiles.map((view) => ({
-      name: view.profile.name,
-      status: view.status,
-      missingPermission: view.missingOrigins.length > 0,
-    })),
+    state.profiles.flatMap((view) => {
+      const missingPermission = view.missingOrigins.length > 0;
+      return [
+        { name: view.profile.name, status: view.status, missingPermission },
+        ...view.accounts.map(({ accountId, status }) => ({
+          name: t('accountOfProfile', view.profile.name, accountLabel(status.username, accountId)),
+          status,
+          missingPermission,
+        })),
+      ];
+    }),
   );
+
+/**
+ * The badges of the tabs that use another account than a profile's default: the account, in
+ * a color of its own, or "!" where that account has no token to send; the title says which.
+ */
+export function badgesOfTabs(state: AppState): Map<number, Badge> {
+  const global = badgeOf(state);
+  const badges = new Map<number, Badge>();
+  for (const tabId of new Set(state.tabChoices.map((c) => c.tabId))) {
+    const used = state.tabChoices.flatMap((choice) => {
+      if (choice.tabId !== tabId) return [];
+      const view = state.profiles.find((p) => p.id === choice.profileId);
+      const account = view?.accounts.find((a) => a.accountId === choice.accountId);
+      return view && account ? [{ profile: view.profile.name, account }] : [];
+    });
+    const first = used[0];
+    if (!first) continue;
+    const { username } = first.account.status;
+    const sending = used.every(({ account }) => ['signed-in', 'refreshing'].includes(account.status.phase));
+    badges.set(tabId, {
+      text: sending ? shortLabel(username, first.account.accountId) : '!',
+      color: sending ? '#6a1b9a' : '#c5221f',
+      title: [
+        ...used.map(({ profile, account }) =>
+          t('tabBadgeLine', profile, accountLabel(account.status.username, account.accountId)),
+        ),
+        global.title,
+      ].join('\n'),
+    });
+  }
+  return badges;
+}

@@ -1,4 +1,5 @@
 // The declarativeNetRequest rules a signed-in profile turns into. Pure.
+import { inScope, type TabScope } from './accounts.js';
 import { type HostPattern, hostsRegex, initiatorDomain, parseHostPattern } from './hosts.js';
 import { headersOf, type Profile } from './profile.js';
 
@@ -16,8 +17,10 @@ export interface HeaderRule {
     initiatorDomains?: string[];
     resourceTypes?: Array<'main_frame'>;
     requestMethods?: Array<'get'>;
-    /** Tabs the user opened the API in from the popup ("Open in a tab"). */
+    /** Tabs the user opened the API in ("Open in a tab"), or that chose another account. */
     tabIds?: number[];
+    /** The default account's rules: tabs that chose another account of the profile. */
+    excludedTabIds?: number[];
   };
 }
 
@@ -60,9 +63,16 @@ export function matchesHosts(profile: Profile, url: string): boolean {
   return hostRegexes(profile).some((regex) => new RegExp(regex).test(url));
 }
 
-/** The profile's hosts as regexFilters, a few hosts per regex. */
-function hostRegexes(profile: Profile): string[] {
-  const hosts = parsedHosts(profile.hosts);
+/** Whether a page at `url` is one of the profile's pages or hosts: the profile applies to its tab. */
+export function appliesToPage(profile: Profile, url: string): boolean {
+  return hostRegexes(profile, [...profile.hosts, ...profile.pages]).some((regex) =>
+    new RegExp(regex).test(url),
+  );
+}
+
+/** The profile's hosts (or these of its entries) as regexFilters, a few hosts per regex. */
+function hostRegexes(profile: Profile, entries: readonly string[] = profile.hosts): string[] {
+  const hosts = parsedHosts(entries);
   const regexes: string[] = [];
   for (let i = 0; i < hosts.length; i += HOSTS_PER_RULE)
     regexes.push(hostsRegex(hosts.slice(i, i + HOSTS_PER_RULE)));
@@ -93,8 +103,9 @@ export function rulesWouldMatch(
   profile: Profile,
   request: ObservedRequest,
   tabIds: readonly number[],
+  scope: TabScope = {},
 ): boolean {
-  if (!matchesHosts(profile, request.url)) return false;
+  if (!inScope(scope, request.tabId) || !matchesHosts(profile, request.url)) return false;
   let host: string | undefined;
   try {
     host = request.initiator ? new URL(request.initiator).hostname.replace(/^\[|\]$/g, '') : undefined;
@@ -123,13 +134,20 @@ export function rulesWouldMatch(
  * have no allowed initiator), so a typed URL gets nothing either: that is what "Open in a tab"
  * is for. Header rules ignore the host permission for a navigation's initiator, so the
  * initiator condition is the only thing that keeps foreign sites out.
+ *
+ * `scope` narrows all of them to an account's tabs (accounts.ts): another account's rules hold
+ * only in the tabs that chose it, and take precedence there (priority 2); the default account's
+ * hold everywhere else and exclude those tabs, so a tab never gets two accounts' headers whatever
+ * a browser does with two rules of different priority.
  */
 export function rulesForProfile(
   profile: Profile,
   tokens: HeaderTokens,
   firstId: number,
   tabIds: readonly number[] = [],
+  scope: TabScope = {},
 ): HeaderRule[] {
+  if (scope.onlyTabs?.length === 0) return [];
   const initiatorDomains = initiatorDomainsOf(profile);
   const requestHeaders = Object.entries(headersFor(profile, tokens)).map(([header, value]) => ({
     header,
@@ -138,33 +156,42 @@ export function rulesForProfile(
   }));
   const action = { type: 'modifyHeaders' as const, requestHeaders };
   const navigation = { resourceTypes: ['main_frame' as const], requestMethods: ['get' as const] };
+  const inTabs = scope.onlyTabs
+    ? { tabIds: [...scope.onlyTabs] }
+    : scope.exceptTabs?.length
+      ? { excludedTabIds: [...scope.exceptTabs] }
+      : {};
   const rules: HeaderRule[] = [];
   const add = (condition: Omit<HeaderRule['condition'], 'isUrlFilterCaseSensitive'>) =>
     rules.push({
       id: firstId + rules.length,
-      priority: 1,
+      priority: scope.onlyTabs ? 2 : 1,
       action,
       condition: { ...condition, isUrlFilterCaseSensitive: true },
     });
   for (const regexFilter of hostRegexes(profile)) {
-    add({ regexFilter, initiatorDomains });
-    add({ regexFilter, ...navigation, initiatorDomains });
+    add({ regexFilter, initiatorDomains, ...inTabs });
+    add({ regexFilter, ...navigation, initiatorDomains, ...inTabs });
     if (tabIds.length) add({ regexFilter, ...navigation, tabIds: [...tabIds].sort((a, b) => a - b) });
   }
   return rules;
 }
 
-/** A profile whose token the rules carry, and the tabs the user opened its API in. */
+/**
+ * An account whose token the rules carry, the tabs its API was opened in ("Open in a tab"), and
+ * the tabs it covers.
+ */
 export interface RuleInput extends HeaderTokens {
   readonly profile: Profile;
   readonly tabIds?: readonly number[];
+  readonly scope?: TabScope;
 }
 
-/** All rules for the profiles that currently hold a token, numbered from 1. */
+/** All rules for the accounts that currently hold a token, numbered from 1. */
 export function buildRules(active: readonly RuleInput[]): HeaderRule[] {
   const rules: HeaderRule[] = [];
-  for (const { profile, accessToken, idToken, tabIds } of active) {
-    rules.push(...rulesForProfile(profile, { accessToken, idToken }, rules.length + 1, tabIds));
+  for (const { profile, accessToken, idToken, tabIds, scope } of active) {
+    rules.push(...rulesForProfile(profile, { accessToken, idToken }, rules.length + 1, tabIds, scope));
   }
   return rules;
 }

@@ -1,5 +1,6 @@
 // The one message protocol between the extension's pages and its background. A renamed field
 // fails the type check on both sides. No message ever carries a token back to a page.
+import type { TabChoice } from '../core/accounts.js';
 import type { ImportPreview } from '../core/import-preview.js';
 import type { Profile } from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
@@ -19,12 +20,31 @@ export interface ProfileView {
   readonly missingOrigins: readonly string[];
   /** All the match patterns the profile needs, to ask for them with a user gesture. */
   readonly origins: readonly string[];
+  /** The default account's state is `status`; these are the accounts the user added. */
+  readonly accounts: readonly AccountView[];
+}
+
+/** An account the user added to a profile (src/core/accounts.ts). */
+export interface AccountView {
+  readonly accountId: string;
+  readonly status: PublicStatus;
 }
 
 export interface AppState {
   readonly profiles: readonly ProfileView[];
   /** Why the organization's profile file was refused, when it was. */
   readonly managedProblems: readonly string[];
+  /** The tabs that use another account than a profile's default. */
+  readonly tabChoices: readonly TabChoice[];
+}
+
+/**
+ * Which account of a profile a message is about: `account` absent or '' is the default one (the
+ * only one most profiles ever have).
+ */
+interface AccountTarget {
+  id: string;
+  account?: string;
 }
 
 /** Where the background publishes the state (storage.session): the open pages follow its changes. */
@@ -32,12 +52,18 @@ export const PUBLISHED_STATE_KEY = 'appState';
 
 export interface Protocol {
   getState: { request: Record<string, never>; response: AppState };
-  signIn: { request: { id: string; username: string; password: string }; response: AppState };
+  signIn: { request: AccountTarget & { username: string; password: string }; response: AppState };
   /** The provider's own sign-in page (authorization code), or "Connect" (client credentials). */
-  signInWithProvider: { request: { id: string; clientSecret?: string }; response: AppState };
-  useToken: { request: { id: string; token: string; lifetimeSeconds?: number }; response: AppState };
-  signOut: { request: { id: string }; response: AppState };
-  refreshNow: { request: { id: string }; response: AppState };
+  signInWithProvider: { request: AccountTarget & { clientSecret?: string }; response: AppState };
+  useToken: { request: AccountTarget & { token: string; lifetimeSeconds?: number }; response: AppState };
+  signOut: { request: AccountTarget; response: AppState };
+  refreshNow: { request: AccountTarget; response: AppState };
+  /** Adds a (signed-out) account to a profile, to sign in as another user beside the first. */
+  addAccount: { request: { id: string }; response: { account: string; state: AppState } };
+  /** Signs an added account out and forgets it; the tabs that used it go back to the default. */
+  removeAccount: { request: { id: string; account: string }; response: AppState };
+  /** Has the tab's requests to the profile's hosts carry this account's token ('' the default). */
+  useInTab: { request: { id: string; account: string; tabId: number }; response: AppState };
   setEnabled: { request: { id: string; enabled: boolean }; response: AppState };
   /** Adds (no id) or replaces a profile; the profile is validated again in the background. */
   saveProfile: { request: { id?: string; profile: unknown }; response: { id: string; state: AppState } };
@@ -53,7 +79,7 @@ export interface Protocol {
    * Opens the profile's API in a new tab whose top-level navigations to the profile's hosts get
    * the header (a typed URL in any other tab does not), until the tab leaves those hosts.
    */
-  openInTab: { request: { id: string }; response: AppState };
+  openInTab: { request: AccountTarget; response: AppState };
   /**
    * Runs an issuer's discovery (the options form, as the issuer is typed), so that saving can ask
    * access to a token endpoint on another host; nothing when it fails (the sign-in says why).
@@ -61,7 +87,7 @@ export interface Protocol {
   discover: { request: { issuer: string }; response: { tokenEndpoint?: string } };
   /** The popup's "Test": one GET to the profile's testUrl with the current header. */
   testRequest: {
-    request: { id: string };
+    request: AccountTarget;
     /** `redirected`: the answer was a redirect, not followed; browsers hide its status. */
     response: { status: number; statusText: string; ms: number; redirected?: boolean };
   };

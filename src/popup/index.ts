@@ -1,9 +1,11 @@
-// The popup: every profile with its state, and the buttons to sign in, refresh, sign out.
+// The popup: every profile with its state, and the buttons to sign in, refresh, sign out; the
+// profiles that apply to the tab it was opened on come first, with the account that tab uses.
+import { accountInTab, accountLabel, DEFAULT_ACCOUNT } from '../core/accounts.js';
 import { secretDestination, signInMethod } from '../core/auth-requests.js';
-import { tabUrlFor } from '../core/rules.js';
+import { appliesToPage, tabUrlFor } from '../core/rules.js';
 import type { PublicStatus } from '../core/session.js';
 import { followState, send } from '../messages/client.js';
-import type { AppState, ProfileView } from '../messages/protocol.js';
+import type { AccountView, AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, countdown, h, plainHttpWarning, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
@@ -12,7 +14,33 @@ import { localizePage, t } from '../platform/i18n.js';
 const list = byId('profiles');
 /** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
 const notices = new Map<string, { text: string; error: boolean }>();
-let latest: AppState = { profiles: [], managedProblems: [] };
+let latest: AppState = { profiles: [], managedProblems: [], tabChoices: [] };
+
+/** The tab the popup is about: its id, and its URL where the extension may see it. */
+interface CurrentTab {
+  readonly id: number;
+  readonly url?: string | undefined;
+}
+let currentTab: CurrentTab | undefined;
+
+/**
+ * The active tab of the window the popup belongs to. Opened as a page of its own (in a tab, as
+ * the tests open it), the popup is about the tab `?tab=ID` names, if any.
+ */
+async function findCurrentTab(): Promise<CurrentTab | undefined> {
+  const own = await browser.tabs.getCurrent();
+  const named = Number(new URLSearchParams(location.search).get('tab'));
+  const tab = own
+    ? Number.isInteger(named) && named > 0
+      ? await browser.tabs.get(named).catch(() => undefined)
+      : undefined
+    : (await browser.tabs.query({ active: true, currentWindow: true }))[0];
+  return tab?.id === undefined ? undefined : { id: tab.id, url: tab.url };
+}
+
+/** A message target: a profile's account ('' the default). */
+type Target = { id: string; account?: string };
+const noticeKey = ({ id, account }: Target): string => (account ? `${id}/${account}` : id);
 
 function describe(status: PublicStatus, now: number): string {
   switch (status.phase) {
@@ -32,13 +60,13 @@ function describe(status: PublicStatus, now: number): string {
   }
 }
 
-async function act(id: string, action: () => Promise<AppState>, done?: string): Promise<void> {
-  notices.delete(id);
+async function act(key: string, action: () => Promise<AppState>, done?: string): Promise<void> {
+  notices.delete(key);
   try {
     render(await action());
-    if (done) notices.set(id, { text: done, error: false });
+    if (done) notices.set(key, { text: done, error: false });
   } catch (error) {
-    notices.set(id, { text: error instanceof UserError ? error.message : String(error), error: true });
+    notices.set(key, { text: error instanceof UserError ? error.message : String(error), error: true });
   }
   // Only the card whose notice changed is drawn again: typing in another card is never lost.
   render(latest);
@@ -61,7 +89,7 @@ async function runTest(view: ProfileView): Promise<void> {
   render(latest);
 }
 
-function signInForm(view: ProfileView): HTMLFormElement {
+function signInForm(view: ProfileView, target: Target): HTMLFormElement {
   const username = h('input', { name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password' });
   const button = h('button', { type: 'submit' }, t('signIn'));
@@ -76,14 +104,14 @@ function signInForm(view: ProfileView): HTMLFormElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     button.disabled = true;
-    const payload = { id: view.id, username: username.value, password: password.value };
+    const payload = { ...target, username: username.value, password: password.value };
     password.value = '';
-    void act(view.id, () => send('signIn', payload));
+    void act(noticeKey(target), () => send('signIn', payload));
   });
   return form;
 }
 
-function tokenForm(view: ProfileView): HTMLFormElement {
+function tokenForm(view: ProfileView, target: Target): HTMLFormElement {
   const token = h('input', { name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
   const lifetime = h('input', { name: 'lifetime', type: 'number', min: 1, inputmode: 'numeric' });
   const form = h(
@@ -96,14 +124,14 @@ function tokenForm(view: ProfileView): HTMLFormElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const lifetimeSeconds = lifetime.value ? Number(lifetime.value) : undefined;
-    const payload = { id: view.id, token: token.value, ...(lifetimeSeconds ? { lifetimeSeconds } : {}) };
+    const payload = { ...target, token: token.value, ...(lifetimeSeconds ? { lifetimeSeconds } : {}) };
     token.value = '';
-    void act(view.id, () => send('useToken', payload));
+    void act(noticeKey(target), () => send('useToken', payload));
   });
   return form;
 }
 
-function providerButton(view: ProfileView, label: string): HTMLElement {
+function providerButton(target: Target, label: string): HTMLElement {
   return h(
     'div',
     { class: 'actions' },
@@ -113,7 +141,7 @@ function providerButton(view: ProfileView, label: string): HTMLElement {
         type: 'submit',
         // The provider's page takes the focus and may close the popup: the background finishes
         // the sign-in, and the popup shows the result when it opens again.
-        onclick: () => void act(view.id, () => send('signInWithProvider', { id: view.id })),
+        onclick: () => void act(noticeKey(target), () => send('signInWithProvider', target)),
       },
       label,
     ),
@@ -140,26 +168,152 @@ function secretForm(view: ProfileView): HTMLFormElement {
   return form;
 }
 
-function signInControls(view: ProfileView): HTMLElement {
+function signInControls(view: ProfileView, target: Target = { id: view.id }): HTMLElement {
   if (view.profile.auth.kind === 'oauth2-client-credentials' && !view.hasClientSecret)
     return secretForm(view);
   switch (signInMethod(view.profile.auth)) {
     case 'password':
-      return signInForm(view);
+      return signInForm(view, target);
     case 'provider':
-      return providerButton(view, t('signIn'));
+      return providerButton(target, t('signIn'));
     case 'connect':
-      return providerButton(view, t('connect'));
+      return providerButton(target, t('connect'));
     case 'token':
-      return tokenForm(view);
+      return tokenForm(view, target);
   }
+}
+
+const isSending = (status: PublicStatus): boolean =>
+  status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
+
+function noticeLine(key: string): HTMLElement | false {
+  const notice = notices.get(key);
+  return (
+    !!notice &&
+    h('p', { class: notice.error ? 'error' : 'notice', role: notice.error ? 'alert' : 'status' }, notice.text)
+  );
+}
+
+/**
+ * The profile's accounts, when the user added any: each with its state, the one the current tab
+ * uses marked, "Use in this tab" for the others; an added one with its own sign-in and sign-out.
+ * Without added accounts, only "Add another account" (once the first is signed in), so a single
+ * account stays as simple as it was.
+ */
+function accountsSection(view: ProfileView, now: number): HTMLElement | false {
+  const { id, profile } = view;
+  if (profile.auth.kind === 'oauth2-client-credentials') return false;
+  const add = h(
+    'button',
+    {
+      type: 'button',
+      class: 'add-account',
+      onclick: () => void act(id, async () => (await send('addAccount', { id })).state),
+    },
+    t('addAccount'),
+  );
+  if (view.accounts.length === 0) return isSending(view.status) && h('div', { class: 'actions' }, add);
+  const tab = currentTab;
+  const inTab = tab && accountInTab(latest.tabChoices, tab.id, id);
+  // Switching belongs to tabs the profile applies to, or that already use another account.
+  const switchable =
+    !!tab && (inTab !== DEFAULT_ACCOUNT || (tab.url !== undefined && appliesToPage(profile, tab.url)));
+  const row = (accountId: string, status: PublicStatus, extra?: AccountView): HTMLElement => {
+    const label = accountLabel(status.username, accountId);
+    const target = { id, account: accountId };
+    const used = switchable && inTab === accountId;
+    return h(
+      'li',
+      { class: `account phase-${status.phase}`, 'data-account': accountId || '1', 'data-label': label },
+      h(
+        'p',
+        { class: 'account-state' },
+        h('strong', {}, label),
+        accountId === DEFAULT_ACCOUNT ? ` (${t('defaultAccount')})` : '',
+        used ? h('span', { class: 'this-tab' }, ` · ${t('usedInThisTab')}`) : '',
+        extra ? ` · ${describe(status, now)}` : '',
+      ),
+      extra && status.error && h('p', { class: 'error', role: 'alert' }, status.error),
+      extra && noticeLine(noticeKey(target)),
+      extra &&
+        profile.enabled &&
+        (status.phase === 'signed-out' || status.phase === 'expired') &&
+        !status.signingIn &&
+        signInControls(view, target),
+      h(
+        'div',
+        { class: 'actions' },
+        switchable &&
+          !used &&
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('useInThisTabLabel', label),
+              onclick: () => void act(id, () => send('useInTab', { id, account: accountId, tabId: tab.id })),
+            },
+            t('useInThisTab'),
+          ),
+        extra &&
+          isSending(status) &&
+          tabUrlFor(profile) &&
+          h(
+            'button',
+            { type: 'button', onclick: () => void act(noticeKey(target), () => send('openInTab', target)) },
+            t('openTabAs', label),
+          ),
+        extra &&
+          isSending(status) &&
+          status.canRefresh &&
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('refreshAccountLabel', label),
+              onclick: () => void act(noticeKey(target), () => send('refreshNow', target)),
+            },
+            t('refreshNow'),
+          ),
+        extra &&
+          isSending(status) &&
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('signOutAccountLabel', label),
+              onclick: () => void act(noticeKey(target), () => send('signOut', target)),
+            },
+            t('signOut'),
+          ),
+        extra &&
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('removeAccountLabel', label),
+              onclick: () => void act(id, () => send('removeAccount', { id, account: accountId })),
+            },
+            t('removeAccount'),
+          ),
+      ),
+    );
+  };
+  return h(
+    'section',
+    { class: 'accounts', 'aria-label': t('accountsHeading') },
+    h(
+      'ul',
+      {},
+      row(DEFAULT_ACCOUNT, view.status),
+      ...view.accounts.map((account) => row(account.accountId, account.status, account)),
+    ),
+    h('div', { class: 'actions' }, add),
+  );
 }
 
 function card(view: ProfileView, now: number): HTMLElement {
   const { id, profile, status } = view;
-  const notice = notices.get(id);
-  const signedIn =
-    status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
+  const signedIn = isSending(status);
   const needsSignIn = profile.enabled && (status.phase === 'signed-out' || status.phase === 'expired');
   const tabUrl = tabUrlFor(profile);
   const enabled = h('input', {
@@ -212,12 +366,7 @@ function card(view: ProfileView, now: number): HTMLElement {
           t('grantAccess'),
         ),
       ),
-    notice &&
-      h(
-        'p',
-        { class: notice.error ? 'error' : 'notice', role: notice.error ? 'alert' : 'status' },
-        notice.text,
-      ),
+    noticeLine(id),
     needsSignIn && !status.signingIn && signInControls(view),
     signedIn &&
       h(
@@ -251,7 +400,16 @@ function card(view: ProfileView, now: number): HTMLElement {
           t('signOut'),
         ),
       ),
+    accountsSection(view, now),
   );
+}
+
+/** The profiles that apply to the current tab first (its page is one of their pages or hosts). */
+function inTabOrder(profiles: readonly ProfileView[]): ProfileView[] {
+  const url = currentTab?.url;
+  if (!url) return [...profiles];
+  const applies = (view: ProfileView) => appliesToPage(view.profile, url);
+  return [...profiles.filter(applies), ...profiles.filter((view) => !applies(view))];
 }
 
 /** Re-renders a card only when what it shows changed, so typing in a form is never lost. */
@@ -271,8 +429,10 @@ function render(state: AppState): void {
     shown.clear();
     return;
   }
-  const cards = state.profiles.map((view) => {
-    const key = stableJson([view, notices.get(view.id)]);
+  const cards = inTabOrder(state.profiles).map((view) => {
+    const ownNotices = [...notices].filter(([key]) => key === view.id || key.startsWith(`${view.id}/`));
+    const tabChoice = currentTab && accountInTab(state.tabChoices, currentTab.id, view.id);
+    const key = stableJson([view, ownNotices, tabChoice]);
     const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);
     if (existing && shown.get(view.id) === key) return existing;
     shown.set(view.id, key);
@@ -307,4 +467,12 @@ localizePage();
 setInterval(tick, 1000);
 followState(showState, (error) =>
   list.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message)),
+);
+// Found beside the first state, not before it: the popup shows the state as soon as it can.
+void findCurrentTab().then(
+  (tab) => {
+    currentTab = tab;
+    if (tab && performance.getEntriesByName('autobearer:state-shown').length > 0) render(latest);
+  },
+  () => undefined,
 );

@@ -2,9 +2,9 @@
 // real HTTP to a local test API. The fake storage area is strict: any call it does not expect throws.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { apiTabStore } from '../../src/background/api-tabs.js';
 import { Controller } from '../../src/background/controller.js';
 import { type Handlers, messageHandlers } from '../../src/background/handlers.js';
+import { accountStore, apiTabStore, tabChoiceStore } from '../../src/background/list-store.js';
 import { discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
 import type { Diagnostics, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
@@ -79,10 +79,18 @@ class FakePlatform implements Platform {
   /** What the background last published to the pages. */
   published: AppState | undefined;
   diagnostics: Diagnostics | undefined;
-  readonly publish = async (state: AppState, badge: Badge, diagnostics: Diagnostics) => {
+  /** The badges of the tabs that use another account. */
+  tabBadges = new Map<number, Badge>();
+  readonly publish = async (
+    state: AppState,
+    badge: Badge,
+    diagnostics: Diagnostics,
+    tabBadges: ReadonlyMap<number, Badge>,
+  ) => {
     this.published = structuredClone(state);
     this.badge = badge;
     this.diagnostics = diagnostics;
+    this.tabBadges = new Map(tabBadges);
   };
   readonly policyCopy = policyCopyStore(this.area);
   readonly discovered = discoveryStore(this.area);
@@ -95,6 +103,11 @@ class FakePlatform implements Platform {
   /** storage.session: where the API tabs live. */
   readonly sessionArea = strictStorageArea(this.log);
   readonly apiTabs = apiTabStore(this.sessionArea);
+  readonly tabChoices = tabChoiceStore(this.sessionArea);
+  readonly accounts = accountStore(this.area);
+  /** The tabs open in the browser. */
+  readonly openTabs = new Set<number>([1, 2, 3]);
+  readonly openTabIds = async () => new Set(this.openTabs);
   /** Tabs opened with "Open in a tab": their id, the URL, and the rules when the URL was asked for. */
   readonly openedTabs: Array<{ tabId: number; url: string; rulesBeforeLoad: HeaderRule[] }> = [];
   readonly openTab = async (url: string, beforeLoad: (tabId: number) => Promise<void>) => {

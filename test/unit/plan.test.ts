@@ -64,6 +64,8 @@ function input(entries: Array<[string, Profile, Session?]>, more: Partial<PlanIn
     profiles: entries.map(([id, p]) => ({ id, profile: p })),
     sessions: new Map(entries.flatMap(([id, , s]) => (s ? [[id, s] as const] : []))),
     apiTabs: [],
+    extras: [],
+    choices: [],
     refreshing: new Set(),
     signingIn: new Set(),
     ...more,
@@ -122,7 +124,7 @@ describe('plan', () => {
     const result = plan(input([['a', after, session(before)]]));
     assert.deepEqual(result.active, []);
     assert.deepEqual(
-      result.stale.map((entry) => entry.id),
+      result.stale.map((entry) => entry.key),
       ['a'],
     );
     assert.match(result.statuses.a?.error ?? '', /sign-in settings changed/i);
