@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import { runDemo } from '../demo.js';
 import { ChromiumDriver, installChromiumPolicy } from '../support/chromium.js';
+import { accountsScenario } from './scenarios/accounts.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
@@ -13,6 +14,7 @@ describe('Chromium', () => {
   oauthScenario(() => new ChromiumDriver().launch());
   pagesScenario(() => new ChromiumDriver().launch());
   recipesScenario(() => new ChromiumDriver().launch());
+  accountsScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
 });
 

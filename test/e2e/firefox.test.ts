@@ -1,6 +1,7 @@
 // The same end-to-end scenarios in real headless Firefox ESR.
 import { describe } from 'node:test';
 import { FirefoxDriver, installFirefoxPolicy } from '../support/firefox.js';
+import { accountsScenario } from './scenarios/accounts.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
@@ -12,5 +13,6 @@ describe('Firefox', () => {
   oauthScenario(() => new FirefoxDriver().launch());
   pagesScenario(() => new FirefoxDriver().launch());
   recipesScenario(() => new FirefoxDriver().launch());
+  accountsScenario(() => new FirefoxDriver().launch());
   managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
 });

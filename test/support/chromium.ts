@@ -8,6 +8,7 @@ import { assertSupported, CHROMIUM } from './browsers.js';
 import {
   type BrowserDriver,
   type EvaluatingPage,
+  type ExtensionPageName,
   extensionPage,
   openedPage,
   type SessionRule,
@@ -138,7 +139,7 @@ export class ChromiumDriver implements BrowserDriver {
     return this.context;
   }
 
-  async open(name: 'popup.html' | 'options.html') {
+  async open(name: ExtensionPageName) {
     const page = await this.ctx.newPage();
     await page.goto(`chrome-extension://${this.extensionId}/${name}`);
     return extensionPage(asEvaluating(page), {

@@ -91,12 +91,15 @@ export interface OpenedPage {
   close(): Promise<void>;
 }
 
+/** An extension page; the popup opened as a page may name the tab it is about (`?tab=ID`). */
+export type ExtensionPageName = 'popup.html' | 'options.html' | `popup.html?tab=${number}`;
+
 export interface BrowserDriver {
   readonly name: 'chromium' | 'firefox';
   /** Chromium's test copy grants the *.test hosts at install (headless cannot answer its prompt);
    * in Firefox the scenario grants them with the extension's own "Grant access" button. */
   readonly hostsGrantedAtInstall: boolean;
-  open(page: 'popup.html' | 'options.html'): Promise<ExtensionPage>;
+  open(page: ExtensionPageName): Promise<ExtensionPage>;
   openWeb(url: string): Promise<WebPage>;
   sessionRules(): Promise<SessionRule[]>;
   /** Waits for a page whose URL contains `part` to be open, and returns it. */

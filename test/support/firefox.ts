@@ -11,6 +11,7 @@ import { assertSupported, FIREFOX, firefoxDistributionDir, manifestMinimum } fro
 import {
   type BrowserDriver,
   type EvaluatingPage,
+  type ExtensionPageName,
   extensionPage,
   openedPage,
   type SessionRule,
@@ -188,7 +189,7 @@ export class FirefoxDriver implements BrowserDriver {
     return page;
   }
 
-  async open(name: 'popup.html' | 'options.html') {
+  async open(name: ExtensionPageName) {
     const page = await this.extensionTab(name);
     return extensionPage(asEvaluating(page), {
       click: (selector) => page.click(selector),

@@ -15,6 +15,8 @@ export interface RecordedRequest {
   readonly authorization?: string;
   /** Whether the bearer token it carried was issued by this server and unexpired on arrival. */
   readonly validToken: boolean;
+  /** The user the bearer token it carried was issued to, valid or not. */
+  readonly user?: string;
   /** The page's send order (`?n=` of a polling page), where it gave one. */
   readonly sent?: number;
 }
@@ -100,7 +102,8 @@ export class TestApi {
   private readonly latestByFamily = new Map<string, string>();
   /** Refresh calls received and not yet answered or dropped. */
   refreshesInFlight = 0;
-  readonly refreshCalls: Array<{ at: number; ok: boolean; host: string }> = [];
+  /** `user`: whose token a successful refresh renewed. */
+  readonly refreshCalls: Array<{ at: number; ok: boolean; host: string; user?: string }> = [];
   loginCalls = 0;
   lastLoginAt = 0;
   /** Sign-in and refresh calls that arrived with a bearer header (the extension's own: must be 0). */
@@ -262,7 +265,7 @@ export class TestApi {
     }
     // Rotation: a refresh token works once, unless the server is set not to rotate.
     stored.used = !noRotation;
-    this.refreshCalls.push({ at: Date.now(), ok: true, host });
+    this.refreshCalls.push({ at: Date.now(), ok: true, host, user: stored.user });
     const previous = this.latestByFamily.get(stored.family);
     const issued = this.issue(stored.user, stored.family);
     const old = previous ? this.accessTokens.get(previous) : undefined;
@@ -313,7 +316,7 @@ export class TestApi {
         return;
       }
       stored.used = true;
-      this.refreshCalls.push({ at: Date.now(), ok: true, host });
+      this.refreshCalls.push({ at: Date.now(), ok: true, host, user: stored.user });
       answer(this.issue(stored.user, stored.family), stored.user);
       return;
     }
@@ -349,8 +352,11 @@ export class TestApi {
   private record(req: http.IncomingMessage, host: string, path: string, origin: string | undefined): void {
     const authorization = req.headers.authorization;
     const sent = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
+    const user = token ? this.accessTokens.get(token)?.user : undefined;
     this.requests.push({
       ...(sent > 0 ? { sent } : {}),
+      ...(user ? { user } : {}),
       at: Date.now(),
       host,
       method: req.method ?? 'GET',
