@@ -96,7 +96,7 @@ export class Controller {
       }
       // A choice of an account that is gone: its tab uses the default account again.
       if (planned.choices !== stored.choices) {
-        await this.platform.tabChoices.update((choices) => standingChoices(choices, planned.extras));
+        await this.platform.tabChoices.update((choices) => standingChoices(choices, stored.extras));
       }
       // A tab opened for a profile that no longer holds a token is an ordinary tab from now on.
       // (By profile: a tab "Open in a tab" adds meanwhile, for a profile with a token, stays.)

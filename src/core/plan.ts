@@ -99,7 +99,7 @@ export interface Plan {
   readonly stale: Array<{ readonly key: string; readonly profile: Profile }>;
   /** The API tabs that keep their rule: those whose profile still holds a token. */
   readonly apiTabs: readonly ApiTab[];
-  /** The tab choices that stand: of listed accounts. */
+  /** The tab choices that stand: of accounts still stored. */
   readonly choices: readonly TabChoice[];
   /** The added accounts of the listed profiles. */
   readonly extras: readonly ExtraAccount[];
@@ -108,7 +108,8 @@ export interface Plan {
 export function plan(input: PlanInput): Plan {
   const { now, profiles, sessions: stored, apiTabs, refreshing, signingIn } = input;
   const listed = input.extras.filter((a) => profiles.some((p) => p.id === a.profileId));
-  const choices = standingChoices(input.choices, listed);
+  // A removed profile's accounts stay stored while "Undo" is offered, and so do their tabs' choices.
+  const choices = standingChoices(input.choices, input.extras);
   const active: ActiveToken[] = [];
   const alarms = new Map<string, number>();
   const statuses: Record<string, PublicStatus> = {};

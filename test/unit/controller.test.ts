@@ -773,4 +773,101 @@ describe('background controller', () => {
     assert.equal(await stored(platform, id), undefined);
     assert.deepEqual(platform.rules, []);
   });
+  describe('accounts per tab', () => {
+    const CAROL = 'carol@example.com';
+    const carolRules = () =>
+      platform.rules.filter((r) => r.action.requestHeaders[0]?.value?.includes(carolToken));
+    let carolToken = '';
+    const bobValues = () =>
+      platform.rules.filter((r) => !r.condition.tabIds).map((r) => r.action.requestHeaders[0]?.value);
+
+    beforeEach(async () => {
+      (api.options.users as Record<string, string>)[CAROL] = PASSWORD;
+      const { account } = await controller.handlers.addAccount({ id });
+      assert.equal(account, '2');
+      await controller.handlers.signIn({ id, account, username: CAROL, password: PASSWORD });
+      await controller.handlers.useInTab({ id, account, tabId: 2 });
+      carolToken = (await stored(platform, `@2:${id}`))?.tokens?.accessToken ?? '';
+      assert.ok(carolToken);
+    });
+
+    it('an added account signs in on its own, its rules hold only in the tab that chose it, and its refresh leaves the other’s rule alone', async () => {
+      assert.ok(carolRules().length > 0);
+      for (const rule of carolRules()) {
+        assert.deepEqual(rule.condition.tabIds, [2]);
+        assert.equal(rule.priority, 2);
+      }
+      const others = platform.rules.filter((r) => !carolRules().includes(r));
+      assert.ok(others.length > 0 && others.every((r) => r.condition.excludedTabIds?.[0] === 2));
+      const state = await controller.handlers.getState({});
+      assert.equal(state.profiles[0]?.status.username, USER);
+      assert.equal(state.profiles[0]?.accounts[0]?.status.username, CAROL);
+      assert.equal(platform.badge?.text, '2');
+      assert.equal(platform.tabBadges.get(2)?.text, 'caro');
+      assert.ok(platform.alarmMap.has(`refresh:@2:${id}`) && platform.alarmMap.has(`refresh:${id}`));
+
+      const bobBefore = bobValues();
+      await controller.handlers.refreshNow({ id, account: '2' });
+      const renewed = (await stored(platform, `@2:${id}`))?.tokens?.accessToken ?? '';
+      assert.notEqual(renewed, carolToken);
+      carolToken = renewed;
+      assert.ok(carolRules().length > 0, 'the new token is in the tab’s rules');
+      assert.deepEqual(bobValues(), bobBefore, 'the default account’s rules did not change');
+      assert.equal(api.accessTokens.get(renewed)?.user, CAROL);
+
+      // The background stops and starts again: the same rules, from storage.
+      const rules = platform.rules;
+      controller = background(platform);
+      await controller.reconcile();
+      assert.deepEqual(platform.rules, rules);
+    });
+
+    it('a tab opened from a switched tab inherits; a closed tab and a removed account drop their choices', async () => {
+      await controller.onTabOpened(3, 2);
+      await controller.onTabOpened(4, 1);
+      assert.deepEqual(carolRules()[0]?.condition.tabIds, [2, 3]);
+      await controller.onTabClosed(2);
+      assert.deepEqual(carolRules()[0]?.condition.tabIds, [3]);
+      await assert.rejects(
+        controller.handlers.useInTab({ id, account: '2', tabId: 9 }),
+        /That tab is closed/,
+      );
+      await assert.rejects(controller.handlers.useInTab({ id, account: '5', tabId: 1 }), /no longer there/);
+
+      // Signed out, the account's tab gets nothing, not the default's token.
+      await controller.handlers.signOut({ id, account: '2' });
+      assert.deepEqual(carolRules(), []);
+      assert.ok(platform.rules.every((r) => r.condition.excludedTabIds?.includes(3)));
+      assert.equal(platform.tabBadges.get(3)?.text, '!');
+
+      await controller.handlers.removeAccount({ id, account: '2' });
+      assert.deepEqual(await platform.tabChoices.load(), []);
+      assert.ok(platform.rules.every((r) => r.condition.excludedTabIds === undefined));
+      assert.deepEqual(platform.tabBadges, new Map());
+      assert.equal((await controller.handlers.getState({})).profiles[0]?.accounts.length, 0);
+    });
+
+    it('removing the profile forgets every account’s sign-in once Undo is past', async () => {
+      await controller.handlers.deleteProfile({ id });
+      assert.deepEqual(platform.rules, []);
+      await controller.handlers.undoDelete({});
+      assert.ok(carolRules().length > 0, 'Undo brings the added account back, signed in');
+      await controller.handlers.deleteProfile({ id });
+      await controller.emptyTrash();
+      assert.equal(await stored(platform, `@2:${id}`), undefined);
+      assert.equal(await stored(platform, id), undefined);
+      assert.deepEqual(await platform.accounts.load(), []);
+    });
+
+    it('a machine identity has one account', async () => {
+      const { id: machine } = await controller.handlers.saveProfile({
+        profile: {
+          name: 'Machine',
+          hosts: ['machine.test'],
+          auth: { kind: 'oauth2-client-credentials', tokenUrl: 'https://id.test/token', clientId: 'c' },
+        },
+      });
+      await assert.rejects(controller.handlers.addAccount({ id: machine }), /one account/);
+    });
+  });
 });

@@ -547,7 +547,7 @@ describe('signing in again without a window when the refresh token is refused (p
   after(() => provider.stop());
 
   /** A browser: the provider's cookies live as long as it does; every launch is noted. */
-  const browserWith = (cookies: Map<string, string>) => {
+  const browserWith = (cookies: Map<string, string>, login = 'nina') => {
     const launches: Array<{ url: URL; interactive: boolean }> = [];
     const deps = {
       ...deps0(),
@@ -555,7 +555,7 @@ describe('signing in again without a window when the refresh token is refused (p
         redirectUrl: () => REDIRECT,
         launch: (url: string, { interactive } = { interactive: true }) => {
           launches.push({ url: new URL(url), interactive });
-          return provider.signInWithoutBrowser(url, 'nina', cookies, { interactive });
+          return provider.signInWithoutBrowser(url, login, cookies, { interactive });
         },
       },
     };
@@ -615,6 +615,22 @@ describe('signing in again without a window when the refresh token is refused (p
     assert.match(error.message, /invalid_grant.*without a window, did not work either: .*login_required/);
     assert.equal(launches.length, 1, 'never loops');
     assert.equal(launches[0]?.interactive, false);
+  });
+
+  it('an account added beside the first asks the provider to sign someone in; a session of the other user never renews this one', async () => {
+    const cookies = new Map<string, string>();
+    const { deps } = browserWith(cookies);
+    const nina = await signIn(profile(), undefined, deps);
+    // Omar is added as a second account in the same browser: the provider is asked for a login.
+    const { deps: asOmar, launches } = browserWith(cookies, 'omar');
+    const omar = await signIn(profile(), undefined, asOmar, { anotherUser: true });
+    assert.equal(launches[0]?.url.searchParams.get('prompt'), 'login consent');
+    assert.notEqual(omar.username, nina.username);
+    // The provider's session is Omar's now: Nina's refused refresh must not become Omar's tokens.
+    await provider.expireRefreshTokens();
+    const error = await failure(renew(profile(), nina.tokens, asOmar, nina.username));
+    assert.equal(error.kind, 'rejected');
+    assert.match(error.message, /session is now .*omar.*, not this account's user/);
   });
 });
 
