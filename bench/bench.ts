@@ -4,6 +4,7 @@
 //   --from N  starts at section N (the earlier ones take minutes)
 //   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
 //   --browser chromium|firefox  with --only 1 or 2: that browser alone
+//   --configs A,B  with --only 1: only the configurations whose names are listed (exactly)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     from: { type: 'string', default: '1' },
     only: { type: 'string' },
     browser: { type: 'string' },
+    configs: { type: 'string' },
   },
 });
 const ONLY = args.only === undefined ? undefined : Number(args.only);
@@ -42,7 +44,12 @@ const POPUP_OPENS = QUICK ? 10 : 40;
 
 /** The benchmark floor's gecko id (Firefox). */
 const FLOOR_ID = 'floor@autobearer.bench';
-const api = new TestApi({ ttlSeconds: 3600, users: { bench: 'bench-password' } });
+const api = new TestApi({
+  ttlSeconds: 3600,
+  users: { bench: 'bench-password', 'bench-2': 'bench-password' },
+});
+/** Tabs that use the second account, in the configuration with two accounts (#13). */
+const SWITCHED_TABS = 20;
 const out: string[] = [];
 const log = (line = '') => {
   console.log(line);
@@ -99,6 +106,36 @@ async function setUp(driver: BrowserDriver, file: object): Promise<ExtensionPage
   await popup.click(card, 'Sign in');
   await waitFor(async () => /Signed in/.test(await popup.text(card)), 10_000, 'signed in');
   return popup;
+}
+
+/**
+ * A second account, signed in as another user, used by `SWITCHED_TABS` tabs of the app (each of
+ * them another tab than the one measured, which uses the default account): the rules then list
+ * those tabs, as a user with two accounts open side by side has them.
+ */
+async function switchTabs(driver: BrowserDriver, popup: ExtensionPage): Promise<void> {
+  const card = 'section[data-profile="Bench"]';
+  const row = `${card} li[data-account="2"]`;
+  await popup.click(card, 'Add another account');
+  await waitFor(async () => /Signed out/.test(await popup.text(row)), 10_000, 'account 2');
+  await popup.fill(row, 'Username', 'bench-2');
+  await popup.fill(row, 'Password', 'bench-password');
+  await popup.click(row, 'Sign in');
+  await waitFor(async () => /Signed in/.test(await popup.text(row)), 10_000, 'account 2 signed in');
+  for (let i = 0; i < SWITCHED_TABS; i++) await driver.openWeb(url('app.test', `/switched-${i}`));
+  const tabIds = await popup.run(async () => {
+    type Api = { tabs: { query(q: object): Promise<Array<{ id?: number; url?: string }>> } };
+    const g = globalThis as unknown as { browser?: Api; chrome: Api };
+    const tabs = await (g.browser ?? g.chrome).tabs.query({});
+    return tabs.filter((t) => t.url?.includes('/switched-')).map((t) => t.id as number);
+  }, undefined);
+  const state = (await popup.send('getState', {})).value as { profiles: Array<{ id: string }> };
+  const id = state.profiles[0]?.id ?? '';
+  if (tabIds.length !== SWITCHED_TABS) throw new Error(`found ${tabIds.length} switched tabs`);
+  for (const tabId of tabIds) {
+    const reply = await popup.send('useInTab', { id, account: '2', tabId });
+    if (!reply.ok) throw new Error(reply.error);
+  }
 }
 
 /**
@@ -229,7 +266,13 @@ async function perRequestCost(): Promise<void> {
     new ChromiumDriver({ extensionDir: reference('chromium', options) }).launch();
   const firefoxReference = (options: { rule?: boolean; observeResponses?: boolean }) => () =>
     new FirefoxDriver({ addon: { xpi: reference('firefox', options), id: FLOOR_ID } }).launch();
-  type Config = { browser: string; name: string; make: () => Promise<BrowserDriver>; file?: object };
+  type Config = {
+    browser: string;
+    name: string;
+    make: () => Promise<BrowserDriver>;
+    file?: object;
+    switched?: boolean;
+  };
   const configs: Config[] = [];
   for (const browser of ['chromium', 'firefox'] as const) {
     const plain =
@@ -251,12 +294,23 @@ async function perRequestCost(): Promise<void> {
         make: autoBearer,
         file: profileFile(api, { on401: false }),
       },
+      {
+        browser,
+        name: `AutoBearer, 2 accounts, ${SWITCHED_TABS} tabs switched`,
+        make: autoBearer,
+        file: profileFile(),
+        switched: true,
+      },
     );
   }
+  const chosen = args.configs?.split(',');
   const open: Array<{ config: Config; driver: BrowserDriver; page: WebPage }> = [];
-  for (const config of configs.filter((c) => measures(c.browser))) {
+  for (const config of configs.filter((c) => measures(c.browser) && (!chosen || chosen.includes(c.name)))) {
     const driver = await config.make();
-    if (config.file) await setUp(driver, config.file);
+    if (config.file) {
+      const popup = await setUp(driver, config.file);
+      if (config.switched) await switchTabs(driver, popup);
+    }
     open.push({ config, driver, page: await driver.openWeb(url('app.test', '/')) });
   }
   // Each configuration calls its own path, so the server can tell whose requests carried a header.

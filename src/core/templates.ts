@@ -99,8 +99,9 @@ export const TEMPLATES: readonly Template[] = [
         clientSecret: v.clientSecret,
         scope: `openid email ${v.scope}`.trim(),
         // Google refuses the offline_access scope: a refresh token takes access_type=offline, and
-        // comes again on a later sign-in only with prompt=consent.
-        authorizationParameters: { access_type: 'offline', prompt: 'consent' },
+        // comes again on a later sign-in only with prompt=consent; select_account lets a second account
+        // (README: two accounts side by side) pick its user instead of the one signed in to Google.
+        authorizationParameters: { access_type: 'offline', prompt: 'consent select_account' },
       },
     }),
   },

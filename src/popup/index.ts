@@ -60,6 +60,13 @@ function describe(status: PublicStatus, now: number): string {
   }
 }
 
+/** An added account's state: its row already names the user. */
+function describeAccount(status: PublicStatus, now: number): string {
+  if ((status.phase === 'signed-in' || status.phase === 'retrying') && status.expiresAt)
+    return t('expiresIn', t('accountSignedIn'), countdown(status.expiresAt, now));
+  return describe(status, now);
+}
+
 async function act(key: string, action: () => Promise<AppState>, done?: string): Promise<void> {
   notices.delete(key);
   try {
@@ -231,7 +238,13 @@ function accountsSection(view: ProfileView, now: number): HTMLElement | false {
         h('strong', {}, label),
         accountId === DEFAULT_ACCOUNT ? ` (${t('defaultAccount')})` : '',
         used ? h('span', { class: 'this-tab' }, ` · ${t('usedInThisTab')}`) : '',
-        extra ? ` · ${describe(status, now)}` : '',
+        extra ? ' · ' : '',
+        extra &&
+          h(
+            'span',
+            { class: 'state', 'data-expires-at': status.expiresAt ?? '' },
+            describeAccount(status, now),
+          ),
       ),
       extra && status.error && h('p', { class: 'error', role: 'alert' }, status.error),
       extra && noticeLine(noticeKey(target)),
@@ -259,8 +272,12 @@ function accountsSection(view: ProfileView, now: number): HTMLElement | false {
           tabUrlFor(profile) &&
           h(
             'button',
-            { type: 'button', onclick: () => void act(noticeKey(target), () => send('openInTab', target)) },
-            t('openTabAs', label),
+            {
+              type: 'button',
+              'aria-label': t('openTabAs', label),
+              onclick: () => void act(noticeKey(target), () => send('openInTab', target)),
+            },
+            t('openTab'),
           ),
         extra &&
           isSending(status) &&
@@ -448,7 +465,11 @@ function tick(): void {
   const now = Date.now();
   for (const state of list.querySelectorAll<HTMLElement>('.state[data-expires-at]')) {
     const view = latest.profiles.find((p) => p.id === state.closest<HTMLElement>('[data-id]')?.dataset.id);
-    if (view) state.textContent = describe(view.status, now);
+    // An added account's line sits in its row; the card's own line is the default account's.
+    const accountId = state.closest<HTMLElement>('li[data-account]')?.dataset.account;
+    const account = accountId ? view?.accounts.find((a) => a.accountId === accountId) : undefined;
+    if (account) state.textContent = describeAccount(account.status, now);
+    else if (view && !accountId) state.textContent = describe(view.status, now);
   }
 }
 

@@ -859,6 +859,37 @@ describe('background controller', () => {
       assert.deepEqual(await platform.accounts.load(), []);
     });
 
+    it('"Open a tab as" an added account: the tab uses it from its first request', async () => {
+      await controller.handlers.openInTab({ id, account: '2' });
+      const [tab] = platform.openedTabs;
+      const before = tab?.rulesBeforeLoad.filter((r) => r.condition.tabIds?.includes(tab.tabId)) ?? [];
+      assert.ok(before.length > 0);
+      assert.ok(before.every((r) => r.action.requestHeaders[0]?.value === `Bearer ${carolToken}`));
+      assert.deepEqual(
+        (await platform.tabChoices.load()).filter((c) => c.tabId === tab?.tabId),
+        [{ tabId: tab?.tabId, profileId: id, accountId: '2' }],
+      );
+    });
+
+    it('a managed profile takes accounts too', async () => {
+      platform.managedFile = JSON.stringify({
+        autobearer: 1,
+        profiles: [{ ...profile(), name: 'Managed API', hosts: ['http://company.test'] }],
+      });
+      await controller.reconcile(); // reads the policy after the rules, and syncs again when it changed
+      const managed = 'managed:Managed API';
+      await waitFor(
+        async () => (await controller.handlers.getState({})).profiles.some((p) => p.id === managed),
+        2_000,
+        'the policy’s profile',
+      );
+      const { account } = await controller.handlers.addAccount({ id: managed });
+      await controller.handlers.signIn({ id: managed, account, username: CAROL, password: PASSWORD });
+      const view = (await controller.handlers.getState({})).profiles.find((p) => p.id === managed);
+      assert.equal(view?.managed, true);
+      assert.equal(view?.accounts[0]?.status.username, CAROL);
+    });
+
     it('a machine identity has one account', async () => {
       const { id: machine } = await controller.handlers.saveProfile({
         profile: {

@@ -308,7 +308,7 @@ describe('recipes: OAuth, what is sent (the fetch seam)', () => {
     assert.match(opened.searchParams.get('scope') ?? '', /offline_access/);
   });
 
-  it('Google: access_type=offline with prompt=consent, the secret at oauth2.googleapis.com', async () => {
+  it('Google: access_type=offline with prompt=consent (and select_account, for a second account), the secret at oauth2.googleapis.com', async () => {
     const profile = profileFrom(template('google'), {});
     const { opened, tokenRequests } = await signInAt(
       profile,
@@ -317,7 +317,7 @@ describe('recipes: OAuth, what is sent (the fetch seam)', () => {
       'https://accounts.google.com/o/oauth2/v2/auth',
     );
     assert.equal(opened.searchParams.get('access_type'), 'offline');
-    assert.equal(opened.searchParams.get('prompt'), 'consent');
+    assert.equal(opened.searchParams.get('prompt'), 'consent select_account');
     assert.doesNotMatch(opened.searchParams.get('scope') ?? '', /offline_access/, 'Google refuses it');
     assert.match(tokenRequests[0]?.headers.get('authorization') ?? '', /^Basic /);
   });

@@ -52,8 +52,17 @@ const rulesFor = (rules: SessionRule[], tabId: number) => ({
   except: rules.filter((r) => (r.condition.excludedTabIds as number[] | undefined)?.includes(tabId)),
 });
 
-export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
-  describe('two accounts side by side', { timeout: 360_000 }, () => {
+/**
+ * `minutes`: the soak variant (`npm run soak`): the two tabs call their API for that long, the
+ * background stopped every 20 seconds; without it, for two token lifetimes (`npm test`).
+ */
+export function accountsScenario(
+  launch: () => Promise<BrowserDriver>,
+  { minutes }: { minutes?: number } = {},
+): void {
+  const title =
+    minutes === undefined ? 'two accounts side by side' : `two accounts side by side, ${minutes} min`;
+  describe(title, { timeout: ((minutes ?? 0) * 60 + 360) * 1000 }, () => {
     const api = new TestApi({ ttlSeconds: TTL_SECONDS, users: PASSWORDS });
     const work = mkdtempSync(path.join(tmpdir(), 'autobearer-accounts-'));
     let driver: BrowserDriver;
@@ -90,6 +99,13 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
         JSON.stringify({
           autobearer: 1,
           profiles: [
+            // First in the file, but not a profile of the app's tabs: the popup lists it second there.
+            {
+              name: 'Other API',
+              hosts: ['http://b.test'],
+              pages: ['http://c.test'],
+              auth: { kind: 'manual' },
+            },
             {
               name: NAME,
               hosts: ['http://api.test'],
@@ -101,10 +117,11 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
       );
       look = await driver.open('options.html');
       await look.importFile(file);
-      const item = `li[data-profile="${NAME}"]`;
-      await waitFor(async () => (await look.text(item)).includes(NAME), 5_000, 'imported');
-      if (/Missing/.test(await look.text(item))) await look.click(item, 'Grant access');
-      await waitFor(async () => !/Missing/.test(await look.text(item)), 5_000, 'access granted');
+      for (const item of [`li[data-profile="${NAME}"]`, 'li[data-profile="Other API"]']) {
+        await waitFor(async () => (await look.text(item)) !== '', 5_000, 'imported');
+        if (/Missing/.test(await look.text(item))) await look.click(item, 'Grant access');
+        await waitFor(async () => !/Missing/.test(await look.text(item)), 5_000, 'access granted');
+      }
     });
 
     after(async () => {
@@ -122,6 +139,8 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
       // In tab A's popup: sign in as Alice, then add Bob as a second account.
       const popupA = await driver.open(`popup.html?tab=${idA}`);
       await says(popupA, CARD, /Signed out/);
+      // The profile of the tab's page comes first.
+      await says(popupA, 'section.profile', new RegExp(NAME));
       await popupA.fill(CARD, 'Username', ALICE);
       await popupA.fill(CARD, 'Password', PASSWORDS[ALICE]);
       await popupA.click(CARD, 'Sign in');
@@ -131,7 +150,7 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
       await popupA.fill(BOB_ROW, 'Username', BOB);
       await popupA.fill(BOB_ROW, 'Password', PASSWORDS[BOB]);
       await popupA.click(BOB_ROW, 'Sign in');
-      await says(popupA, BOB_ROW, /Signed in as bob@example\.com/);
+      await says(popupA, BOB_ROW, /bob@example\.com · signed in · expires in/);
       // Tab A uses the default account, Alice; nothing else changed for it.
       await says(popupA, `${DEFAULT_ROW} .this-tab`, /this tab/);
       await popupA.close();
@@ -141,6 +160,9 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
       await popupB.click(BOB_ROW, 'Use in this tab');
       await says(popupB, `${BOB_ROW} .this-tab`, /this tab/);
       assert.equal(await popupB.text(`${DEFAULT_ROW} .this-tab`), '');
+      // The README shows it.
+      if (driver.name === 'chromium' && minutes === undefined)
+        await popupB.screenshot(path.resolve('docs/screenshots/popup-accounts.png'), 'light');
       await popupB.close();
 
       const rules = await driver.sessionRules();
@@ -155,14 +177,28 @@ export function accountsScenario(launch: () => Promise<BrowserDriver>): void {
       await tabB.startPolling(url('api.test', '/poll/b'), 500);
       const refreshed = (user: string) =>
         api.refreshCalls.filter((c) => c.ok && c.user === user && c.at >= since).length;
-      for (let cycle = 1; cycle <= 2; cycle++) {
-        await driver.stopBackground();
-        await waitFor(
-          () => refreshed(ALICE) >= cycle && refreshed(BOB) >= cycle,
-          (TTL_SECONDS + 5) * 1000,
-          `both accounts refreshed ${cycle} time(s)`,
-          200,
-        );
+      if (minutes === undefined) {
+        for (let cycle = 1; cycle <= 2; cycle++) {
+          await driver.stopBackground();
+          await waitFor(
+            () => refreshed(ALICE) >= cycle && refreshed(BOB) >= cycle,
+            (TTL_SECONDS + 5) * 1000,
+            `both accounts refreshed ${cycle} time(s)`,
+            200,
+          );
+        }
+      } else {
+        // The soak: a fixed time is the point here, not an event to wait for.
+        const end = since + minutes * 60_000;
+        while (Date.now() < end) {
+          await driver.stopBackground();
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(20_000, Math.max(0, end - Date.now()))),
+          );
+        }
+        const lifetimes = Math.floor((minutes * 60) / TTL_SECONDS) - 1;
+        for (const user of [ALICE, BOB])
+          assert.ok(refreshed(user) >= lifetimes, `${user}: ${refreshed(user)} refreshes in ${minutes} min`);
       }
       // One more poll each after the last refresh, then stop.
       await waitFor(
