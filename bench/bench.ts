@@ -4,7 +4,7 @@
 //   --from N  starts at section N (the earlier ones take minutes)
 //   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
 //   --browser chromium|firefox  with --only 1 or 2: that browser alone
-//   --configs A,B  with --only 1: only the configurations whose names are listed (exactly)
+//   --configs 'A;B'  with --only 1: only the configurations named (exactly; names hold commas)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -303,7 +303,7 @@ async function perRequestCost(): Promise<void> {
       },
     );
   }
-  const chosen = args.configs?.split(',');
+  const chosen = args.configs?.split(';');
   const open: Array<{ config: Config; driver: BrowserDriver; page: WebPage }> = [];
   for (const config of configs.filter((c) => measures(c.browser) && (!chosen || chosen.includes(c.name)))) {
     const driver = await config.make();

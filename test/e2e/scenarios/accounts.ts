@@ -130,7 +130,8 @@ export function accountsScenario(
       rmSync(work, { recursive: true, force: true });
     });
 
-    it('two tabs of one app, each as its own user, over two token lifetimes with rotation and the background stopped', async () => {
+    const span = minutes === undefined ? 'two token lifetimes' : `${minutes} min`;
+    it(`two tabs of one app, each as its own user, over ${span} with rotation and the background stopped`, async () => {
       tabA = await driver.openWeb(url('app.test', '/?tab=a'));
       tabB = await driver.openWeb(url('app.test', '/?tab=b'));
       idA = await tabIdOf(look, '?tab=a');
