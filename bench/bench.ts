@@ -121,7 +121,7 @@ async function switchTabs(driver: BrowserDriver, popup: ExtensionPage): Promise<
   await popup.fill(row, 'Username', 'bench-2');
   await popup.fill(row, 'Password', 'bench-password');
   await popup.click(row, 'Sign in');
-  await waitFor(async () => /Signed in/.test(await popup.text(row)), 10_000, 'account 2 signed in');
+  await waitFor(async () => /signed in/.test(await popup.text(row)), 10_000, 'account 2 signed in');
   for (let i = 0; i < SWITCHED_TABS; i++) await driver.openWeb(url('app.test', `/switched-${i}`));
   const tabIds = await popup.run(async () => {
     type Api = { tabs: { query(q: object): Promise<Array<{ id?: number; url?: string }>> } };

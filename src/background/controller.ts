@@ -192,7 +192,8 @@ export class Controller {
     const state = await this.view(stored, planned);
     const reconcileMs = Math.round((performance.now() - started) * 10) / 10;
     const diagnostics = { reconciledAt: stored.now, reconcileMs, rules: this.rules.count };
-    await this.platform.publish(state, badgeOf(state), diagnostics, badgesOfTabs(state));
+    const badge = badgeOf(state);
+    await this.platform.publish(state, badge, diagnostics, badgesOfTabs(state, badge));
     return state;
   }
 

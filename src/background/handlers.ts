@@ -51,9 +51,8 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
    */
   const accountOf = async ({ id, account = DEFAULT_ACCOUNT }: { id: string; account?: string }) => {
     const key = accountKey(id, account);
-    const entry = await profileById(id);
-    if (account !== DEFAULT_ACCOUNT && !(await controller.accountEntry(key)))
-      throw new UserError(t('accountGone'));
+    const entry = await controller.accountEntry(key);
+    if (!entry) throw new UserError(t(account === DEFAULT_ACCOUNT ? 'profileGone' : 'accountGone'));
     return { ...entry, key, anotherUser: account !== DEFAULT_ACCOUNT };
   };
   /** The account's current token, or the reason there is none to use. */

@@ -293,10 +293,10 @@ export const badgeOf = (state: AppState): Badge =>
 
 /**
  * The badges of the tabs that use another account than a profile's default: the account, in
- * a color of its own, or "!" where that account has no token to send; the title says which.
+ * a color of its own, or "!" where that account has no token to send; the title says which,
+ * above the `global` badge's.
  */
-export function badgesOfTabs(state: AppState): Map<number, Badge> {
-  const global = badgeOf(state);
+export function badgesOfTabs(state: AppState, global: Badge): Map<number, Badge> {
   const badges = new Map<number, Badge>();
   for (const tabId of new Set(state.tabChoices.map((c) => c.tabId))) {
     const used = state.tabChoices.flatMap((choice) => {

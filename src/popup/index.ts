@@ -1,6 +1,12 @@
 // The popup: every profile with its state, and the buttons to sign in, refresh, sign out; the
 // profiles that apply to the tab it was opened on come first, with the account that tab uses.
-import { accountInTab, accountLabel, DEFAULT_ACCOUNT } from '../core/accounts.js';
+import {
+  accountInTab,
+  accountKey,
+  accountLabel,
+  DEFAULT_ACCOUNT,
+  parseAccountKey,
+} from '../core/accounts.js';
 import { secretDestination, signInMethod } from '../core/auth-requests.js';
 import { appliesToPage, tabUrlFor } from '../core/rules.js';
 import type { PublicStatus } from '../core/session.js';
@@ -40,7 +46,8 @@ async function findCurrentTab(): Promise<CurrentTab | undefined> {
 
 /** A message target: a profile's account ('' the default). */
 type Target = { id: string; account?: string };
-const noticeKey = ({ id, account }: Target): string => (account ? `${id}/${account}` : id);
+/** Notices go by account key: the profile's id for its default account. */
+const noticeKey = ({ id, account = DEFAULT_ACCOUNT }: Target): string => accountKey(id, account);
 
 function describe(status: PublicStatus, now: number): string {
   switch (status.phase) {
@@ -447,7 +454,7 @@ function render(state: AppState): void {
     return;
   }
   const cards = inTabOrder(state.profiles).map((view) => {
-    const ownNotices = [...notices].filter(([key]) => key === view.id || key.startsWith(`${view.id}/`));
+    const ownNotices = [...notices].filter(([key]) => parseAccountKey(key).profileId === view.id);
     const tabChoice = currentTab && accountInTab(state.tabChoices, currentTab.id, view.id);
     const key = stableJson([view, ownNotices, tabChoice]);
     const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);

@@ -292,7 +292,7 @@ describe('the plan with accounts', () => {
     assert.ok(!JSON.stringify(state).includes('bob-1') && !JSON.stringify(state).includes('alice-1'));
     assert.equal(badgeOf(state).text, '2', 'two accounts signed in');
     assert.match(badgeOf(state).title, /API \(bob\): signed in/);
-    const tabs = badgesOfTabs(state);
+    const tabs = badgesOfTabs(state, badgeOf(state));
     assert.deepEqual([...tabs.keys()], [7]);
     assert.equal(tabs.get(7)?.text, 'bob');
     assert.match(tabs.get(7)?.title ?? '', /This tab uses bob for API/);
@@ -304,6 +304,6 @@ describe('the plan with accounts', () => {
       origins: new Map(),
       ruleFailures: new Map(),
     });
-    assert.equal(badgesOfTabs(signedOut).get(7)?.text, '!');
+    assert.equal(badgesOfTabs(signedOut, badgeOf(signedOut)).get(7)?.text, '!');
   });
 });
