@@ -108,6 +108,11 @@ async function setUp(driver: BrowserDriver, file: object): Promise<ExtensionPage
   return popup;
 }
 
+/** `SWITCHED_TABS` more tabs of the app, idle. */
+async function openAppTabs(driver: BrowserDriver): Promise<void> {
+  for (let i = 0; i < SWITCHED_TABS; i++) await driver.openWeb(url('app.test', `/switched-${i}`));
+}
+
 /**
  * A second account, signed in as another user, used by `SWITCHED_TABS` tabs of the app (each of
  * them another tab than the one measured, which uses the default account): the rules then list
@@ -122,7 +127,7 @@ async function switchTabs(driver: BrowserDriver, popup: ExtensionPage): Promise<
   await popup.fill(row, 'Password', 'bench-password');
   await popup.click(row, 'Sign in');
   await waitFor(async () => /signed in/.test(await popup.text(row)), 10_000, 'account 2 signed in');
-  for (let i = 0; i < SWITCHED_TABS; i++) await driver.openWeb(url('app.test', `/switched-${i}`));
+  await openAppTabs(driver);
   const tabIds = await popup.run(async () => {
     type Api = { tabs: { query(q: object): Promise<Array<{ id?: number; url?: string }>> } };
     const g = globalThis as unknown as { browser?: Api; chrome: Api };
@@ -296,6 +301,13 @@ async function perRequestCost(): Promise<void> {
       },
       {
         browser,
+        name: `AutoBearer, ${SWITCHED_TABS} more tabs open`,
+        make: autoBearer,
+        file: profileFile(),
+        switched: false,
+      },
+      {
+        browser,
         name: `AutoBearer, 2 accounts, ${SWITCHED_TABS} tabs switched`,
         make: autoBearer,
         file: profileFile(),
@@ -310,6 +322,8 @@ async function perRequestCost(): Promise<void> {
     if (config.file) {
       const popup = await setUp(driver, config.file);
       if (config.switched) await switchTabs(driver, popup);
+      // The same tabs, all on the default account: what the tabs cost, apart from their rules.
+      else if (config.switched === false) await openAppTabs(driver);
     }
     open.push({ config, driver, page: await driver.openWeb(url('app.test', '/')) });
   }
