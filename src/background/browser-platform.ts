@@ -6,7 +6,7 @@ import { t } from '../core/text.js';
 import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
-import { accountStore, apiTabStore, tabChoiceStore } from './list-store.js';
+import { accountStore, apiTabStore, subscriptionStore, tabChoiceStore } from './list-store.js';
 import { discoveryStore, policyCopyStore } from './local-stores.js';
 import type { Diagnostics, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
@@ -85,6 +85,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     apiTabs: apiTabStore(browser.storage.session),
     accounts: accountStore(browser.storage.local),
     tabChoices: tabChoiceStore(browser.storage.session),
+    subscriptions: subscriptionStore(browser.storage.local),
     openTabIds: async () => new Set((await browser.tabs.query({})).flatMap((tab) => tab.id ?? [])),
     policyCopy: policyCopyStore(browser.storage.local),
     discovered: discoveryStore(browser.storage.local),

@@ -33,12 +33,23 @@ import type { Profile } from '../core/profile.js';
 import { type ProfilesInForce, profilesInForce, type StoredProfile } from '../core/profiles.js';
 import type { ObservedRequest } from '../core/rules.js';
 import { afterRefresh, type RefreshResult, type Session, SIGNED_OUT, signedIn } from '../core/session.js';
+import {
+  type FetchedFile,
+  nextCheckAt,
+  removedBy,
+  SUBSCRIPTION_ALARM,
+  type Subscription,
+  subscriptionProfileId,
+  subscriptionProfiles,
+  updatePreview,
+} from '../core/subscriptions.js';
 import { t } from '../core/text.js';
 import type { AppState } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { AppliedRules } from './applied-rules.js';
 import type { Platform } from './platform.js';
-import { queue } from './queue.js';
+import { type Queue, queue } from './queue.js';
+import { fetchSubscription, SubscriptionError } from './subscriptions.js';
 import { TokenRequestError } from './token-client.js';
 import { renew, type SignedIn, type TokenServiceDeps } from './token-service.js';
 
@@ -55,6 +66,7 @@ interface Stored {
   readonly sessions: Map<string, Session>;
   readonly apiTabs: ApiTab[];
   readonly choices: TabChoice[];
+  readonly subscriptions: Subscription[];
 }
 
 export class Controller {
@@ -67,6 +79,8 @@ export class Controller {
   private readonly rules: AppliedRules;
   /** Reconciliations, and the hand-off of a refreshed token, run one after another. */
   private readonly inTurn = queue();
+  /** Subscription checks, one at a time: two would both store their outcome. */
+  private readonly subscriptionTurn: Queue = queue();
 
   constructor(private readonly platform: Platform) {
     this.rules = new AppliedRules((rules) => platform.setRules(rules));
@@ -116,6 +130,7 @@ export class Controller {
       void this.updatePolicyCopy();
       // Started after this reconciliation, so the refresh's own one queues behind it.
       for (const id of planned.due) void this.refresh(id, { onlyIfDue: true });
+      for (const id of planned.dueSubscriptions) void this.checkSubscription(id, { onlyIfDue: true });
       return state;
     });
   }
@@ -141,9 +156,14 @@ export class Controller {
     return run;
   }
 
-  /** The organization's profiles and the user's, as they apply now. */
+  /** The organization's profiles, the subscriptions', and the user's, as they apply now. */
   async profiles(): Promise<ProfilesInForce> {
-    return profilesInForce(await this.platform.policyCopy.load(), await this.platform.profiles.load());
+    const subscribed = (await this.platform.subscriptions.load()).flatMap(subscriptionProfiles);
+    return profilesInForce(
+      await this.platform.policyCopy.load(),
+      await this.platform.profiles.load(),
+      subscribed,
+    );
   }
 
   /** One profile's session as it counts now (a stale one reads as signed out). */
@@ -163,7 +183,9 @@ export class Controller {
     }
     const apiTabs = await this.platform.apiTabs.load();
     const choices = await this.platform.tabChoices.load();
+    const subscriptions = await this.platform.subscriptions.load();
     return {
+      subscriptions,
       now: this.platform.now(),
       profiles,
       managedProblems: problems,
@@ -211,6 +233,8 @@ export class Controller {
   async onAlarm(name: string): Promise<void> {
     if (name.startsWith(REFRESH_ALARM))
       await this.refresh(name.slice(REFRESH_ALARM.length), { onlyIfDue: true });
+    else if (name.startsWith(SUBSCRIPTION_ALARM))
+      await this.checkSubscription(name.slice(SUBSCRIPTION_ALARM.length), { onlyIfDue: true });
     else await this.reconcile();
   }
 
@@ -399,5 +423,88 @@ export class Controller {
     await this.platform.accounts.update((list) =>
       list.some((a) => a.profileId === profileId) ? list.filter((a) => a.profileId !== profileId) : list,
     );
+  }
+
+  // ---- subscriptions ---------------------------------------------------------------------------
+
+  /** Changes one stored subscription; false when it is gone. */
+  private async updateSubscription(id: string, change: (s: Subscription) => Subscription): Promise<boolean> {
+    let found = false;
+    await this.platform.subscriptions.update((list) =>
+      list.map((s) => {
+        if (s.id !== id) return s;
+        found = true;
+        return change(s);
+      }),
+    );
+    return found;
+  }
+
+  /**
+   * Fetches a subscription's file. An update that only narrows (fewer hosts, pages, profiles)
+   * applies at once; one that widens where a token or a secret goes, and the first file, wait for
+   * the user (`acceptSubscriptionUpdate`). A refused or unreachable file changes nothing but the
+   * last check's reason: the file in force stays.
+   */
+  checkSubscription(id: string, { onlyIfDue = false } = {}): Promise<void> {
+    return this.subscriptionTurn(async () => {
+      const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
+      if (!subscription) return;
+      const now = this.platform.now();
+      // Alarms may fire a little early; a check a moment ago (another trigger) makes this one moot.
+      if (onlyIfDue && now < nextCheckAt(subscription, now) - DUE_TOLERANCE_MS) return;
+      let outcome: Subscription;
+      try {
+        const fetched = await fetchSubscription(subscription, this.platform);
+        outcome = { ...subscription, lastCheck: { at: now, ok: true } };
+        if (fetched.kind === 'file') {
+          const signedIn = await this.signedInIds();
+          const { widening } = updatePreview(subscription, fetched.file, (pid) => signedIn.has(pid));
+          if (subscription.current && widening.length === 0) {
+            await this.forgetRemoved(subscription, fetched.file);
+            const { pending: _none, ...rest } = outcome;
+            outcome = { ...rest, current: fetched.file };
+          } else outcome = { ...outcome, pending: fetched.file };
+        }
+      } catch (error) {
+        if (!(error instanceof SubscriptionError)) throw error;
+        outcome = { ...subscription, lastCheck: { at: now, ok: false, message: error.message } };
+      }
+      await this.updateSubscription(id, () => outcome);
+    }).then(() => this.reconcile().then(() => undefined));
+  }
+
+  /** The waiting update becomes the file in force; `discard` drops it instead. */
+  async settleSubscriptionUpdate(id: string, { discard = false } = {}): Promise<void> {
+    await this.subscriptionTurn(async () => {
+      const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
+      if (!subscription) throw new UserError(t('subscriptionGone'));
+      const { pending, ...rest } = subscription;
+      if (!pending) throw new UserError(t('nothingWaits'));
+      if (!discard) await this.forgetRemoved(subscription, pending);
+      await this.updateSubscription(id, () => (discard ? rest : { ...rest, current: pending }));
+    });
+  }
+
+  /** Removes a subscription, and its profiles' sign-ins. */
+  async unsubscribe(id: string): Promise<void> {
+    await this.subscriptionTurn(async () => {
+      const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
+      if (!subscription) return;
+      await this.platform.subscriptions.update((list) => list.filter((s) => s.id !== id));
+      for (const { profile } of subscriptionProfiles(subscription))
+        await this.forgetSignIns(subscriptionProfileId(id, profile.name));
+    });
+  }
+
+  private async forgetRemoved(subscription: Subscription, file: FetchedFile): Promise<void> {
+    for (const profileId of removedBy(subscription, file)) await this.forgetSignIns(profileId);
+  }
+
+  private async signedInIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const { id } of (await this.profiles()).profiles)
+      if ((await this.platform.sessions.get(id))?.tokens) ids.add(id);
+    return ids;
   }
 }

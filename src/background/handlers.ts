@@ -16,6 +16,8 @@ import type { StoredProfile } from '../core/profiles.js';
 import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable } from '../core/session.js';
+import { parsePublicKey } from '../core/signing.js';
+import { DEFAULT_EVERY_HOURS, subscriptionUrlProblem } from '../core/subscriptions.js';
 import { type MessageKey, t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
@@ -34,10 +36,12 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     if (!entry) throw new UserError(t('profileGone'));
     return entry;
   };
-  /** Refuses to change what the organization manages. */
+  /** Refuses to change what the organization manages, or what a subscription brings. */
   const editable = async (id: string): Promise<StoredProfile> => {
     const entry = await profileById(id);
     if (entry.managed) throw new UserError(t('managedReadOnly', entry.profile.name));
+    if (entry.subscription !== undefined)
+      throw new UserError(t('subscribedReadOnly', entry.profile.name, entry.subscription));
     return entry;
   };
   /** Changes the user's own profiles, then reconciles. */
@@ -198,6 +202,44 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       return editProfiles((list) =>
         list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
       );
+    },
+    subscribe: async ({ name, url, publicKey, everyHours = DEFAULT_EVERY_HOURS }) => {
+      const trimmed = name.trim();
+      if (!trimmed) throw new UserError(t('subscriptionNameMissing'));
+      const key = publicKey?.trim() || undefined;
+      if (key && !parsePublicKey(key)) throw new UserError(t('badPublicKey'));
+      const problem = subscriptionUrlProblem(url, !!key);
+      if (problem) throw new UserError(problem);
+      if (!(Number.isFinite(everyHours) && everyHours >= 1)) throw new UserError(t('badEveryHours'));
+      const id = platform.newId();
+      let taken = false;
+      await platform.subscriptions.update((list) => {
+        taken = list.some((s) => s.name === trimmed);
+        return taken
+          ? list
+          : [...list, { id, name: trimmed, url, everyHours, ...(key ? { publicKey: key } : {}) }];
+      });
+      if (taken) throw new UserError(t('subscriptionNameTaken', trimmed));
+      await controller.checkSubscription(id);
+      return controller.state();
+    },
+    checkSubscription: async ({ id }) => {
+      if (!(await platform.subscriptions.load()).some((s) => s.id === id))
+        throw new UserError(t('subscriptionGone'));
+      await controller.checkSubscription(id);
+      return controller.state();
+    },
+    acceptSubscriptionUpdate: async ({ id }) => {
+      await controller.settleSubscriptionUpdate(id);
+      return controller.reconcile();
+    },
+    discardSubscriptionUpdate: async ({ id }) => {
+      await controller.settleSubscriptionUpdate(id, { discard: true });
+      return controller.reconcile();
+    },
+    unsubscribe: async ({ id }) => {
+      await controller.unsubscribe(id);
+      return controller.reconcile();
     },
     previewImport: async ({ text }) => {
       const parsed = parseProfileFile(text);

@@ -1,9 +1,11 @@
 // Small lists the background keeps beside the profiles: the API tabs ("Open in a tab") and the
 // tabs' account choices in storage.session (they live as long as the browser session, as tabs
-// do, and survive the background being stopped), the added accounts in storage.local.
+// do, and survive the background being stopped), the added accounts and the subscriptions to
+// teams' profile files in storage.local.
 import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import { isExtraAccount, isTabChoice } from '../core/accounts.js';
 import { type ApiTab, isApiTab } from '../core/api-tabs.js';
+import { isSubscription, type Subscription } from '../core/subscriptions.js';
 import type { Storage } from '../platform/browser.js';
 import { queue } from './queue.js';
 
@@ -20,6 +22,7 @@ export interface ListStore<T> {
 export const API_TABS_KEY = 'apiTabs';
 export const TAB_CHOICES_KEY = 'tabChoices';
 export const ACCOUNTS_KEY = 'accounts';
+export const SUBSCRIPTIONS_KEY = 'subscriptions';
 
 /** A list under `key`; items that do not pass `isItem` (an older or damaged entry) are dropped. */
 export function listStore<T>(
@@ -52,3 +55,5 @@ export const tabChoiceStore = (area: Pick<Storage.StorageArea, 'get' | 'set'>): 
   listStore(area, TAB_CHOICES_KEY, isTabChoice);
 export const accountStore = (area: Pick<Storage.StorageArea, 'get' | 'set'>): ListStore<ExtraAccount> =>
   listStore(area, ACCOUNTS_KEY, isExtraAccount);
+export const subscriptionStore = (area: Pick<Storage.StorageArea, 'get' | 'set'>): ListStore<Subscription> =>
+  listStore(area, SUBSCRIPTIONS_KEY, isSubscription);

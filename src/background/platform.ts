@@ -3,6 +3,7 @@
 import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
+import type { Subscription } from '../core/subscriptions.js';
 import type { AppState } from '../messages/protocol.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
 import type { DiscoveryStore, PolicyCopyStore } from './local-stores.js';
@@ -28,6 +29,8 @@ export interface Platform {
   /** The accounts the user added to profiles, and the tabs that use one. */
   readonly accounts: ListStore<ExtraAccount>;
   readonly tabChoices: ListStore<TabChoice>;
+  /** The teams' profile files the user subscribed to, with the file in force of each. */
+  readonly subscriptions: ListStore<Subscription>;
   /** The ids of the tabs open now. */
   readonly openTabIds: () => Promise<Set<number>>;
   /** The last policy file read, kept because storage.managed can take seconds to answer. */

@@ -34,7 +34,16 @@ export async function readBounded(
   response: Response,
   limit = MAX_ANSWER_BYTES,
 ): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
+  const { bytes, truncated } = await readBoundedBytes(response, limit);
+  return { text: new TextDecoder().decode(bytes), truncated };
+}
+
+/** The body's bytes as sent (a signature covers them), at most `limit`; `truncated` when more came. */
+export async function readBoundedBytes(
+  response: Response,
+  limit = MAX_ANSWER_BYTES,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(), truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -57,7 +66,7 @@ export async function readBounded(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return { text: new TextDecoder().decode(bytes), truncated };
+  return { bytes, truncated };
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type Session,
   SIGNED_OUT,
 } from './session.js';
+import { nextCheckAt, SUBSCRIPTION_ALARM, type Subscription, subscriptionView } from './subscriptions.js';
 import { t } from './text.js';
 
 export const REFRESH_ALARM = 'refresh:';
@@ -79,6 +80,7 @@ export interface PlanInput {
   readonly sessions: ReadonlyMap<string, Session>;
   readonly apiTabs: readonly ApiTab[];
   readonly choices: readonly TabChoice[];
+  readonly subscriptions: readonly Subscription[];
   /** Work in progress, by account key, which only the running background knows. */
   readonly refreshing: ReadonlySet<string>;
   readonly signingIn: ReadonlySet<string>;
@@ -103,6 +105,9 @@ export interface Plan {
   readonly choices: readonly TabChoice[];
   /** The added accounts of the listed profiles. */
   readonly extras: readonly ExtraAccount[];
+  readonly subscriptions: readonly Subscription[];
+  /** Subscriptions whose check is due now. */
+  readonly dueSubscriptions: string[];
 }
 
 export function plan(input: PlanInput): Plan {
@@ -163,6 +168,12 @@ export function plan(input: PlanInput): Plan {
       });
     }
   }
+  const dueSubscriptions: string[] = [];
+  for (const subscription of input.subscriptions) {
+    const at = nextCheckAt(subscription, now);
+    if (at <= now) dueSubscriptions.push(subscription.id);
+    else alarms.set(SUBSCRIPTION_ALARM + subscription.id, at);
+  }
   const kept = apiTabs.filter((tab) => active.some((a) => a.profileId === tab.profileId));
   return {
     active,
@@ -174,6 +185,8 @@ export function plan(input: PlanInput): Plan {
     apiTabs: kept.length === apiTabs.length ? apiTabs : kept,
     choices,
     extras: listed,
+    subscriptions: input.subscriptions,
+    dueSubscriptions,
   };
 }
 
@@ -242,7 +255,13 @@ export interface ViewInput {
 
 /** What the pages show: every profile without its secret, its status, what it still needs. */
 export function appState(
-  { statuses, extras, choices }: Pick<Plan, 'statuses' | 'extras' | 'choices'>,
+  {
+    statuses,
+    extras,
+    choices,
+    subscriptions,
+    sessions,
+  }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions'>,
   { profiles, managedProblems, discovered, origins, ruleFailures }: ViewInput,
 ): AppState {
   const withFailure = (key: string): PublicStatus => {
@@ -250,10 +269,12 @@ export function appState(
     const failure = ruleFailures.get(key);
     return failure === undefined ? status : { ...status, error: t('rulesRefused', failure) };
   };
+  const signedIn = (id: string) => !!sessions.get(id)?.tokens;
   return {
     managedProblems,
     tabChoices: choices,
-    profiles: profiles.map(({ id, profile, managed }): ProfileView => {
+    subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn)),
+    profiles: profiles.map(({ id, profile, managed, subscription }): ProfileView => {
       const accounts = accountsOf(extras, id)
         .slice(1)
         .map((accountId): AccountView => ({ accountId, status: withFailure(accountKey(id, accountId)) }));
@@ -266,6 +287,7 @@ export function appState(
           discovered[issuerOf(profile.auth) ?? '']?.endpoints ?? [],
         ),
         managed: !!managed,
+        ...(subscription !== undefined ? { subscription } : {}),
         origins: origins.get(id)?.all ?? [],
         missingOrigins: origins.get(id)?.missing ?? [],
         status: withFailure(accountKey(id, DEFAULT_ACCOUNT)),

@@ -7,6 +7,8 @@ export interface StoredProfile {
   readonly profile: Profile;
   /** Pushed by the organization through enterprise policy (storage.managed): read-only here. */
   readonly managed?: boolean;
+  /** The name of the subscription (a team's shared file) it comes from: read-only here too. */
+  readonly subscription?: string;
 }
 
 /** The organization's profiles, from the policy's `profileFile` (the profile file as JSON text). */
@@ -39,12 +41,21 @@ export interface ProfilesInForce {
   readonly problems: string[];
 }
 
-/** The organization's profiles first, then the user's: a user profile of the same name gives way. */
-export function profilesInForce(policyFile: unknown, own: readonly StoredProfile[]): ProfilesInForce {
+/**
+ * The organization's profiles first, then the subscriptions' (a team's files), then the user's:
+ * a profile whose name an earlier one took gives way (and the preview of a subscription says so).
+ */
+export function profilesInForce(
+  policyFile: unknown,
+  own: readonly StoredProfile[],
+  subscribed: readonly StoredProfile[] = [],
+): ProfilesInForce {
   const managed = managedProfiles(policyFile);
-  const names = new Set(managed.profiles.map((entry) => entry.profile.name));
-  return {
-    profiles: [...managed.profiles, ...own.filter((entry) => !names.has(entry.profile.name))],
-    problems: managed.problems,
-  };
+  const names = new Set<string>();
+  const profiles = [...managed.profiles, ...subscribed, ...own].filter((entry) => {
+    if (names.has(entry.profile.name)) return false;
+    names.add(entry.profile.name);
+    return true;
+  });
+  return { profiles, problems: managed.problems };
 }

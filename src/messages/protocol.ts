@@ -15,6 +15,8 @@ export interface ProfileView {
   readonly plainHttp: readonly string[];
   /** Pushed by the organization's policy: shown, used, but not editable here. */
   readonly managed: boolean;
+  /** The subscription (a team's file) it comes from: shown, used, but not editable here either. */
+  readonly subscription?: string;
   readonly status: PublicStatus;
   /** Host-permission match patterns the profile needs and the browser has not granted. */
   readonly missingOrigins: readonly string[];
@@ -36,6 +38,27 @@ export interface AppState {
   readonly managedProblems: readonly string[];
   /** The tabs that use another account than a profile's default. */
   readonly tabChoices: readonly TabChoice[];
+  readonly subscriptions: readonly SubscriptionView[];
+}
+
+/** A subscription to a team's profile file, as the pages show it. */
+export interface SubscriptionView {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  /** The pinned key (public), where one is. */
+  readonly publicKey?: string;
+  readonly everyHours: number;
+  /** When the file in force was fetched, and its profiles' names. */
+  readonly fetchedAt?: number;
+  readonly profiles: readonly string[];
+  readonly lastCheck?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+  /** An update that waits for the user: what it changes (as an import's preview) and what widens. */
+  readonly pending?: {
+    readonly at: number;
+    readonly preview: ImportPreview;
+    readonly widening: readonly string[];
+  };
 }
 
 /**
@@ -70,6 +93,20 @@ export interface Protocol {
   /** Removes a profile at once; `undoDelete` brings it back, with its sign-in, for a short while. */
   deleteProfile: { request: { id: string }; response: AppState };
   undoDelete: { request: Record<string, never>; response: AppState };
+  /**
+   * Subscribes to a team's profile file: fetched at once; its profiles apply once the user
+   * accepts them (`acceptSubscriptionUpdate`), as every later update that widens anything.
+   */
+  subscribe: {
+    request: { name: string; url: string; publicKey?: string; everyHours?: number };
+    response: AppState;
+  };
+  /** "Update now". */
+  checkSubscription: { request: { id: string }; response: AppState };
+  acceptSubscriptionUpdate: { request: { id: string }; response: AppState };
+  discardSubscriptionUpdate: { request: { id: string }; response: AppState };
+  /** Removes the subscription, and its profiles with their sign-ins. */
+  unsubscribe: { request: { id: string }; response: AppState };
   /** What importing this file would change; nothing is stored until `importFile`. */
   previewImport: { request: { text: string }; response: ImportPreview };
   importFile: { request: { text: string }; response: AppState };

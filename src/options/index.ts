@@ -1,7 +1,7 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
 
 import { isOAuthKind, issuerOf } from '../core/auth-requests.js';
-import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
+import type { ImportPreview } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
 import { MAX_FILE_BYTES, type Profile, validateProfile } from '../core/profile.js';
 import {
@@ -18,6 +18,8 @@ import { UserError } from '../messages/protocol.js';
 import { byId, h, pagesReachNote, plainHttpWarning, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
 import { localizePage, t } from '../platform/i18n.js';
+import { previewEntry } from './preview.js';
+import { renderSubscriptions } from './subscriptions.js';
 
 const listElement = byId('profile-list');
 const form = byId<HTMLFormElement>('profile-form');
@@ -64,6 +66,9 @@ function grantButton(view: ProfileView): HTMLButtonElement {
 
 let shownList = '';
 
+/** The organization's and the subscriptions' profiles are changed where they come from. */
+const readOnly = (view: ProfileView): boolean => view.managed || view.subscription !== undefined;
+
 /** Re-renders the list only when what it shows changed, so focus and clicks are never lost. */
 function renderList(state: AppState): void {
   const managed = byId('managed-problems');
@@ -90,7 +95,7 @@ function renderList(state: AppState): void {
         'li',
         { 'data-profile': name },
         h('strong', {}, name),
-        ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}`,
+        ` · ${view.profile.auth.kind} · ${view.profile.hosts.join(', ')}${view.profile.enabled ? '' : ` · ${t('disabled')}`}${view.managed ? ` · ${t('managed')}` : ''}${view.subscription !== undefined ? ` · ${t('fromSubscription', view.subscription)}` : ''}`,
         plainHttpWarning(view.plainHttp),
         pagesReachNote(view.profile),
         view.missingOrigins.length > 0 &&
@@ -104,7 +109,7 @@ function renderList(state: AppState): void {
           'div',
           { class: 'actions' },
           // Named with their profile: a list of "Edit" buttons says nothing to a screen reader.
-          !view.managed &&
+          !readOnly(view) &&
             h(
               'button',
               { type: 'button', 'aria-label': t('editProfile', name), onclick: () => openForm(view) },
@@ -119,7 +124,7 @@ function renderList(state: AppState): void {
             },
             t('duplicate'),
           ),
-          !view.managed &&
+          !readOnly(view) &&
             h(
               'button',
               { type: 'button', 'aria-label': t('removeProfile', name), onclick: () => void remove(view) },
@@ -364,35 +369,6 @@ field('issuer').addEventListener('change', discoverIssuer);
 
 const importPreview = byId('import-preview');
 
-/** One profile of the preview: where its token goes, where a secret goes, what widens. */
-function previewEntry(item: ImportPreviewItem): HTMLLIElement {
-  const change = { new: t('previewNew'), changed: t('previewChanged'), unchanged: t('previewUnchanged') }[
-    item.change
-  ];
-  return h(
-    'li',
-    { 'data-profile': item.name },
-    h('strong', {}, item.name),
-    ` (${change})`,
-    h('p', {}, t('previewHosts', item.hosts.join(', '))),
-    item.pages.length > 0 && h('p', {}, t('previewPages', item.pages.join(', '))),
-    item.widened.length > 0 &&
-      h(
-        'p',
-        { class: 'warning' },
-        t(item.signedIn ? 'previewWidenedSignedIn' : 'previewWidened', item.widened.join(', ')),
-      ),
-    item.secretTo !== undefined &&
-      h(
-        'p',
-        { class: item.secretMoved && item.change !== 'new' ? 'warning' : '' },
-        t(item.secretMoved && item.change !== 'new' ? 'previewSecretMoved' : 'previewSecret', item.secretTo),
-      ),
-    item.signsOut && h('p', { class: 'warning' }, t('previewSignsOut')),
-    item.needsSecret && h('p', { class: 'warning' }, t('previewNeedsSecret')),
-  );
-}
-
 /** Shows what the file would change; `Import` stores it, `Cancel` changes nothing. */
 function showPreview(fileName: string, text: string, preview: ImportPreview): void {
   fileResult.hidden = true;
@@ -483,4 +459,10 @@ byId('export-file').addEventListener('click', async () => {
 byId('redirect-url').textContent = browser.identity.getRedirectURL();
 byId('extension-origin').textContent = new URL(browser.runtime.getURL('')).origin;
 localizePage();
-followState(renderList, (error) => showProblems(fileResult, error.message));
+followState(
+  (state) => {
+    renderList(state);
+    renderSubscriptions(state);
+  },
+  (error) => showProblems(fileResult, error.message),
+);

@@ -20,7 +20,7 @@ import { localizePage, t } from '../platform/i18n.js';
 const list = byId('profiles');
 /** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
 const notices = new Map<string, { text: string; error: boolean }>();
-let latest: AppState = { profiles: [], managedProblems: [], tabChoices: [] };
+let latest: AppState = { profiles: [], managedProblems: [], tabChoices: [], subscriptions: [] };
 
 /** The tab the popup is about: its id, and its URL where the extension may see it. */
 interface CurrentTab {
@@ -480,8 +480,17 @@ function tick(): void {
   }
 }
 
+/** A team file's update that waits for the user's confirmation in the options page. */
+function showWaitingUpdates(state: AppState): void {
+  const notice = byId('subscription-notice');
+  const waiting = state.subscriptions.filter((s) => s.pending && s.fetchedAt !== undefined);
+  notice.hidden = waiting.length === 0;
+  notice.textContent = waiting.map((s) => t('popupUpdateWaits', s.name)).join(' ');
+}
+
 function showState(state: AppState): void {
   render(state);
+  showWaitingUpdates(state);
   // For the benchmarks: when the popup first showed the state.
   if (performance.getEntriesByName('autobearer:state-shown').length === 0)
     performance.mark('autobearer:state-shown');

@@ -8,6 +8,7 @@ import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
 import { recipesScenario } from './scenarios/recipes.js';
+import { teamsScenario } from './scenarios/teams.js';
 
 describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
@@ -15,6 +16,7 @@ describe('Chromium', () => {
   pagesScenario(() => new ChromiumDriver().launch());
   recipesScenario(() => new ChromiumDriver().launch());
   accountsScenario(() => new ChromiumDriver().launch());
+  teamsScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
 });
 

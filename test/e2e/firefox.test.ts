@@ -7,6 +7,7 @@ import { managedScenario } from './scenarios/managed.js';
 import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
 import { recipesScenario } from './scenarios/recipes.js';
+import { teamsScenario } from './scenarios/teams.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
@@ -14,5 +15,6 @@ describe('Firefox', () => {
   pagesScenario(() => new FirefoxDriver().launch());
   recipesScenario(() => new FirefoxDriver().launch());
   accountsScenario(() => new FirefoxDriver().launch());
+  teamsScenario(() => new FirefoxDriver().launch());
   managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
 });

@@ -79,6 +79,7 @@ function input(more: Partial<PlanInput> = {}): PlanInput {
     ]),
     apiTabs: [],
     choices: [bob],
+    subscriptions: [],
     refreshing: new Set(),
     signingIn: new Set(),
     ...more,

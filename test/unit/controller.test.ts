@@ -1,10 +1,15 @@
 // The background controller on an in-memory platform (the adapter edge), with a fake clock and
 // real HTTP to a local test API. The fake storage area is strict: any call it does not expect throws.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Controller } from '../../src/background/controller.js';
 import { type Handlers, messageHandlers } from '../../src/background/handlers.js';
-import { accountStore, apiTabStore, tabChoiceStore } from '../../src/background/list-store.js';
+import {
+  accountStore,
+  apiTabStore,
+  subscriptionStore,
+  tabChoiceStore,
+} from '../../src/background/list-store.js';
 import { discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
 import type { Diagnostics, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
@@ -13,6 +18,7 @@ import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
 import type { AppState } from '../../src/messages/protocol.js';
 import '../support/messages.js'; // the English messages
+import { FileServer } from '../support/file-server.js';
 import { CLIENT_SECRET, TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
@@ -105,6 +111,7 @@ class FakePlatform implements Platform {
   readonly apiTabs = apiTabStore(this.sessionArea);
   readonly tabChoices = tabChoiceStore(this.sessionArea);
   readonly accounts = accountStore(this.area);
+  readonly subscriptions = subscriptionStore(this.area);
   /** The tabs open in the browser. */
   readonly openTabs = new Set<number>([1, 2, 3]);
   readonly openTabIds = async () => new Set(this.openTabs);
@@ -899,6 +906,122 @@ describe('background controller', () => {
         },
       });
       await assert.rejects(controller.handlers.addAccount({ id: machine }), /one account/);
+    });
+  });
+  describe('team subscriptions', () => {
+    const files = new FileServer();
+    before(() => files.start());
+    after(() => files.stop());
+    const teamFile = (hosts: string[], more: object[] = []) =>
+      JSON.stringify({ autobearer: 1, profiles: [{ ...profile(), name: 'Team API', hosts }, ...more] });
+    const teamId = () => platform.subscriptions.load().then((list) => list[0]?.id ?? '');
+    const teamProfile = async () =>
+      (await controller.handlers.getState({})).profiles.find((p) => p.profile.name === 'Team API');
+
+    beforeEach(async () => {
+      files.put('/team.json', teamFile(['http://api.test', 'http://eu.api.test']));
+      await controller.handlers.subscribe({ name: 'Team', url: `http://127.0.0.1:${files.port}/team.json` });
+    });
+
+    it('the first file waits; accepted, its profiles apply read-only and are checked on schedule', async () => {
+      const state = await controller.handlers.getState({});
+      assert.equal(await teamProfile(), undefined, 'nothing applies before the user accepts');
+      assert.deepEqual(
+        state.subscriptions[0]?.pending?.preview.profiles.map((p) => p.change),
+        ['new'],
+      );
+      const id = await teamId();
+      await controller.handlers.acceptSubscriptionUpdate({ id });
+      const view = await teamProfile();
+      assert.equal(view?.subscription, 'Team');
+      assert.ok(platform.alarmMap.has(`subscription:${id}`));
+      assert.ok((platform.alarmMap.get(`subscription:${id}`) ?? 0) > platform.clock + 23 * 3_600_000);
+      await assert.rejects(
+        controller.handlers.saveProfile({
+          id: view?.id as string,
+          profile: { ...profile(), name: 'Team API' },
+        }),
+        /comes from the subscription Team/,
+      );
+      await assert.rejects(
+        controller.handlers.deleteProfile({ id: view?.id as string }),
+        /subscription Team/,
+      );
+    });
+
+    it('a narrowing update applies at once and keeps the sign-in; a widening one waits; a removed profile’s sign-in goes', async () => {
+      const id = await teamId();
+      files.put(
+        '/team.json',
+        teamFile(['http://api.test', 'http://eu.api.test'], [{ ...profile(), name: 'Extra' }]),
+      );
+      await controller.handlers.acceptSubscriptionUpdate({ id });
+      await controller.handlers.checkSubscription({ id });
+      await controller.handlers.acceptSubscriptionUpdate({ id });
+      const extra = `sub:${id}:Extra`;
+      await controller.handlers.signIn({ id: extra, username: USER, password: PASSWORD });
+      const teamKey = `sub:${id}:Team API`;
+      await controller.handlers.signIn({ id: teamKey, username: USER, password: PASSWORD });
+
+      files.put('/team.json', teamFile(['http://api.test']));
+      await controller.handlers.checkSubscription({ id });
+      assert.deepEqual((await teamProfile())?.profile.hosts, ['http://api.test']);
+      assert.equal((await teamProfile())?.status.phase, 'signed-in');
+      assert.equal(await stored(platform, extra), undefined, 'the removed profile’s sign-in is forgotten');
+
+      files.put('/team.json', teamFile(['http://api.test', 'http://evil.test']));
+      await controller.handlers.checkSubscription({ id });
+      assert.deepEqual(
+        (await teamProfile())?.profile.hosts,
+        ['http://api.test'],
+        'not before the user agrees',
+      );
+      const waiting = (await controller.handlers.getState({})).subscriptions[0]?.pending;
+      assert.match(waiting?.widening.join() ?? '', /evil\.test/);
+      await controller.handlers.discardSubscriptionUpdate({ id });
+      assert.equal((await controller.handlers.getState({})).subscriptions[0]?.pending, undefined);
+    });
+
+    it('an unreachable or refused file keeps the one in force and says why; unsubscribing forgets its sign-ins', async () => {
+      const id = await teamId();
+      await controller.handlers.acceptSubscriptionUpdate({ id });
+      const teamKey = `sub:${id}:Team API`;
+      await controller.handlers.signIn({ id: teamKey, username: USER, password: PASSWORD });
+      files.put('/team.json', '{ not json');
+      await controller.handlers.checkSubscription({ id });
+      let view = (await controller.handlers.getState({})).subscriptions[0];
+      assert.equal(view?.lastCheck?.ok, false);
+      assert.match(view?.lastCheck?.message ?? '', /refused/);
+      assert.equal((await teamProfile())?.status.phase, 'signed-in');
+      files.put('/team.json', undefined);
+      await controller.handlers.checkSubscription({ id });
+      view = (await controller.handlers.getState({})).subscriptions[0];
+      assert.match(view?.lastCheck?.message ?? '', /answered 404/);
+      assert.ok(await teamProfile());
+
+      await controller.handlers.unsubscribe({ id });
+      assert.equal(await teamProfile(), undefined);
+      assert.equal(await stored(platform, teamKey), undefined);
+      assert.equal(platform.alarmMap.has(`subscription:${id}`), false);
+    });
+
+    it('refuses a plain-http file from another machine without a key, a bad key, a name taken', async () => {
+      await assert.rejects(
+        controller.handlers.subscribe({ name: 'X', url: 'http://files.example.com/team.json' }),
+        /is not https/,
+      );
+      await assert.rejects(
+        controller.handlers.subscribe({
+          name: 'X',
+          url: 'https://files.example.com/t.json',
+          publicKey: 'abc',
+        }),
+        /not an Ed25519 key/,
+      );
+      await assert.rejects(
+        controller.handlers.subscribe({ name: 'Team', url: `http://127.0.0.1:${files.port}/team.json` }),
+        /already a subscription named Team/,
+      );
     });
   });
 });

@@ -66,6 +66,7 @@ function input(entries: Array<[string, Profile, Session?]>, more: Partial<PlanIn
     apiTabs: [],
     extras: [],
     choices: [],
+    subscriptions: [],
     refreshing: new Set(),
     signingIn: new Set(),
     ...more,

@@ -1,0 +1,164 @@
+// Subscriptions to a team's profile file (docs/teams.md): what one holds, where it may be fetched
+// from, which update applies at once and which waits for the user. Pure.
+import type { SubscriptionView } from '../messages/protocol.js';
+import { type ImportPreview, previewImport } from './import-preview.js';
+import { parseProfileFile } from './profile.js';
+import type { StoredProfile } from './profiles.js';
+import { t } from './text.js';
+
+/** A file as fetched: its text, when, and what the next request sends to ask "changed since?". */
+export interface FetchedFile {
+  readonly text: string;
+  readonly at: number;
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+export interface Subscription {
+  readonly id: string;
+  /** Shown beside its profiles, which it marks read-only. */
+  readonly name: string;
+  readonly url: string;
+  /** `ed25519:…`: only a file this key signed is accepted (signing.ts). */
+  readonly publicKey?: string;
+  /** How often it is checked (alarms), in hours. */
+  readonly everyHours: number;
+  /** The file in force, once one was accepted. */
+  readonly current?: FetchedFile;
+  /** An update that widens where a token or a secret goes, waiting for the user's confirmation. */
+  readonly pending?: FetchedFile;
+  /** The last check: when, and why it failed where it did. */
+  readonly lastCheck?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+}
+
+const isFile = (value: unknown): value is FetchedFile =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as FetchedFile).text === 'string' &&
+  typeof (value as FetchedFile).at === 'number';
+
+/** A stored subscription's shape (storage is not trusted to hold what was written). */
+export const isSubscription = (value: unknown): value is Subscription => {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Subscription;
+  return (
+    typeof s.id === 'string' &&
+    typeof s.name === 'string' &&
+    typeof s.url === 'string' &&
+    typeof s.everyHours === 'number' &&
+    (s.publicKey === undefined || typeof s.publicKey === 'string') &&
+    (s.current === undefined || isFile(s.current)) &&
+    (s.pending === undefined || isFile(s.pending))
+  );
+};
+
+export const DEFAULT_EVERY_HOURS = 24;
+/** A profile file is a few KB; this is far above any, far below a memory problem. */
+export const MAX_FILE_BYTES = 256 * 1024;
+export const SUBSCRIPTION_ALARM = 'subscription:';
+
+/** A host name that reaches this machine only (RFC 6761 `localhost`, 127/8, ::1). */
+export const isLoopbackHost = (hostname: string): boolean =>
+  /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(hostname);
+
+/** Where the file's signature is: its URL with `.sig` after the path (docs/profile-format.md). */
+export function signatureUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.pathname += '.sig';
+  return parsed.href;
+}
+
+/**
+ * Why a subscription URL is refused, or undefined. https only: the file decides where tokens
+ * go. Plain http is accepted for a loopback host (a file served on this machine) and where a key
+ * is pinned (the signature, not the channel, then vouches for the file).
+ */
+export function subscriptionUrlProblem(url: string, pinned: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return t('subscriptionUrlInvalid', url);
+  }
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:' && (pinned || isLoopbackHost(parsed.hostname))) return undefined;
+  return t('subscriptionUrlNotHttps', url);
+}
+
+/** The profiles a subscription's file in force holds, read-only, marked with its name. */
+export function subscriptionProfiles(subscription: Subscription): StoredProfile[] {
+  if (!subscription.current) return [];
+  const parsed = parseProfileFile(subscription.current.text);
+  if (!parsed.ok) return []; // never stored so: a file is checked before it is kept
+  return parsed.value.profiles.map((profile) => ({
+    id: subscriptionProfileId(subscription.id, profile.name),
+    profile,
+    subscription: subscription.name,
+  }));
+}
+
+export const subscriptionProfileId = (subscriptionId: string, name: string): string =>
+  `sub:${subscriptionId}:${name}`;
+
+/**
+ * What in an update widens where a token or a secret goes, in words; empty when it only narrows
+ * (removes hosts, pages, profiles) or changes nothing that matters there. A new profile counts:
+ * its hosts would get a token once signed in.
+ */
+export function wideningOf(preview: ImportPreview): string[] {
+  return preview.profiles.flatMap((item) => [
+    ...(item.change === 'new' ? [t('widensNewProfile', item.name, item.hosts.join(', '))] : []),
+    ...(item.widened.length ? [t('widensHosts', item.name, item.widened.join(', '))] : []),
+    ...(item.secretMoved && item.change !== 'new' ? [t('widensSecret', item.name, item.secretTo ?? '')] : []),
+  ]);
+}
+
+/** When the subscription is next checked. */
+export const nextCheckAt = (subscription: Subscription, now: number): number =>
+  (subscription.lastCheck?.at ?? now) + subscription.everyHours * 3_600_000;
+
+/**
+ * What accepting `file` would change against the subscription's file in force, and what in that
+ * widens; `signedIn` says which of its profiles are signed in now (by profile id).
+ */
+export function updatePreview(
+  subscription: Subscription,
+  file: FetchedFile,
+  signedIn: (profileId: string) => boolean,
+): { preview: ImportPreview; widening: string[] } {
+  const parsed = parseProfileFile(file.text);
+  const incoming = parsed.ok ? parsed.value.profiles : [];
+  const current = subscriptionProfiles(subscription).map(({ id, profile }) => ({
+    profile,
+    signedIn: signedIn(id),
+  }));
+  const preview = previewImport(current, incoming);
+  return { preview, widening: wideningOf(preview) };
+}
+
+/** The profiles of the file in force that `file` no longer has: their sign-ins are forgotten. */
+export function removedBy(subscription: Subscription, file: FetchedFile): string[] {
+  const parsed = parseProfileFile(file.text);
+  const kept = new Set(parsed.ok ? parsed.value.profiles.map((p) => p.name) : []);
+  return subscriptionProfiles(subscription)
+    .filter(({ profile }) => !kept.has(profile.name))
+    .map(({ id }) => id);
+}
+
+export function subscriptionView(
+  subscription: Subscription,
+  signedIn: (profileId: string) => boolean,
+): SubscriptionView {
+  const { id, name, url, publicKey, everyHours, current, pending, lastCheck } = subscription;
+  return {
+    id,
+    name,
+    url,
+    ...(publicKey ? { publicKey } : {}),
+    everyHours,
+    ...(current ? { fetchedAt: current.at } : {}),
+    profiles: subscriptionProfiles(subscription).map(({ profile }) => profile.name),
+    ...(lastCheck ? { lastCheck } : {}),
+    ...(pending ? { pending: { at: pending.at, ...updatePreview(subscription, pending, signedIn) } } : {}),
+  };
+}

@@ -1,0 +1,34 @@
+// One profile of an import's preview, also a subscription update's: where its token goes,
+// where a secret goes, what widens.
+import type { ImportPreviewItem } from '../core/import-preview.js';
+import { h } from '../pages/dom.js';
+import { t } from '../platform/i18n.js';
+
+/** One profile of the preview: where its token goes, where a secret goes, what widens. */
+export function previewEntry(item: ImportPreviewItem): HTMLLIElement {
+  const change = { new: t('previewNew'), changed: t('previewChanged'), unchanged: t('previewUnchanged') }[
+    item.change
+  ];
+  return h(
+    'li',
+    { 'data-profile': item.name },
+    h('strong', {}, item.name),
+    ` (${change})`,
+    h('p', {}, t('previewHosts', item.hosts.join(', '))),
+    item.pages.length > 0 && h('p', {}, t('previewPages', item.pages.join(', '))),
+    item.widened.length > 0 &&
+      h(
+        'p',
+        { class: 'warning' },
+        t(item.signedIn ? 'previewWidenedSignedIn' : 'previewWidened', item.widened.join(', ')),
+      ),
+    item.secretTo !== undefined &&
+      h(
+        'p',
+        { class: item.secretMoved && item.change !== 'new' ? 'warning' : '' },
+        t(item.secretMoved && item.change !== 'new' ? 'previewSecretMoved' : 'previewSecret', item.secretTo),
+      ),
+    item.signsOut && h('p', { class: 'warning' }, t('previewSignsOut')),
+    item.needsSecret && h('p', { class: 'warning' }, t('previewNeedsSecret')),
+  );
+}

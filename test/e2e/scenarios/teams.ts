@@ -1,0 +1,156 @@
+// A team's signed profile file, followed (#14): subscribe from the options page, accept its
+// profiles, sign in; a narrowing update applies at the next update, a widening one waits for the
+// user; a file with a bad signature is refused and an unreachable host keeps the last good file,
+// each said where the user looks.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { publicKeyText } from '../../../src/cli/keys.js';
+import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
+import { FileServer } from '../../support/file-server.js';
+import { TestApi } from '../../support/test-api.js';
+import { waitFor } from '../../support/wait.js';
+
+const USER = 'dana@example.com';
+const PASSWORD = 'team member password';
+const TEAM = 'li[data-subscription="Team"]';
+const ITEM = '#profile-list li[data-profile="Team API"]';
+const CARD = 'section[data-profile="Team API"]';
+
+export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
+  describe('a team’s signed profile file', { timeout: 240_000 }, () => {
+    const api = new TestApi({ ttlSeconds: 600, users: { [USER]: PASSWORD } });
+    const files = new FileServer();
+    const team = generateKeyPairSync('ed25519');
+    const stranger = generateKeyPairSync('ed25519');
+    let driver: BrowserDriver;
+    let options: ExtensionPage;
+    let app: WebPage;
+    const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
+    /** The team publishes `hosts` for its one profile, signed with `key`. */
+    const publish = (hosts: string[], key: KeyObject = team.privateKey) => {
+      const text = JSON.stringify(
+        {
+          autobearer: 1,
+          profiles: [
+            { name: 'Team API', hosts, pages: ['http://app.test'], auth: api.jsonLoginAuth('api.test') },
+          ],
+        },
+        null,
+        2,
+      );
+      files.put('/team.json', text);
+      files.put('/team.json.sig', sign(null, Buffer.from(text), key).toString('base64'));
+    };
+    const says = (selector: string, pattern: RegExp, page = options) =>
+      waitFor(async () => pattern.test(await page.text(selector)), 10_000, `${selector} shows ${pattern}`);
+    /** Whether a call from the app page to `host` carried a valid token. */
+    const carries = async (host: string) => {
+      const since = Date.now();
+      await app.fetch(url(host, '/team-call'));
+      const call = await waitFor(
+        () => api.on(host, since).find((r) => r.path === '/team-call'),
+        5_000,
+        `the call reached ${host}`,
+      );
+      return call.validToken;
+    };
+
+    before(async () => {
+      await api.start();
+      await files.start();
+      driver = await launch();
+      publish(['http://api.test', 'http://eu.api.test']);
+    });
+
+    after(async () => {
+      await driver?.close();
+      await api.stop();
+      await files.stop().catch(() => undefined);
+    });
+
+    it('subscribes: the file’s profiles wait for the user, then apply read-only, and sign in', async () => {
+      options = await driver.open('options.html');
+      await options.fill('#subscribe-form', 'Name', 'Team');
+      await options.fill(
+        '#subscribe-form',
+        'URL of the profile file',
+        `http://company.test:${files.port}/team.json`,
+      );
+      await options.fill('#subscribe-form', 'Public key', publicKeyText(team.publicKey));
+      await options.click('#subscribe-form', 'Subscribe');
+      await says(TEAM, /waits for your confirmation/);
+      assert.equal(await options.text(ITEM), '', 'nothing applies before the user says so');
+      assert.match(await options.text(TEAM), /api\.test/);
+      await options.click(TEAM, 'Apply');
+      await says(ITEM, /from Team/);
+      assert.match(await options.text(TEAM), /signed by ed25519:/);
+      // Read-only: no Edit or Remove, Duplicate makes an editable copy.
+      const buttons = (await options.controls()).map((c) => c.name);
+      assert.ok(buttons.includes('Duplicate Team API') && !buttons.includes('Edit Team API'));
+      if (/Missing/.test(await options.text(ITEM))) await options.click(ITEM, 'Grant access');
+      await waitFor(async () => !/Missing/.test(await options.text(ITEM)), 5_000, 'access granted');
+
+      const popup = await driver.open('popup.html');
+      await says(CARD, /Signed out/, popup);
+      await popup.fill(CARD, 'Username', USER);
+      await popup.fill(CARD, 'Password', PASSWORD);
+      await popup.click(CARD, 'Sign in');
+      await says(CARD, /Signed in as/, popup);
+      await popup.close();
+      app = await driver.openWeb(url('app.test', '/'));
+      assert.ok(await carries('api.test'));
+      assert.ok(await carries('eu.api.test'));
+    });
+
+    it('a narrowing update applies at the next update; a widening one waits for the user, and the popup says so', async () => {
+      publish(['http://api.test']);
+      await options.click(TEAM, 'Update now');
+      await waitFor(
+        async () => !(await options.text(ITEM)).includes('eu.api.test'),
+        10_000,
+        'eu.api.test gone',
+      );
+      assert.equal(await carries('eu.api.test'), false, 'the removed host gets no token at once');
+      assert.ok(await carries('api.test'), 'still signed in: the sign-in settings did not change');
+      // Nothing changed: the next check is answered "not modified".
+      await options.click(TEAM, 'Update now');
+      await waitFor(() => files.requests.at(-1)?.notModified, 5_000, 'a conditional request');
+
+      publish(['http://api.test', 'http://b.test']);
+      await options.click(TEAM, 'Update now');
+      await says(TEAM, /waits for your confirmation[\s\S]*b\.test/);
+      assert.doesNotMatch(await options.text(ITEM), /b\.test/);
+      assert.equal(await carries('b.test'), false, 'no token to the new host before the user agrees');
+      const popup = await driver.open('popup.html');
+      await says('#subscription-notice', /update of the team file Team waits/, popup);
+      await popup.close();
+      await options.click(TEAM, 'Apply');
+      await says(ITEM, /b\.test/);
+    });
+
+    it('a file with a bad signature is refused with the reason, and the last good one stays in force', async () => {
+      publish(['http://api.test', 'http://b.test', 'http://evil.test'], stranger.privateKey);
+      await options.click(TEAM, 'Update now');
+      await says(TEAM, /failed.*signature does not match/);
+      assert.doesNotMatch(await options.text(ITEM), /evil\.test/);
+      assert.equal(await carries('evil.test'), false);
+      assert.ok(await carries('api.test'));
+    });
+
+    it('an unreachable host: the last good file is kept, and the page says so', async () => {
+      await files.stop();
+      await options.click(TEAM, 'Update now');
+      await says(TEAM, /failed.*could not be reached/);
+      assert.match(await options.text(ITEM), /Team API/);
+      assert.ok(await carries('api.test'));
+      await files.start();
+    });
+
+    it('unsubscribing removes its profiles and their sign-ins', async () => {
+      await options.click(TEAM, 'Unsubscribe');
+      await waitFor(async () => (await options.text(ITEM)) === '', 5_000, 'the profile is gone');
+      assert.equal(await carries('api.test'), false);
+    });
+  });
+}

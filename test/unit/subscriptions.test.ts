@@ -1,0 +1,155 @@
+// Team subscriptions (#14): where a file may come from, which update widens, how a file is
+// fetched (against a real local server), and what the background does with each outcome.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { fetchSubscription, SubscriptionError } from '../../src/background/subscriptions.js';
+import { publicKeyText } from '../../src/cli/keys.js';
+import { previewImport } from '../../src/core/import-preview.js';
+import { type Profile, validateProfile } from '../../src/core/profile.js';
+import { profilesInForce } from '../../src/core/profiles.js';
+import {
+  type FetchedFile,
+  MAX_FILE_BYTES,
+  removedBy,
+  type Subscription,
+  signatureUrl,
+  subscriptionProfiles,
+  subscriptionUrlProblem,
+  wideningOf,
+} from '../../src/core/subscriptions.js';
+import { FileServer } from '../support/file-server.js';
+import '../support/messages.js'; // the English messages
+
+function profile(overrides: Record<string, unknown> = {}): Profile {
+  const valid = validateProfile({
+    name: 'Team API',
+    hosts: ['api.example.com', 'eu.example.com'],
+    auth: { kind: 'json-login', login: { url: 'https://api.example.com/login' } },
+    ...overrides,
+  });
+  assert.ok(valid.ok, JSON.stringify(valid));
+  return valid.value;
+}
+const fileOf = (...profiles: Profile[]): string => JSON.stringify({ autobearer: 1, profiles });
+const fetched = (text: string): FetchedFile => ({ text, at: 1 });
+const subscription = (more: Partial<Subscription> = {}): Subscription => ({
+  id: 's1',
+  name: 'Team',
+  url: 'https://files.example.com/team.json',
+  everyHours: 24,
+  ...more,
+});
+
+describe('subscriptions, pure', () => {
+  it('https, or plain http from this machine or with a pinned key; nothing else', () => {
+    assert.equal(subscriptionUrlProblem('https://files.example.com/team.json', false), undefined);
+    assert.equal(subscriptionUrlProblem('http://localhost:8080/team.json', false), undefined);
+    assert.equal(subscriptionUrlProblem('http://127.0.0.1:8080/team.json', false), undefined);
+    assert.equal(subscriptionUrlProblem('http://files.example.com/team.json', true), undefined);
+    assert.match(subscriptionUrlProblem('http://files.example.com/team.json', false) ?? '', /is not https/);
+    assert.match(subscriptionUrlProblem('http://localhost.evil.com/t.json', false) ?? '', /is not https/);
+    assert.match(subscriptionUrlProblem('ftp://files.example.com/team.json', true) ?? '', /is not https/);
+    assert.match(subscriptionUrlProblem('team.json', false) ?? '', /is not a URL/);
+  });
+
+  it('the signature is beside the file, its query kept', () => {
+    assert.equal(signatureUrl('https://x.example/a/team.json'), 'https://x.example/a/team.json.sig');
+    assert.equal(
+      signatureUrl('https://x.example/team.json?ref=main'),
+      'https://x.example/team.json.sig?ref=main',
+    );
+  });
+
+  it('an update that removes hosts, pages or profiles only narrows; new hosts, profiles or secret hosts widen', () => {
+    const before = [{ profile: profile(), signedIn: true }];
+    const widen = (...after: Profile[]) => wideningOf(previewImport(before, after));
+    assert.deepEqual(widen(profile({ hosts: ['api.example.com'] })), []);
+    assert.deepEqual(widen(), [], 'a removed profile');
+    assert.deepEqual(widen(profile({ refresh: { leadSeconds: 60 } })), [], 'other settings');
+    assert.match(
+      widen(profile({ hosts: ['api.example.com', 'evil.example'] })).join(),
+      /now sends the token to or from evil\.example/,
+    );
+    assert.match(widen(profile({ pages: ['evil.example'] })).join(), /evil\.example/);
+    assert.match(widen(profile(), profile({ name: 'More' })).join(), /new profile More/);
+    const moved = profile({ auth: { kind: 'json-login', login: { url: 'https://evil.example/login' } } });
+    assert.match(widen(moved).join(), /password or secret to evil\.example/);
+  });
+
+  it('its profiles are read-only, named by the subscription; the policy’s win a name, the user’s give way', () => {
+    const team = subscription({ current: fetched(fileOf(profile(), profile({ name: 'Other' }))) });
+    const subscribed = subscriptionProfiles(team);
+    assert.deepEqual(
+      subscribed.map((p) => [p.id, p.subscription]),
+      [
+        ['sub:s1:Team API', 'Team'],
+        ['sub:s1:Other', 'Team'],
+      ],
+    );
+    const own = [
+      { id: 'u1', profile: profile({ name: 'Other' }) },
+      { id: 'u2', profile: profile({ name: 'Mine' }) },
+    ];
+    const policy = fileOf(profile());
+    assert.deepEqual(
+      profilesInForce(policy, own, subscribed).profiles.map((p) => p.id),
+      ['managed:Team API', 'sub:s1:Other', 'u2'],
+    );
+    assert.deepEqual(removedBy(team, fetched(fileOf(profile()))), ['sub:s1:Other']);
+  });
+});
+
+describe('fetching a subscription', () => {
+  const server = new FileServer();
+  const keys = generateKeyPairSync('ed25519');
+  const key = publicKeyText(keys.publicKey);
+  const deps = { fetch, now: () => 5 };
+  const at = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+  const text = fileOf(profile());
+  before(() => server.start());
+  after(() => server.stop());
+
+  it('a good file; then, unchanged, a conditional request answered 304', async () => {
+    server.put('/team.json', text);
+    const sub = subscription({ url: at('/team.json') });
+    const first = await fetchSubscription(sub, deps);
+    assert.equal(first.kind, 'file');
+    const file = first.kind === 'file' ? first.file : undefined;
+    assert.equal(file?.text, text);
+    assert.ok(file?.etag);
+    assert.deepEqual(await fetchSubscription({ ...sub, current: file as FetchedFile }, deps), {
+      kind: 'unchanged',
+    });
+    assert.equal(server.requests.at(-1)?.notModified, true);
+  });
+
+  it('a pinned key takes only the file it signed; the signature beside it', async () => {
+    server.put('/signed.json', text);
+    const sub = subscription({ url: at('/signed.json'), publicKey: key });
+    await assert.rejects(fetchSubscription(sub, deps), /refused: the file has no signature beside it/);
+    server.put('/signed.json.sig', sign(null, Buffer.from(text), keys.privateKey).toString('base64'));
+    assert.equal((await fetchSubscription(sub, deps)).kind, 'file');
+    server.put('/signed.json', `${text} `);
+    await assert.rejects(fetchSubscription(sub, deps), /signature does not match the file/);
+  });
+
+  it('refused with the reason: an error status, too large, not a profile file, not UTF-8, unreachable', async () => {
+    const refused = async (path: string, pattern: RegExp) => {
+      const error = await fetchSubscription(subscription({ url: at(path) }), deps).catch((e: unknown) => e);
+      assert.ok(error instanceof SubscriptionError, String(error));
+      assert.match(error.message, pattern);
+    };
+    await refused('/missing.json', /answered 404/);
+    server.put('/huge.json', 'x'.repeat(MAX_FILE_BYTES + 1));
+    await refused('/huge.json', /larger than 256 KB/);
+    server.put('/bad.json', JSON.stringify({ autobearer: 1, profiles: [{ name: 'No hosts' }] }));
+    await refused('/bad.json', /refused: .*hosts/);
+    server.put('/latin1.json', Buffer.from([0x7b, 0xe9, 0x7d]));
+    await refused('/latin1.json', /not UTF-8/);
+    const error = await fetchSubscription(subscription({ url: 'http://127.0.0.1:9/team.json' }), deps).catch(
+      (e: unknown) => e,
+    );
+    assert.match(String((error as Error).message), /could not be reached/);
+  });
+});
