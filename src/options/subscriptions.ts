@@ -6,7 +6,7 @@ import type { AppState, SubscriptionView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
-import { t } from '../platform/i18n.js';
+import { type MessageKey, t } from '../platform/i18n.js';
 import { previewEntry } from './preview.js';
 
 const listElement = byId('subscription-list');
@@ -37,8 +37,18 @@ async function act(id: string, action: () => Promise<AppState>): Promise<void> {
   }
 }
 
-function button(label: string, name: string, onclick: () => void): HTMLButtonElement {
-  return h('button', { type: 'button', 'aria-label': name, onclick }, label);
+/** The messages a subscription's buttons send: each takes the subscription's id alone. */
+type SubscriptionAction =
+  | 'acceptSubscriptionUpdate'
+  | 'discardSubscriptionUpdate'
+  | 'checkSubscription'
+  | 'unsubscribe';
+
+/** A button that sends `type` for the subscription; named with it, for a screen reader's list. */
+function button(view: SubscriptionView, label: MessageKey, name: MessageKey, type: SubscriptionAction) {
+  const { id } = view;
+  const onclick = () => void act(id, () => send(type, { id }));
+  return h('button', { type: 'button', 'aria-label': t(name, view.name), onclick }, t(label));
 }
 
 function entry(view: SubscriptionView): HTMLLIElement {
@@ -80,31 +90,15 @@ function entry(view: SubscriptionView): HTMLLIElement {
         h(
           'div',
           { class: 'actions' },
-          button(
-            t('acceptUpdate'),
-            t('acceptUpdateLabel', name),
-            () => void act(id, () => send('acceptSubscriptionUpdate', { id })),
-          ),
-          button(
-            t('discardUpdate'),
-            t('discardUpdateLabel', name),
-            () => void act(id, () => send('discardSubscriptionUpdate', { id })),
-          ),
+          button(view, 'acceptUpdate', 'acceptUpdateLabel', 'acceptSubscriptionUpdate'),
+          button(view, 'discardUpdate', 'discardUpdateLabel', 'discardSubscriptionUpdate'),
         ),
       ),
     h(
       'div',
       { class: 'actions' },
-      button(
-        t('updateNow'),
-        t('updateNowLabel', name),
-        () => void act(id, () => send('checkSubscription', { id })),
-      ),
-      button(
-        t('unsubscribe'),
-        t('unsubscribeLabel', name),
-        () => void act(id, () => send('unsubscribe', { id })),
-      ),
+      button(view, 'updateNow', 'updateNowLabel', 'checkSubscription'),
+      button(view, 'unsubscribe', 'unsubscribeLabel', 'unsubscribe'),
     ),
   );
 }

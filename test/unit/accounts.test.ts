@@ -24,29 +24,15 @@ import {
   REFRESH_ALARM,
   refreshesFor401,
 } from '../../src/core/plan.js';
-import { type Profile, validateProfile } from '../../src/core/profile.js';
+import type { Profile } from '../../src/core/profile.js';
 import { buildRules, type HeaderRule, rulesWouldMatch } from '../../src/core/rules.js';
 import { type Session, signedIn } from '../../src/core/session.js';
 import '../support/messages.js'; // the English messages
+import { profile as baseProfile, HOUR, T0 } from '../support/plan-fixtures.js';
 
-const T0 = 1_700_000_000_000;
-const HOUR = 3_600_000;
-
-function profile(overrides: Record<string, unknown> = {}): Profile {
-  const valid = validateProfile({
-    name: 'API',
-    hosts: ['api.example.com', 'eu.example.com'],
-    pages: ['app.example.com'],
-    auth: {
-      kind: 'json-login',
-      login: { url: 'https://api.example.com/login' },
-      refresh: { url: 'https://api.example.com/refresh' },
-    },
-    ...overrides,
-  });
-  assert.ok(valid.ok, JSON.stringify(valid));
-  return valid.value;
-}
+/** The profile with two hosts: rules for several hosts, one per account. */
+const profile = (overrides: Record<string, unknown> = {}): Profile =>
+  baseProfile({ hosts: ['api.example.com', 'eu.example.com'], ...overrides });
 
 const session = (p: Profile, accessToken: string, user: string, issuedAt = T0): Session =>
   signedIn(

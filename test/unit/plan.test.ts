@@ -16,7 +16,7 @@ import {
   refreshesFor401,
   UNAUTHORIZED_MIN_AGE_MS,
 } from '../../src/core/plan.js';
-import { type Profile, validateProfile } from '../../src/core/profile.js';
+import type { Profile } from '../../src/core/profile.js';
 import { managedProfiles, profilesInForce, type StoredProfile } from '../../src/core/profiles.js';
 import {
   afterRefresh,
@@ -28,25 +28,7 @@ import {
 } from '../../src/core/session.js';
 import { stableJson } from '../../src/pages/dom.js';
 import '../support/messages.js'; // the English messages
-
-const T0 = 1_700_000_000_000;
-const HOUR = 3_600_000;
-
-function profile(overrides: Record<string, unknown> = {}): Profile {
-  const valid = validateProfile({
-    name: 'API',
-    hosts: ['api.example.com'],
-    pages: ['app.example.com'],
-    auth: {
-      kind: 'json-login',
-      login: { url: 'https://api.example.com/login' },
-      refresh: { url: 'https://api.example.com/refresh' },
-    },
-    ...overrides,
-  });
-  assert.ok(valid.ok, JSON.stringify(valid));
-  return valid.value;
-}
+import { HOUR, profile, T0 } from '../support/plan-fixtures.js';
 
 const tokens = (accessToken = 'at-1', issuedAt = T0) => ({
   accessToken,
