@@ -86,6 +86,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     accounts: accountStore(browser.storage.local),
     tabChoices: tabChoiceStore(browser.storage.session),
     subscriptions: subscriptionStore(browser.storage.local),
+    syncAreas: { local: browser.storage.local, sync: browser.storage.sync },
     openTabIds: async () => new Set((await browser.tabs.query({})).flatMap((tab) => tab.id ?? [])),
     policyCopy: policyCopyStore(browser.storage.local),
     discovered: discoveryStore(browser.storage.local),

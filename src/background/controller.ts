@@ -50,6 +50,7 @@ import { AppliedRules } from './applied-rules.js';
 import type { Platform } from './platform.js';
 import { type Queue, queue } from './queue.js';
 import { fetchSubscription, SubscriptionError } from './subscriptions.js';
+import { ProfileSync } from './sync.js';
 import { TokenRequestError } from './token-client.js';
 import { renew, type SignedIn, type TokenServiceDeps } from './token-service.js';
 
@@ -82,8 +83,23 @@ export class Controller {
   /** Subscription checks, one at a time: two would both store their outcome. */
   private readonly subscriptionTurn: Queue = queue();
 
+  /** The user's own profiles through the browser's sync storage, where the user turned it on. */
+  readonly profileSync: ProfileSync;
+
   constructor(private readonly platform: Platform) {
     this.rules = new AppliedRules((rules) => platform.setRules(rules));
+    this.profileSync = new ProfileSync({
+      ...platform.syncAreas,
+      profiles: platform.profiles,
+      now: platform.now,
+      newId: platform.newId,
+      forgetSignIns: (id) => this.forgetSignIns(id),
+    });
+  }
+
+  /** Syncs the user's own profiles (one changed here or in sync); reconciles what arrived. */
+  async syncProfiles(): Promise<void> {
+    if (await this.profileSync.run()) await this.reconcile();
   }
 
   get tokenDeps(): TokenServiceDeps {
@@ -207,7 +223,9 @@ export class Controller {
       const all = originsFor(profile, discovered[issuerOf(profile.auth) ?? '']?.tokenEndpoint);
       origins.set(id, { all, missing: await this.platform.missingOrigins(all) });
     }
-    return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures });
+    const { enabled, last } = await this.profileSync.settings();
+    const sync = { enabled, ...(last ? { last } : {}) };
+    return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures, sync });
   }
 
   private async publish(stored: Stored, planned: Plan, started: number): Promise<AppState> {

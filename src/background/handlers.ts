@@ -223,6 +223,10 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       await controller.checkSubscription(id);
       return controller.state();
     },
+    setSync: async ({ enabled }) => {
+      await controller.profileSync.setEnabled(enabled);
+      return controller.reconcile();
+    },
     checkSubscription: async ({ id }) => {
       if (!(await platform.subscriptions.load()).some((s) => s.id === id))
         throw new UserError(t('subscriptionGone'));

@@ -40,8 +40,10 @@ browser.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (tab.url?.startsWith(extensionOrigin)) return;
   void controller.onTabNavigated(tabId, tab.url, change.status === 'complete');
 });
-browser.storage.onChanged.addListener((_changes, area) => {
+browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'managed') void controller.reconcile();
+  // The user's own profiles, synced (when turned on): another browser's change, or one here.
+  if (area === 'sync' || (area === 'local' && 'profiles' in changes)) void controller.syncProfiles();
 });
 browser.permissions.onAdded.addListener(() => void controller.reconcile());
 browser.permissions.onRemoved.addListener(() => void controller.reconcile());

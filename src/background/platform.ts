@@ -5,6 +5,7 @@ import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import type { Subscription } from '../core/subscriptions.js';
 import type { AppState } from '../messages/protocol.js';
+import type { Storage } from '../platform/browser.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
 import type { DiscoveryStore, PolicyCopyStore } from './local-stores.js';
 import type { WebAuthFlow } from './oauth.js';
@@ -29,6 +30,11 @@ export interface Platform {
   /** The accounts the user added to profiles, and the tabs that use one. */
   readonly accounts: ListStore<ExtraAccount>;
   readonly tabChoices: ListStore<TabChoice>;
+  /** storage.local and storage.sync, for syncing the user's own profiles (sync.ts). */
+  readonly syncAreas: {
+    readonly local: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>;
+    readonly sync: Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>;
+  };
   /** The teams' profile files the user subscribed to, with the file in force of each. */
   readonly subscriptions: ListStore<Subscription>;
   /** The ids of the tabs open now. */

@@ -1,5 +1,6 @@
 // The sign-in and refresh requests each auth kind sends, as plain data. Pure: sending is the
 // token client's job (src/background/token-client.ts).
+import { stableJson } from './json.js';
 import type { Auth, Endpoint, JsonLoginAuth } from './profile.js';
 
 export interface HttpRequest {
@@ -141,18 +142,6 @@ export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined
   }
 }
 
-/** A JSON value with every object's keys in one order, so equal settings give equal text. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value === null || typeof value !== 'object') return value;
-  const object = value as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(object)
-      .sort()
-      .map((key) => [key, canonical(object[key])]),
-  );
-}
-
 /**
  * The sign-in settings as one string, key order aside. A session remembers the one it was made
  * with: tokens never go to an endpoint or client the user did not sign in with. The client
@@ -161,7 +150,7 @@ function canonical(value: unknown): unknown {
  */
 export function authFingerprint(auth: Auth): string {
   const { clientSecret: _secret, ...rest } = auth as Auth & { clientSecret?: string };
-  return JSON.stringify(canonical(rest));
+  return stableJson(rest);
 }
 
 /**

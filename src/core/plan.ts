@@ -251,6 +251,7 @@ export interface ViewInput {
   readonly origins: ReadonlyMap<string, { all: readonly string[]; missing: readonly string[] }>;
   /** Why the browser refused a profile's rules, by profile id. */
   readonly ruleFailures: ReadonlyMap<string, string>;
+  readonly sync?: AppState['sync'];
 }
 
 /** What the pages show: every profile without its secret, its status, what it still needs. */
@@ -262,7 +263,7 @@ export function appState(
     subscriptions,
     sessions,
   }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions'>,
-  { profiles, managedProblems, discovered, origins, ruleFailures }: ViewInput,
+  { profiles, managedProblems, discovered, origins, ruleFailures, sync = { enabled: false } }: ViewInput,
 ): AppState {
   const withFailure = (key: string): PublicStatus => {
     const status = statuses[key] as PublicStatus;
@@ -272,6 +273,7 @@ export function appState(
   const signedIn = (id: string) => !!sessions.get(id)?.tokens;
   return {
     managedProblems,
+    sync,
     tabChoices: choices,
     subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn)),
     profiles: profiles.map(({ id, profile, managed, subscription }): ProfileView => {

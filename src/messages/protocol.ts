@@ -39,6 +39,11 @@ export interface AppState {
   /** The tabs that use another account than a profile's default. */
   readonly tabChoices: readonly TabChoice[];
   readonly subscriptions: readonly SubscriptionView[];
+  /** Whether this browser syncs the user's own profiles, and how the last sync went. */
+  readonly sync: {
+    readonly enabled: boolean;
+    readonly last?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+  };
 }
 
 /** A subscription to a team's profile file, as the pages show it. */
@@ -101,6 +106,8 @@ export interface Protocol {
     request: { name: string; url: string; publicKey?: string; everyHours?: number };
     response: AppState;
   };
+  /** Turns the sync of the user's own profiles on or off, in this browser. */
+  setSync: { request: { enabled: boolean }; response: AppState };
   /** "Update now". */
   checkSubscription: { request: { id: string }; response: AppState };
   acceptSubscriptionUpdate: { request: { id: string }; response: AppState };

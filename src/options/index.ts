@@ -20,6 +20,7 @@ import { browser } from '../platform/browser.js';
 import { localizePage, t } from '../platform/i18n.js';
 import { previewEntry } from './preview.js';
 import { renderSubscriptions } from './subscriptions.js';
+import { renderSync } from './sync.js';
 
 const listElement = byId('profile-list');
 const form = byId<HTMLFormElement>('profile-form');
@@ -463,6 +464,7 @@ followState(
   (state) => {
     renderList(state);
     renderSubscriptions(state);
+    renderSync(state);
   },
   (error) => showProblems(fileResult, error.message),
 );

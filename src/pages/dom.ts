@@ -65,14 +65,4 @@ export function countdown(until: number, now: number): string {
     : `${String(minutes).padStart(2, '0')}:${seconds}`;
 }
 
-/**
- * JSON with every object's keys in order: the same state reads the same whether it came as a
- * message's answer or through storage (Chromium's storage hands objects back with sorted keys).
- */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
+export { stableJson } from '../core/json.js';

@@ -20,7 +20,13 @@ import { localizePage, t } from '../platform/i18n.js';
 const list = byId('profiles');
 /** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
 const notices = new Map<string, { text: string; error: boolean }>();
-let latest: AppState = { profiles: [], managedProblems: [], tabChoices: [], subscriptions: [] };
+let latest: AppState = {
+  profiles: [],
+  managedProblems: [],
+  tabChoices: [],
+  subscriptions: [],
+  sync: { enabled: false },
+};
 
 /** The tab the popup is about: its id, and its URL where the extension may see it. */
 interface CurrentTab {

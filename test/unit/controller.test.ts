@@ -31,11 +31,13 @@ const stored = (platform: FakePlatform, id: string) => platform.sessions.get(id)
 // Spaces keep it from ever turning up by chance inside base64 ciphertext (a two-letter one did).
 const PASSWORD = 'correct horse battery staple';
 
-function strictStorageArea(log: string[]) {
+/** `whole`: storage.sync's use, which reads every item at once (get(null)) and removes several. */
+function strictStorageArea(log: string[], { whole = false } = {}) {
   const data = new Map<string, unknown>();
   return {
     data,
     async get(key: unknown) {
+      if (whole && key === null) return structuredClone(Object.fromEntries(data));
       if (typeof key !== 'string') throw new Error(`unexpected storage.get(${JSON.stringify(key)})`);
       log.push(`get ${key}`);
       return data.has(key) ? { [key]: structuredClone(data.get(key)) } : {};
@@ -45,8 +47,9 @@ function strictStorageArea(log: string[]) {
       for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
     },
     async remove(key: unknown) {
-      if (typeof key !== 'string') throw new Error(`unexpected storage.remove(${JSON.stringify(key)})`);
-      data.delete(key);
+      if (whole && Array.isArray(key)) for (const k of key) data.delete(String(k));
+      else if (typeof key !== 'string') throw new Error(`unexpected storage.remove(${JSON.stringify(key)})`);
+      else data.delete(key);
     },
   };
 }
@@ -112,6 +115,8 @@ class FakePlatform implements Platform {
   readonly tabChoices = tabChoiceStore(this.sessionArea);
   readonly accounts = accountStore(this.area);
   readonly subscriptions = subscriptionStore(this.area);
+  /** storage.local and storage.sync, as one browser sees them (a test may share the second). */
+  syncAreas = { local: this.area, sync: strictStorageArea(this.log, { whole: true }) };
   /** The tabs open in the browser. */
   readonly openTabs = new Set<number>([1, 2, 3]);
   readonly openTabIds = async () => new Set(this.openTabs);
@@ -1022,6 +1027,88 @@ describe('background controller', () => {
         controller.handlers.subscribe({ name: 'Team', url: `http://127.0.0.1:${files.port}/team.json` }),
         /already a subscription named Team/,
       );
+    });
+  });
+  describe('own profiles synced between two browsers', () => {
+    it('a profile reaches the other browser signed out; edits, removals and the later change travel; secrets and tokens never', async () => {
+      const other = new FakePlatform();
+      other.syncAreas = { local: other.area, sync: platform.syncAreas.sync };
+      const b = background(other);
+      const viewIn = async (c: typeof controller, name: string) =>
+        (await c.handlers.getState({})).profiles.find((p) => p.profile.name === name);
+      const { id: machine } = await controller.handlers.saveProfile({
+        profile: {
+          name: 'Machine',
+          hosts: ['machine.test'],
+          auth: {
+            kind: 'oauth2-client-credentials',
+            tokenUrl: 'https://id.test/token',
+            clientId: 'c',
+            clientSecret: 's3cret',
+          },
+        },
+      });
+      await controller.handlers.setSync({ enabled: true });
+      await b.handlers.setSync({ enabled: true });
+      // A sync that finds nothing new writes nothing (each write would start another sync).
+      for (const p of [platform, other]) p.log.length = 0;
+      await controller.syncProfiles();
+      await b.syncProfiles();
+      for (const p of [platform, other])
+        assert.deepEqual(
+          p.log.filter((entry) => entry.startsWith('set') && !entry.startsWith('set sync')),
+          [],
+        );
+      assert.equal((await viewIn(b, 'API'))?.status.phase, 'signed-out', 'each browser signs in on its own');
+      assert.equal((await viewIn(b, 'Machine'))?.hasClientSecret, false, 'the secret stays in its browser');
+      const synced = JSON.stringify([...platform.syncAreas.sync.data]);
+      assert.ok(!synced.includes('s3cret') && !synced.includes(PASSWORD));
+      assert.ok(!synced.includes(headerValue()?.slice('Bearer '.length) ?? 'none'), 'no token');
+
+      // B edits API (hosts only): A takes it, still signed in; its secret kept for Machine.
+      other.clock = platform.clock + 1_000;
+      const bApi = (await viewIn(b, 'API'))?.id as string;
+      await b.handlers.saveProfile({
+        id: bApi,
+        profile: { ...profile(), hosts: ['http://api.test', 'http://eu.api.test'] },
+      });
+      await b.syncProfiles();
+      platform.clock += 2_000;
+      await controller.syncProfiles();
+      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, [
+        'http://api.test',
+        'http://eu.api.test',
+      ]);
+      assert.equal((await viewIn(controller, 'API'))?.status.phase, 'signed-in');
+      assert.equal((await viewIn(controller, 'Machine'))?.hasClientSecret, true);
+
+      // Both change it: the later change wins, in both browsers.
+      platform.clock += 1_000;
+      await controller.handlers.saveProfile({ id, profile: { ...profile(), hosts: ['http://a.test'] } });
+      other.clock = platform.clock + 5_000;
+      await b.handlers.saveProfile({ id: bApi, profile: { ...profile(), hosts: ['http://b.test'] } });
+      await controller.syncProfiles();
+      await b.syncProfiles();
+      await controller.syncProfiles();
+      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, ['http://b.test']);
+      assert.deepEqual((await viewIn(b, 'API'))?.profile.hosts, ['http://b.test']);
+
+      // B removes Machine: A loses it too.
+      other.clock += 1_000;
+      await b.handlers.deleteProfile({ id: (await viewIn(b, 'Machine'))?.id as string });
+      await b.syncProfiles();
+      await controller.syncProfiles();
+      assert.equal(await viewIn(controller, 'Machine'), undefined);
+      assert.equal(await stored(platform, machine), undefined);
+
+      // Off in A: A's changes stay in A.
+      await controller.handlers.setSync({ enabled: false });
+      await controller.handlers.saveProfile({ profile: { ...profile(), name: 'Only here' } });
+      await controller.syncProfiles();
+      await b.syncProfiles();
+      assert.equal(await viewIn(b, 'Only here'), undefined);
+      assert.equal((await controller.handlers.getState({})).sync.enabled, false);
+      assert.equal((await b.handlers.getState({})).sync.last?.ok, true);
     });
   });
 });

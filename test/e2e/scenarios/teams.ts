@@ -4,6 +4,9 @@
 // each said where the user looks.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { publicKeyText } from '../../../src/cli/keys.js';
 import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
@@ -21,6 +24,7 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
   describe('a team’s signed profile file', { timeout: 240_000 }, () => {
     const api = new TestApi({ ttlSeconds: 600, users: { [USER]: PASSWORD } });
     const files = new FileServer();
+    const work = mkdtempSync(path.join(tmpdir(), 'autobearer-teams-'));
     const team = generateKeyPairSync('ed25519');
     const stranger = generateKeyPairSync('ed25519');
     let driver: BrowserDriver;
@@ -56,6 +60,31 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
       return call.validToken;
     };
 
+    /** A profile file of the user's own: one profile, and a machine identity with its secret. */
+    const writeOwnFile = () => {
+      const file = path.join(work, 'own.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          autobearer: 1,
+          profiles: [
+            { name: 'Own API', hosts: ['http://a.test'], auth: { kind: 'manual' } },
+            {
+              name: 'Own machine',
+              hosts: ['http://machine.test'],
+              auth: {
+                kind: 'oauth2-client-credentials',
+                tokenUrl: url('machine.test', '/oauth/token'),
+                clientId: 'cli',
+                clientSecret: 'own machine secret',
+              },
+            },
+          ],
+        }),
+      );
+      return file;
+    };
+
     before(async () => {
       await api.start();
       await files.start();
@@ -67,6 +96,7 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
       await driver?.close();
       await api.stop();
       await files.stop().catch(() => undefined);
+      rmSync(work, { recursive: true, force: true });
     });
 
     it('subscribes: the file’s profiles wait for the user, then apply read-only, and sign in', async () => {
@@ -145,6 +175,28 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
       assert.match(await options.text(ITEM), /Team API/);
       assert.ok(await carries('api.test'));
       await files.start();
+    });
+
+    it('own profiles sync through the browser’s sync storage when turned on: no token, password or secret in it', async () => {
+      // The test browsers have no sync account: storage.sync then keeps the items locally, which
+      // is what is checked here; two browsers syncing is unit-tested (controller.test.ts).
+      await options.close();
+      options = await driver.open('options.html');
+      await options.importFile(writeOwnFile());
+      await waitFor(async () => (await options.text('#profile-list')).includes('Own API'), 5_000, 'imported');
+      await options.run(() => {
+        (document.getElementById('sync-enabled') as HTMLInputElement).click();
+      }, undefined);
+      await says('#sync-status', /Synced/);
+      const synced = await options.run(async () => {
+        type Sync = { storage: { sync: { get(k: null): Promise<Record<string, unknown>> } } };
+        const g = globalThis as unknown as { browser?: Sync; chrome: Sync };
+        return JSON.stringify(await (g.browser ?? g.chrome).storage.sync.get(null));
+      }, undefined);
+      assert.match(synced, /Own API/);
+      assert.doesNotMatch(synced, /Team API/, 'a subscription’s profiles are the team’s, not synced');
+      for (const secret of [...api.issuedTokens(), PASSWORD, 'own machine secret'])
+        assert.ok(!synced.includes(secret), 'a secret reached sync storage');
     });
 
     it('unsubscribing removes its profiles and their sign-ins', async () => {
