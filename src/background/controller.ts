@@ -476,8 +476,8 @@ export class Controller {
         const fetched = await fetchSubscription(subscription, this.platform);
         outcome = { ...subscription, lastCheck: { at: now, ok: true } };
         if (fetched.kind === 'file') {
-          const signedIn = await this.signedInIds();
-          const { widening } = updatePreview(subscription, fetched.file, (pid) => signedIn.has(pid));
+          // Whether it widens does not depend on who is signed in (only what the page shows does).
+          const { widening } = updatePreview(subscription, fetched.file, () => false);
           if (subscription.current && widening.length === 0) {
             await this.forgetRemoved(subscription, fetched.file);
             const { pending: _none, ...rest } = outcome;
@@ -517,12 +517,5 @@ export class Controller {
 
   private async forgetRemoved(subscription: Subscription, file: FetchedFile): Promise<void> {
     for (const profileId of removedBy(subscription, file)) await this.forgetSignIns(profileId);
-  }
-
-  private async signedInIds(): Promise<Set<string>> {
-    const ids = new Set<string>();
-    for (const { id } of (await this.profiles()).profiles)
-      if ((await this.platform.sessions.get(id))?.tokens) ids.add(id);
-    return ids;
   }
 }
