@@ -5,6 +5,7 @@
 //   --only N  runs section N alone (3 and 4 run together) and prints it without writing BENCHMARKS.md
 //   --browser chromium|firefox  with --only 1 or 2: that browser alone
 //   --configs 'A;B'  with --only 1: only the configurations named (exactly; names hold commas)
+//   --requests N, --rounds N  section 1's requests per round (a multiple of 100) and rounds
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     browser: { type: 'string' },
     configs: { type: 'string' },
+    requests: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const ONLY = args.only === undefined ? undefined : Number(args.only);
@@ -35,8 +38,10 @@ const runs = (section: number): boolean =>
 const QUICK = args.quick;
 /** Whether a section measures this browser (`--browser` picks one, for sections 1 and 2). */
 const measures = (browser: string): boolean => !args.browser || args.browser === browser;
-const REQUESTS = 2_000;
-const ROUNDS = QUICK ? 2 : 7;
+const REQUESTS = Number(args.requests ?? 2_000);
+/** Requests a configuration sends before the next one takes its turn (section 1). */
+const CHUNK = 100;
+const ROUNDS = Number(args.rounds ?? (QUICK ? 2 : 7));
 const HANDOFF_CYCLES = QUICK ? 10 : 100;
 const TIMING_CYCLES = QUICK ? 4 : 20;
 const IDLE_MINUTES = QUICK ? 2 : 10;
@@ -143,58 +148,94 @@ async function switchTabs(driver: BrowserDriver, popup: ExtensionPage): Promise<
   }
 }
 
+/** How a reference extension adds its header (see `floorExtension`). */
+interface Floor {
+  /** No rule; a static rule (a ruleset in the manifest); or session rules set at start, as AutoBearer's. */
+  rule?: 'none' | 'static' | 'session';
+  /** The host condition: a `regexFilter` (AutoBearer's) or `requestDomains`. */
+  condition?: 'regex' | 'domains';
+  /** With the navigation rule AutoBearer adds beside the request rule (two rules, not one). */
+  navigationRule?: boolean;
+  /** A webRequest.onCompleted listener that does nothing: what the 401 reaction costs. */
+  observeResponses?: boolean;
+}
+
 /**
  * The references: a minimal extension with the same host permissions, and with or without one
- * static header rule (the cheapest way any extension adds a header). `observeResponses` adds what
- * AutoBearer's 401 signal needs, a webRequest.onCompleted listener that does nothing: the
- * difference is the price of hearing every response. Chromium loads the folder (MV3); Firefox
- * installs it as an .xpi (MV2, whose host permissions are granted at install).
+ * header rule (the cheapest way any extension adds a header), its variants for measuring one
+ * difference from AutoBearer at a time. Chromium loads the folder (MV3); Firefox installs it as
+ * an .xpi (MV2, whose host permissions are granted at install).
  */
 function floorExtension(
   browser: 'chromium' | 'firefox',
-  { rule = true, observeResponses = false }: { rule?: boolean; observeResponses?: boolean },
+  { rule = 'static', condition = 'regex', navigationRule = false, observeResponses = false }: Floor,
 ): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'autobearer-floor-'));
   const hosts = ['http://*.test/*', 'https://*.test/*'];
   const permissions = ['declarativeNetRequestWithHostAccess', ...(observeResponses ? ['webRequest'] : [])];
+  const background = observeResponses || rule === 'session';
   const manifest =
     browser === 'chromium'
       ? {
           manifest_version: 3,
           permissions,
           host_permissions: hosts,
-          ...(observeResponses ? { background: { service_worker: 'listener.js' } } : {}),
+          ...(background ? { background: { service_worker: 'background.js' } } : {}),
         }
       : {
           manifest_version: 2,
           permissions: [...permissions, ...hosts],
           browser_specific_settings: { gecko: { id: FLOOR_ID } },
-          ...(observeResponses ? { background: { scripts: ['listener.js'] } } : {}),
+          ...(background ? { background: { scripts: ['background.js'] } } : {}),
         };
+  const hostCondition =
+    condition === 'regex'
+      ? { regexFilter: '^(?:https?://api\\.test(?::[0-9]+)?)/', isUrlFilterCaseSensitive: true }
+      : { requestDomains: ['api.test'] };
+  const action = {
+    type: 'modifyHeaders',
+    requestHeaders: [{ header: 'Authorization', operation: 'set', value: 'Bearer x' }],
+  };
+  const initiatorDomains = ['app.test', 'api.test'];
+  const rules = [
+    { id: 1, priority: 1, action, condition: { ...hostCondition, initiatorDomains } },
+    ...(navigationRule
+      ? [
+          {
+            id: 2,
+            priority: 1,
+            action,
+            condition: {
+              ...hostCondition,
+              initiatorDomains,
+              resourceTypes: ['main_frame'],
+              requestMethods: ['get'],
+            },
+          },
+        ]
+      : []),
+  ];
+  const script = [
+    'const api = globalThis.browser ?? chrome;',
+    // The same filter as AutoBearer's listener.
+    observeResponses
+      ? `api.webRequest.onCompleted.addListener(() => {}, { urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] });`
+      : '',
+    rule === 'session'
+      ? `api.declarativeNetRequest.updateSessionRules({ removeRuleIds: [1, 2], addRules: ${JSON.stringify(rules)} });`
+      : '',
+  ].join('\n');
   const files: Record<string, string> = {
     'manifest.json': JSON.stringify({
       name: 'floor',
       version: '1.0',
       ...manifest,
-      declarative_net_request: { rule_resources: [{ id: 'r', enabled: rule, path: 'rules.json' }] },
-    }),
-    'rules.json': JSON.stringify([
-      {
-        id: 1,
-        priority: 1,
-        action: {
-          type: 'modifyHeaders',
-          requestHeaders: [{ header: 'Authorization', operation: 'set', value: 'Bearer x' }],
-        },
-        condition: {
-          regexFilter: '^(?:https?://api\\.test(?::[0-9]+)?)/',
-          initiatorDomains: ['app.test', 'api.test'],
-        },
+      declarative_net_request: {
+        rule_resources: [{ id: 'r', enabled: rule === 'static', path: 'rules.json' }],
       },
-    ]),
-    // The same filter as AutoBearer's listener.
-    'listener.js': `(globalThis.browser ?? chrome).webRequest.onCompleted.addListener(() => {}, {
-  urls: ['<all_urls>'], types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] });`,
+    }),
+    'rules.json': JSON.stringify(rules),
+    'background.js': script,
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   if (browser === 'chromium') return dir;
@@ -211,7 +252,7 @@ interface Batch {
   latencies: number[];
 }
 
-async function batch(page: WebPage, target: string, inFlight: number): Promise<Batch> {
+async function batch(page: WebPage, target: string, inFlight: number, total: number): Promise<Batch> {
   return page.run(
     async ({ target, total, inFlight }: { target: string; total: number; inFlight: number }) => {
       const latencies: number[] = [];
@@ -231,7 +272,7 @@ async function batch(page: WebPage, target: string, inFlight: number): Promise<B
       );
       return { wallMs: performance.now() - started, latencies };
     },
-    { target, total: REQUESTS, inFlight },
+    { target, total, inFlight },
   );
 }
 
@@ -239,14 +280,19 @@ async function perRequestCost(): Promise<void> {
   log('## 1. Per-request cost');
   log();
   log(
-    `${REQUESTS} requests from a page on app.test to a local API on api.test, sequential and 20 in flight,`,
+    `${REQUESTS} requests a round from a page on app.test to a local API on api.test, sequential and 20 in flight,`,
   );
-  log(`alternating the configurations in ${ROUNDS} rounds. Ratios are of median wall time; latencies in ms.`);
+  log(
+    `in ${ROUNDS} rounds. Within a round the configurations take turns every ${CHUNK} requests (each in its own`,
+  );
+  log('browser, the others idle), so that what slows the machine down slows them all alike.');
+  log('Ratios are of median wall time; latencies in ms; "µs/request": the median over rounds of');
+  log("(wall time − one header rule's) ÷ requests, what the configuration adds to each request.");
   log('References: no extension; a minimal extension with the same host permissions and no rule; the same');
   log('with one static header rule (`regexFilter` + `initiatorDomains`), the cheapest way to add a header;');
-  log(
-    '"+ listener" adds a webRequest.onCompleted listener that does nothing, the one the 401 reaction needs.',
-  );
+  log('its variants change one thing each: a session rule (as AutoBearer sets them), `requestDomains`');
+  log('instead of `regexFilter`, the second (navigation) rule AutoBearer adds, a webRequest.onCompleted');
+  log('listener that does nothing (the one the 401 reaction needs).');
   log(
     '"per round": the least and greatest of the rounds\' own ratios to one header rule, to show the noise.',
   );
@@ -255,26 +301,25 @@ async function perRequestCost(): Promise<void> {
   );
   log();
   log(
-    '| browser | configuration | mode | wall ms (median) | × no extension | × host permissions | × one header rule | per round | p50 | p99 | with header |',
+    '| browser | configuration | mode | wall ms (median) | × no extension | × host permissions | × one header rule | per round | µs/request | p50 | p99 | with header |',
   );
-  log('|---|---|---|---|---|---|---|---|---|---|---|');
+  log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const built: string[] = [];
-  const reference = (
-    browser: 'chromium' | 'firefox',
-    options: { rule?: boolean; observeResponses?: boolean },
-  ) => {
-    const made = floorExtension(browser, options);
+  const reference = (browser: 'chromium' | 'firefox', floor: Floor) => {
+    const made = floorExtension(browser, floor);
     built.push(made);
     return made;
   };
-  const chromiumReference = (options: { rule?: boolean; observeResponses?: boolean }) => () =>
-    new ChromiumDriver({ extensionDir: reference('chromium', options) }).launch();
-  const firefoxReference = (options: { rule?: boolean; observeResponses?: boolean }) => () =>
-    new FirefoxDriver({ addon: { xpi: reference('firefox', options), id: FLOOR_ID } }).launch();
+  const chromiumReference = (floor: Floor) => () =>
+    new ChromiumDriver({ extensionDir: reference('chromium', floor) }).launch();
+  const firefoxReference = (floor: Floor) => () =>
+    new FirefoxDriver({ addon: { xpi: reference('firefox', floor), id: FLOOR_ID } }).launch();
   type Config = {
     browser: string;
     name: string;
     make: () => Promise<BrowserDriver>;
+    /** A reference that sets a header (wait for it to be set before measuring). */
+    setsHeader?: boolean;
     file?: object;
     switched?: boolean;
   };
@@ -289,9 +334,29 @@ async function perRequestCost(): Promise<void> {
       browser === 'chromium' ? () => new ChromiumDriver().launch() : () => new FirefoxDriver().launch();
     configs.push(
       { browser, name: 'no extension', make: plain },
-      { browser, name: 'host permissions', make: ref({ rule: false }) },
-      { browser, name: 'one header rule', make: ref({}) },
-      { browser, name: 'one header rule + listener', make: ref({ observeResponses: true }) },
+      { browser, name: 'host permissions', make: ref({ rule: 'none' }) },
+      { browser, name: 'one header rule', make: ref({}), setsHeader: true },
+      // The same again in a browser of its own: how far two browsers of one configuration differ.
+      { browser, name: 'one header rule, another browser', make: ref({}), setsHeader: true },
+      { browser, name: 'one session rule', make: ref({ rule: 'session' }), setsHeader: true },
+      {
+        browser,
+        name: 'one session rule, requestDomains',
+        make: ref({ rule: 'session', condition: 'domains' }),
+        setsHeader: true,
+      },
+      {
+        browser,
+        name: 'two session rules',
+        make: ref({ rule: 'session', navigationRule: true }),
+        setsHeader: true,
+      },
+      {
+        browser,
+        name: 'one header rule + listener',
+        make: ref({ observeResponses: true }),
+        setsHeader: true,
+      },
       { browser, name: 'AutoBearer', make: autoBearer, file: profileFile() },
       {
         browser,
@@ -317,6 +382,8 @@ async function perRequestCost(): Promise<void> {
   }
   const chosen = args.configs?.split(';');
   const open: Array<{ config: Config; driver: BrowserDriver; page: WebPage }> = [];
+  // Each configuration calls its own path, so the server can tell whose requests carried a header.
+  const target = (index: number) => url('api.test', `/bench/${index}`);
   for (const config of configs.filter((c) => measures(c.browser) && (!chosen || chosen.includes(c.name)))) {
     const driver = await config.make();
     if (config.file) {
@@ -325,17 +392,43 @@ async function perRequestCost(): Promise<void> {
       // The same tabs, all on the default account: what the tabs cost, apart from their rules.
       else if (config.switched === false) await openAppTabs(driver);
     }
-    open.push({ config, driver, page: await driver.openWeb(url('app.test', '/')) });
+    const page = await driver.openWeb(url('app.test', '/'));
+    const index = open.length;
+    if (config.setsHeader)
+      await waitFor(
+        async () => {
+          await batch(page, target(index), 1, 1);
+          return api.on('api.test').some((r) => r.path === `/bench/${index}` && r.authorization);
+        },
+        15_000,
+        `${config.name}: its header rule`,
+      );
+    open.push({ config, driver, page });
   }
-  // Each configuration calls its own path, so the server can tell whose requests carried a header.
-  const target = (index: number) => `/bench/${index}`;
+  const since = api.on('api.test').length;
+  /** Per configuration and mode, each round's batches. */
   const results = new Map<string, Batch[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, { page }] of open.entries()) {
-      for (const inFlight of [1, 20]) {
-        const runs = results.get(`${index}|${inFlight}`) ?? [];
-        runs.push(await batch(page, url('api.test', target(index)), inFlight));
-        results.set(`${index}|${inFlight}`, runs);
+    for (const inFlight of [1, 20]) {
+      const walls = open.map(() => 0);
+      const latencies: number[][] = open.map(() => []);
+      for (let chunk = 0; chunk < REQUESTS / CHUNK; chunk++) {
+        // A different one goes first each time: no configuration always follows the same one.
+        for (let turn = 0; turn < open.length; turn++) {
+          const index = (turn + chunk + round) % open.length;
+          const entry = open[index];
+          if (!entry) continue;
+          const done = await batch(entry.page, target(index), inFlight, CHUNK);
+          walls[index] = (walls[index] ?? 0) + done.wallMs;
+          latencies[index]?.push(...done.latencies);
+        }
+      }
+      for (const [index] of open.entries()) {
+        const key = `${index}|${inFlight}`;
+        results.set(key, [
+          ...(results.get(key) ?? []),
+          { wallMs: walls[index] ?? Number.NaN, latencies: latencies[index] ?? [] },
+        ]);
       }
     }
   }
@@ -345,8 +438,9 @@ async function perRequestCost(): Promise<void> {
   };
   const wallOf = (browser: string, name: string, inFlight: number) =>
     median(runsOf(browser, name, inFlight).map((r) => r.wallMs));
+  const recorded = api.on('api.test').slice(since);
   for (const [index, { config }] of open.entries()) {
-    const withHeader = api.on('api.test').filter((r) => r.path === target(index) && r.authorization).length;
+    const withHeader = recorded.filter((r) => r.path === `/bench/${index}` && r.authorization).length;
     for (const inFlight of [1, 20]) {
       const runs = results.get(`${index}|${inFlight}`) ?? [];
       const wall = median(runs.map((r) => r.wallMs));
@@ -355,8 +449,11 @@ async function perRequestCost(): Promise<void> {
       const rule = runsOf(config.browser, 'one header rule', inFlight);
       const perRound = runs.map((r, round) => r.wallMs / (rule[round]?.wallMs ?? Number.NaN));
       const spread = `${fmt(Math.min(...perRound))}–${fmt(Math.max(...perRound))}`;
+      const added = median(
+        runs.map((r, round) => ((r.wallMs - (rule[round]?.wallMs ?? Number.NaN)) * 1000) / REQUESTS),
+      );
       log(
-        `| ${config.browser} | ${config.name} | ${inFlight === 1 ? 'sequential' : '20 in flight'} | ${fmt(wall, 0)} | ${ratio('no extension')} | ${ratio('host permissions')} | ${ratio('one header rule')} | ${spread} | ${fmt(quantile(latencies, 0.5))} | ${fmt(quantile(latencies, 0.99))} | ${inFlight === 1 ? withHeader : ''} |`,
+        `| ${config.browser} | ${config.name} | ${inFlight === 1 ? 'sequential' : '20 in flight'} | ${fmt(wall, 0)} | ${ratio('no extension')} | ${ratio('host permissions')} | ${ratio('one header rule')} | ${spread} | ${fmt(added, 0)} | ${fmt(quantile(latencies, 0.5))} | ${fmt(quantile(latencies, 0.99))} | ${inFlight === 1 ? withHeader : ''} |`,
       );
     }
   }

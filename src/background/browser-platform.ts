@@ -65,12 +65,14 @@ async function showTabBadge(tabId: number, badge: Badge | undefined): Promise<vo
 }
 
 /** The responses the 401 reaction looks at: requests from pages, and navigations. */
-const RESPONSE_FILTER = {
-  urls: ['<all_urls>'],
-  types: ['xmlhttprequest', 'main_frame', 'sub_frame', 'other'] as Array<
-    'xmlhttprequest' | 'main_frame' | 'sub_frame' | 'other'
-  >,
-};
+const RESPONSE_TYPES: Array<'xmlhttprequest' | 'main_frame' | 'sub_frame' | 'other'> = [
+  'xmlhttprequest',
+  'main_frame',
+  'sub_frame',
+  'other',
+];
+/** The hosts whose responses the listener hears now ('' while it is not listening). */
+let observedHosts = '';
 
 type ResponseListener = Parameters<typeof browser.webRequest.onCompleted.addListener>[0];
 
@@ -87,16 +89,22 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     tabChoices: tabChoiceStore(browser.storage.session),
     subscriptions: subscriptionStore(browser.storage.local),
     syncAreas: { local: browser.storage.local, sync: browser.storage.sync },
-    openTabIds: async () => new Set((await browser.tabs.query({})).flatMap((tab) => tab.id ?? [])),
+    tabExists: (tabId) =>
+      browser.tabs.get(tabId).then(
+        () => true,
+        () => false,
+      ),
     policyCopy: policyCopyStore(browser.storage.local),
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
-    observeResponses: (on) => {
+    observeResponses: (hosts) => {
       const { onCompleted } = browser.webRequest;
-      if (on === onCompleted.hasListener(onResponse)) return;
-      if (on) onCompleted.addListener(onResponse, RESPONSE_FILTER);
-      else onCompleted.removeListener(onResponse);
+      const filter = hosts.join(' ');
+      if (filter === observedHosts) return;
+      if (observedHosts) onCompleted.removeListener(onResponse);
+      if (filter) onCompleted.addListener(onResponse, { urls: [...hosts], types: RESPONSE_TYPES });
+      observedHosts = filter;
     },
     setRules,
     alarms: {

@@ -21,12 +21,12 @@ import {
   badgeOf,
   badgesOfTabs,
   currentSession,
-  needsResponses,
   nextAttemptAt,
   type Plan,
   plan,
   REFRESH_ALARM,
   refreshesFor401,
+  responseHosts,
   trashExpired,
 } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
@@ -138,7 +138,7 @@ export class Controller {
       const trash = await this.platform.profiles.loadTrash();
       if (trash && trashExpired(trash.removedAt, stored.now)) await this.emptyTrash();
       await this.rules.apply(planned.active);
-      this.platform.observeResponses(needsResponses(planned.active));
+      this.platform.observeResponses(responseHosts(planned.active));
       const { clear, set } = alarmChanges(await this.platform.alarms.all(), planned.alarms);
       for (const name of clear) await this.platform.alarms.clear(name);
       for (const [name, when] of set) await this.platform.alarms.set(name, when);

@@ -158,7 +158,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     },
     useInTab: async ({ id, account, tabId }) => {
       await accountOf({ id, account });
-      if (!(await platform.openTabIds()).has(tabId)) throw new UserError(t('noSuchTab'));
+      if (!(await platform.tabExists(tabId))) throw new UserError(t('noSuchTab'));
       await platform.tabChoices.update((choices) =>
         accountInTab(choices, tabId, id) === account ? choices : withChoice(choices, tabId, id, account),
       );

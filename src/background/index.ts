@@ -27,8 +27,9 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 );
 // Observed only (never blocking), and only for hosts the extension has permission for. Asked for
 // at every start, at top level, so that the response that woke the worker reaches it; the
-// reconciliation stops it where no profile reacts to a 401 (it costs every such request a little).
-platform.observeResponses(true);
+// reconciliation narrows it to the hosts of the profiles that react to a 401, or stops it where
+// none does (it costs every request it hears a little).
+platform.observeResponses(['<all_urls>']);
 // "Open in a tab": a tab's rule goes when it closes or leaves the profile's hosts. Its first
 // page is the extension's own blank page, shown while the rule is set.
 // A tab's account choice goes when it closes, and passes to the tabs it opens.

@@ -37,8 +37,8 @@ export interface Platform {
   };
   /** The teams' profile files the user subscribed to, with the file in force of each. */
   readonly subscriptions: ListStore<Subscription>;
-  /** The ids of the tabs open now. */
-  readonly openTabIds: () => Promise<Set<number>>;
+  /** Whether a tab of this id is open. */
+  readonly tabExists: (tabId: number) => Promise<boolean>;
   /** The last policy file read, kept because storage.managed can take seconds to answer. */
   readonly policyCopy: PolicyCopyStore;
   readonly discovered: DiscoveryStore;
@@ -79,5 +79,5 @@ export interface Platform {
    * for them at every start, before it knows whether any profile wants them, and stops them here
    * when none does.
    */
-  readonly observeResponses: (on: boolean) => void;
+  readonly observeResponses: (hosts: readonly string[]) => void;
 }

@@ -88,18 +88,15 @@ export function inherited(choices: readonly TabChoice[], openerTabId: number, ta
 }
 
 /**
- * The choices that still stand: those of listed accounts, of open tabs where the caller knows
- * which are open. The same list when all do (so a caller can tell nothing changed).
+ * The choices that still stand: those of listed accounts (a closed tab's go when it closes). The
+ * same list when all do (so a caller can tell nothing changed).
  */
 export function standingChoices(
   choices: readonly TabChoice[],
   extras: readonly ExtraAccount[],
-  openTabs?: ReadonlySet<number>,
 ): readonly TabChoice[] {
-  const kept = choices.filter(
-    (c) =>
-      extras.some((a) => a.profileId === c.profileId && a.accountId === c.accountId) &&
-      (!openTabs || openTabs.has(c.tabId)),
+  const kept = choices.filter((c) =>
+    extras.some((a) => a.profileId === c.profileId && a.accountId === c.accountId),
   );
   return kept.length === choices.length ? choices : kept;
 }

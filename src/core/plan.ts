@@ -16,9 +16,10 @@ import {
 } from './accounts.js';
 import { type ApiTab, tabIdsOf } from './api-tabs.js';
 import { authFingerprint, canRenew, issuerOf, plainHttpEndpoints } from './auth-requests.js';
+import { permissionOrigins } from './hosts.js';
 import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
 import type { StoredProfile } from './profiles.js';
-import { type ObservedRequest, type RuleInput, rulesWouldMatch } from './rules.js';
+import { type ObservedRequest, parsedHosts, type RuleInput, rulesWouldMatch } from './rules.js';
 import { dropAt, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
 import {
   type Badge,
@@ -231,12 +232,17 @@ export function refreshesFor401(
 export const reactsTo401 = (profile: Profile): boolean => profile.refresh.on401 !== false;
 
 /**
- * Whether the browser must report the API's responses to the background: only while a profile
- * whose token the rules carry can react to a 401. Each report costs every request to a granted
- * host a little (BENCHMARKS.md), so none is asked for where nothing would react.
+ * The hosts (match patterns) whose responses the browser must report to the background: those of
+ * the profiles whose token the rules carry and that react to a 401. Each report costs its request
+ * about 0.1–0.5 ms (BENCHMARKS.md), so no other host's responses are asked for, and none at all
+ * where nothing would react (an empty list).
  */
-export const needsResponses = (active: readonly ActiveToken[]): boolean =>
-  active.some((entry) => entry.canRefresh && reactsTo401(entry.profile));
+export function responseHosts(active: readonly ActiveToken[]): string[] {
+  const reacting = active.filter((entry) => entry.canRefresh && reactsTo401(entry.profile));
+  return [
+    ...new Set(reacting.flatMap((entry) => parsedHosts(entry.profile.hosts).flatMap(permissionOrigins))),
+  ].sort();
+}
 
 /** Whether the removed profile kept for "Undo" is past its time. */
 export const trashExpired = (removedAt: number, now: number): boolean => now - removedAt > UNDO_MS;

@@ -404,7 +404,7 @@ function showPreview(fileName: string, text: string, preview: ImportPreview): vo
               );
             } catch (error) {
               if (error instanceof UserError)
-                showProblems(fileResult, t('fileRefused', fileName), error.problems);
+                showProblems(fileResult, t('fileRefused', fileName), error.problems ?? [error.message]);
               else showProblems(fileResult, String(error));
             }
           },
@@ -441,7 +441,8 @@ byId<HTMLInputElement>('import-file').addEventListener('change', async (event) =
     const text = await file.text();
     showPreview(file.name, text, await send('previewImport', { text }));
   } catch (error) {
-    if (error instanceof UserError) showProblems(fileResult, t('fileRefused', file.name), error.problems);
+    if (error instanceof UserError)
+      showProblems(fileResult, t('fileRefused', file.name), error.problems ?? [error.message]);
     else showProblems(fileResult, String(error));
   }
 });

@@ -202,6 +202,27 @@ export class ChromiumDriver implements BrowserDriver {
     await cdp.detach();
   }
 
+  async backgroundState(): Promise<string> {
+    const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
+    const cdp = await this.ctx.newCDPSession(page);
+    const prefix = `chrome-extension://${this.extensionId}/`;
+    try {
+      // Enabling the domain reports every worker's version as it is now; attaching nothing to it.
+      const state = new Promise<string>((resolve) => {
+        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+          const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
+          if (ours.length === 0) return;
+          const running = ours.find((v) => v.runningStatus !== 'stopped');
+          resolve(running ? running.runningStatus : 'stopped');
+        });
+      });
+      await cdp.send('ServiceWorker.enable');
+      return await withTimeout(state, 5_000, 'the service worker’s state');
+    } finally {
+      await cdp.detach();
+    }
+  }
+
   async restart(): Promise<void> {
     await this.ctx.close();
     await this.launch();

@@ -106,6 +106,8 @@ export interface BrowserDriver {
   openedPage(part: string): Promise<OpenedPage>;
   /** Stops the background (service worker / event page) as the browser does when it is idle. */
   stopBackground(): Promise<void>;
+  /** 'stopped' while the browser has the background stopped; 'running', 'starting'… else. */
+  backgroundState(): Promise<string>;
   /** Closes and relaunches the browser on the same profile directory. */
   restart(): Promise<void>;
   /** Everything the browser's pages and the extension's background wrote to the console so far. */

@@ -119,7 +119,7 @@ class FakePlatform implements Platform {
   syncAreas = { local: this.area, sync: strictStorageArea(this.log, { whole: true }) };
   /** The tabs open in the browser. */
   readonly openTabs = new Set<number>([1, 2, 3]);
-  readonly openTabIds = async () => new Set(this.openTabs);
+  readonly tabExists = async (tabId: number) => this.openTabs.has(tabId);
   /** Tabs opened with "Open in a tab": their id, the URL, and the rules when the URL was asked for. */
   readonly openedTabs: Array<{ tabId: number; url: string; rulesBeforeLoad: HeaderRule[] }> = [];
   readonly openTab = async (url: string, beforeLoad: (tabId: number) => Promise<void>) => {
@@ -127,10 +127,13 @@ class FakePlatform implements Platform {
     await beforeLoad(tabId);
     this.openedTabs.push({ tabId, url, rulesBeforeLoad: structuredClone(this.rules) });
   };
-  /** Whether the browser would report responses now (the 401 reaction's listener). */
-  observing = true;
-  readonly observeResponses = (on: boolean) => {
-    this.observing = on;
+  /** The hosts whose responses the browser would report now (the 401 reaction's listener). */
+  observedHosts: readonly string[] = ['<all_urls>'];
+  get observing(): boolean {
+    return this.observedHosts.length > 0;
+  }
+  readonly observeResponses = (hosts: readonly string[]) => {
+    this.observedHosts = hosts;
   };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
@@ -395,8 +398,12 @@ describe('background controller', () => {
     await waitFor(() => api.refreshCalls.length === 2, 5_000, 'a refresh after the API tab’s 401');
   });
 
-  it('responses are observed only while a signed-in profile reacts to a 401; "on401": false turns it off', async () => {
-    assert.equal(platform.observing, true, 'signed in, reacting to 401');
+  it('responses are observed only while a signed-in profile reacts to a 401, only its hosts; "on401": false turns it off', async () => {
+    assert.deepEqual(
+      platform.observedHosts,
+      ['http://api.test/*', 'https://api.test/*'],
+      'signed in, reacting to 401: its hosts, no other (not its pages, not the token endpoint)',
+    );
     const request: ObservedRequest = {
       url: 'http://api.test/data',
       initiator: 'http://api.test',
