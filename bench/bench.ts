@@ -38,7 +38,7 @@ const runs = (section: number): boolean =>
 const QUICK = args.quick;
 /** Whether a section measures this browser (`--browser` picks one, for sections 1 and 2). */
 const measures = (browser: string): boolean => !args.browser || args.browser === browser;
-const REQUESTS = Number(args.requests ?? 2_000);
+const REQUESTS = Number(args.requests ?? 1_000);
 /** Requests a configuration sends before the next one takes its turn (section 1). */
 const CHUNK = 100;
 const ROUNDS = Number(args.rounds ?? (QUICK ? 2 : 7));
@@ -364,21 +364,32 @@ async function perRequestCost(): Promise<void> {
         make: autoBearer,
         file: profileFile(api, { on401: false }),
       },
-      {
-        browser,
-        name: `AutoBearer, ${SWITCHED_TABS} more tabs open`,
-        make: autoBearer,
-        file: profileFile(),
-        switched: false,
-      },
-      {
-        browser,
-        name: `AutoBearer, 2 accounts, ${SWITCHED_TABS} tabs switched`,
-        make: autoBearer,
-        file: profileFile(),
-        switched: true,
-      },
     );
+    // Two accounts side by side (#13), whose target is Chromium's.
+    if (browser === 'chromium')
+      configs.push(
+        {
+          browser,
+          name: `AutoBearer, ${SWITCHED_TABS} more tabs open`,
+          make: autoBearer,
+          file: profileFile(),
+          switched: false,
+        },
+        {
+          browser,
+          name: `AutoBearer, 2 accounts, ${SWITCHED_TABS} tabs switched`,
+          make: autoBearer,
+          file: profileFile(),
+          switched: true,
+        },
+        {
+          browser,
+          name: `AutoBearer, 2 accounts, ${SWITCHED_TABS} tabs switched, 401 reaction off`,
+          make: autoBearer,
+          file: profileFile(api, { on401: false }),
+          switched: true,
+        },
+      );
   }
   const chosen = args.configs?.split(';');
   const open: Array<{ config: Config; driver: BrowserDriver; page: WebPage }> = [];

@@ -424,6 +424,8 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         const reactTo401 = async (on: boolean) => {
           const options = await driver.open('options.html');
           await options.click(ITEM, 'Edit Verification API');
+          // The price is said where the choice is made.
+          assert.match(await options.text('#on401-hint'), /costs each request about [\d,]+–[\d,]+ µs/);
           await options.run((want) => {
             const box = document.querySelector('#profile-form input[name="on401"]') as HTMLInputElement;
             if (box.checked !== want) box.click();
