@@ -294,6 +294,15 @@ async function perRequestCost(): Promise<void> {
   log('instead of `regexFilter`, the second (navigation) rule AutoBearer adds, a webRequest.onCompleted');
   log('listener that does nothing (the one the 401 reaction needs).');
   log(
+    "Chromium also runs #13's: the measured tab on the default account while a second account is signed in",
+  );
+  log(
+    `and ${SWITCHED_TABS} other tabs of the app use it ("2 accounts": the default account's rules exclude those tabs,`,
+  );
+  log(
+    `the second's hold in them), and the same ${SWITCHED_TABS} tabs open on one account ("more tabs open").`,
+  );
+  log(
     '"per round": the least and greatest of the rounds\' own ratios to one header rule, to show the noise.',
   );
   log(
