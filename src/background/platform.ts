@@ -75,9 +75,9 @@ export interface Platform {
    */
   readonly openTab: (url: string, beforeLoad: (tabId: number) => Promise<void>) => Promise<void>;
   /**
-   * Whether the browser reports the API's responses (for the 401 reaction). The background asks
-   * for them at every start, before it knows whether any profile wants them, and stops them here
-   * when none does.
+   * The hosts (match patterns) whose responses the browser reports, for the 401 reaction; none
+   * for an empty list. The background asks for every granted host's at every start, before it
+   * knows which profiles want them, and narrows or stops them here.
    */
   readonly observeResponses: (hosts: readonly string[]) => void;
 }

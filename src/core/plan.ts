@@ -234,7 +234,7 @@ export const reactsTo401 = (profile: Profile): boolean => profile.refresh.on401 
 /**
  * The hosts (match patterns) whose responses the browser must report to the background: those of
  * the profiles whose token the rules carry and that react to a 401. Each report costs its request
- * about 0.1–0.5 ms (BENCHMARKS.md), so no other host's responses are asked for, and none at all
+ * about 0.3–1.5 ms (BENCHMARKS.md), so no other host's responses are asked for, and none at all
  * where nothing would react (an empty list).
  */
 export function responseHosts(active: readonly ActiveToken[]): string[] {
