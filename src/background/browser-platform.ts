@@ -1,5 +1,12 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
+import {
+  ALL_URLS,
+  type ListenerMemory,
+  listenersAtStart,
+  parseListenerMemory,
+  wakesFor,
+} from '../core/response-listeners.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import { t } from '../core/text.js';
@@ -71,13 +78,66 @@ const RESPONSE_TYPES: Array<'xmlhttprequest' | 'main_frame' | 'sub_frame' | 'oth
   'sub_frame',
   'other',
 ];
-/** The hosts whose responses the listener hears now ('' while it is not listening). */
-let observedHosts = '';
-
 type ResponseListener = Parameters<typeof browser.webRequest.onCompleted.addListener>[0];
 
-/** `onResponse`: where the API's responses go while `observeResponses(true)`. */
+/**
+ * The response listeners registered now, one per host pattern: a stopped Firefox event page is
+ * handed the response that woke it only by a listener with the very filter it was woken for, and
+ * one filter per host keeps each host's filter the same however the others change.
+ */
+const listeners = new Map<string, ResponseListener>();
+
+function listenTo(hosts: readonly string[], onResponse: ResponseListener): void {
+  const { onCompleted } = browser.webRequest;
+  for (const [host, listener] of listeners) {
+    if (hosts.includes(host)) continue;
+    onCompleted.removeListener(listener);
+    listeners.delete(host);
+  }
+  for (const host of hosts) {
+    if (listeners.has(host)) continue;
+    // Its own function: a browser keeps one registration per function. A response that two
+    // filters match (every host, carried, and its own) comes twice: the controller refreshes a
+    // token for a 401 once.
+    const listener: ResponseListener = (details) => onResponse(details);
+    onCompleted.addListener(listener, { urls: [host], types: RESPONSE_TYPES });
+    listeners.set(host, listener);
+  }
+}
+
+/** Where the memory for the next start is kept: an event page's localStorage (a worker has none). */
+const LISTENER_MEMORY_KEY = 'responseListeners';
+const pageStorage = typeof localStorage === 'undefined' ? undefined : localStorage;
+let memory: ListenerMemory = {};
+/** What this start listens to; a stopped page is woken for these only (Firefox). */
+let hostsAtStart: readonly string[] = [ALL_URLS];
+
+function remember(next: ListenerMemory): void {
+  const text = JSON.stringify(next);
+  if (text !== JSON.stringify(memory)) pageStorage?.setItem(LISTENER_MEMORY_KEY, text);
+  memory = next;
+}
+
+/**
+ * Registers, synchronously, the response listeners this start chose (core/response-listeners.ts):
+ * every host in a service worker, which Chromium wakes for its listeners as they are now; in
+ * an event page (Firefox) those the last reconciliation wanted, read from localStorage.
+ */
+function listenFromStart(onResponse: ResponseListener): void {
+  if (pageStorage) {
+    const start = listenersAtStart(parseListenerMemory(pageStorage.getItem(LISTENER_MEMORY_KEY)));
+    hostsAtStart = start.hosts;
+    remember(start.memory);
+  }
+  listenTo(hostsAtStart, onResponse);
+}
+
+/**
+ * `onResponse`: where the responses go (of the hosts `observeResponses` names). Called once, at
+ * top level, at every start: it registers the response listeners this start listens to.
+ */
 export function browserPlatform(onResponse: ResponseListener): Platform {
+  listenFromStart(onResponse);
   return {
     now: () => Date.now(),
     fetch: (input, init) => fetch(input, init),
@@ -98,13 +158,11 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
-    observeResponses: (hosts) => {
-      const { onCompleted } = browser.webRequest;
-      const filter = hosts.join(' ');
-      if (filter === observedHosts) return;
-      if (observedHosts) onCompleted.removeListener(onResponse);
-      if (filter) onCompleted.addListener(onResponse, { urls: [...hosts], types: RESPONSE_TYPES });
-      observedHosts = filter;
+    observeResponses: ({ now, wake }) => {
+      listenTo(now, onResponse);
+      if (!pageStorage) return true;
+      remember({ ...memory, wanted: [...wake] });
+      return wakesFor(hostsAtStart, wake);
     },
     setRules,
     alarms: {

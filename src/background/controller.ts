@@ -28,9 +28,11 @@ import {
   refreshesFor401,
   responseHosts,
   trashExpired,
+  wakeHosts,
 } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { type ProfilesInForce, profilesInForce, type StoredProfile } from '../core/profiles.js';
+import { withListenAlarm } from '../core/response-listeners.js';
 import type { ObservedRequest } from '../core/rules.js';
 import { afterRefresh, type RefreshResult, type Session, SIGNED_OUT, signedIn } from '../core/session.js';
 import {
@@ -138,8 +140,13 @@ export class Controller {
       const trash = await this.platform.profiles.loadTrash();
       if (trash && trashExpired(trash.removedAt, stored.now)) await this.emptyTrash();
       await this.rules.apply(planned.active);
-      this.platform.observeResponses(responseHosts(planned.active));
-      const { clear, set } = alarmChanges(await this.platform.alarms.all(), planned.alarms);
+      const woken = this.platform.observeResponses({
+        now: responseHosts(planned.active),
+        wake: wakeHosts(stored.profiles),
+      });
+      const existing = await this.platform.alarms.all();
+      const alarms = withListenAlarm(planned.alarms, !woken, existing, stored.now);
+      const { clear, set } = alarmChanges(existing, alarms);
       for (const name of clear) await this.platform.alarms.clear(name);
       for (const [name, when] of set) await this.platform.alarms.set(name, when);
       const state = await this.publish(stored, planned, started);

@@ -17,6 +17,11 @@ const onResponse = (details: WebRequest.OnCompletedDetailsType): void => {
   const { url, type, method, tabId, statusCode } = details;
   void controller.onResponse({ url, initiator, type, method, tabId }, statusCode);
 };
+// Observed only (never blocking), and only for hosts the extension has permission for: the
+// platform registers at once the listeners this start chose (core/response-listeners.ts), so that
+// the response that woke the background reaches it; the reconciliation narrows them to the hosts
+// of the signed-in profiles that react to a 401, or stops them where none does (each response
+// heard costs its request a little).
 const platform = browserPlatform(onResponse);
 const controller = new Controller(platform);
 const handlers = messageHandlers(controller, platform);
@@ -25,11 +30,6 @@ browser.alarms.onAlarm.addListener((alarm) => controller.onAlarm(alarm.name));
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
   handleMessage(handlers, message, sender),
 );
-// Observed only (never blocking), and only for hosts the extension has permission for. Asked for
-// at every start, at top level, so that the response that woke the worker reaches it; the
-// reconciliation narrows it to the hosts of the profiles that react to a 401, or stops it where
-// none does (it costs every request it hears a little).
-platform.observeResponses(['<all_urls>']);
 // "Open in a tab": a tab's rule goes when it closes or leaves the profile's hosts. Its first
 // page is the extension's own blank page, shown while the rule is set.
 // A tab's account choice goes when it closes, and passes to the tabs it opens.

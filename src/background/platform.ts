@@ -75,9 +75,12 @@ export interface Platform {
    */
   readonly openTab: (url: string, beforeLoad: (tabId: number) => Promise<void>) => Promise<void>;
   /**
-   * The hosts (match patterns) whose responses the browser reports, for the 401 reaction; none
-   * for an empty list. The background asks for every granted host's at every start, before it
-   * knows which profiles want them, and narrows or stops them here.
+   * The hosts (match patterns) whose responses the browser reports now, for the 401 reaction
+   * (`now`; none for an empty list), and those a 401 may have to wake a stopped background for
+   * (`wake`, kept for its next start). The background listens to the hosts its start chose
+   * (`listenersAtStart`) until the first reconciliation says which. Answers whether a stopped
+   * background is woken for all of `wake` already; if not (Firefox, until the page starts again,
+   * see core/response-listeners.ts) the controller sets the listen alarm.
    */
-  readonly observeResponses: (hosts: readonly string[]) => void;
+  readonly observeResponses: (hosts: { now: readonly string[]; wake: readonly string[] }) => boolean;
 }

@@ -126,6 +126,9 @@ export function signInMethod(auth: Auth): SignInMethod {
   }
 }
 
+/** Whether some sign-in of this kind can be renewed (given the refresh token it may bring). */
+export const mayRenew = (auth: Auth): boolean => canRenew(auth, { refreshToken: 'a refresh token' });
+
 /** Whether new tokens can be had without the user: a refresh token, or the client credentials grant again. */
 export function canRenew(auth: Auth, tokens: { refreshToken?: string | undefined } | undefined): boolean {
   if (!tokens) return false;

@@ -15,7 +15,7 @@ import {
   tabScope,
 } from './accounts.js';
 import { type ApiTab, tabIdsOf } from './api-tabs.js';
-import { authFingerprint, canRenew, issuerOf, plainHttpEndpoints } from './auth-requests.js';
+import { authFingerprint, canRenew, issuerOf, mayRenew, plainHttpEndpoints } from './auth-requests.js';
 import { permissionOrigins } from './hosts.js';
 import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
 import type { StoredProfile } from './profiles.js';
@@ -231,6 +231,10 @@ export function refreshesFor401(
 /** Whether a profile refreshes at once on a 401 (`refresh.on401`, on unless turned off). */
 export const reactsTo401 = (profile: Profile): boolean => profile.refresh.on401 !== false;
 
+/** The hosts of `profiles` as match patterns (their `hosts`: not their pages, not token endpoints). */
+const hostPatterns = (profiles: readonly Profile[]): string[] =>
+  [...new Set(profiles.flatMap((profile) => parsedHosts(profile.hosts).flatMap(permissionOrigins)))].sort();
+
 /**
  * The hosts (match patterns) whose responses the browser must report to the background: those of
  * the profiles whose token the rules carry and that react to a 401. Each report costs its request
@@ -238,11 +242,19 @@ export const reactsTo401 = (profile: Profile): boolean => profile.refresh.on401 
  * where nothing would react (an empty list).
  */
 export function responseHosts(active: readonly ActiveToken[]): string[] {
-  const reacting = active.filter((entry) => entry.canRefresh && reactsTo401(entry.profile));
-  return [
-    ...new Set(reacting.flatMap((entry) => parsedHosts(entry.profile.hosts).flatMap(permissionOrigins))),
-  ].sort();
+  return hostPatterns(
+    active.filter((entry) => entry.canRefresh && reactsTo401(entry.profile)).map((entry) => entry.profile),
+  );
 }
+
+/**
+ * The hosts whose 401 may have to wake a stopped background: those of every profile that reacts
+ * to a 401 and whose sign-in can be refreshed, signed in or not. Where the browser wakes a stopped background only for what it
+ * listened to from its start (Firefox, see core/response-listeners.ts), a sign-in, which comes
+ * later, cannot add its hosts; so the background starts listening to these.
+ */
+export const wakeHosts = (profiles: readonly StoredProfile[]): string[] =>
+  hostPatterns(profiles.map(({ profile }) => profile).filter((p) => reactsTo401(p) && mayRenew(p.auth)));
 
 /** Whether the removed profile kept for "Undo" is past its time. */
 export const trashExpired = (removedAt: number, now: number): boolean => now - removedAt > UNDO_MS;

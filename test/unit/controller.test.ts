@@ -14,6 +14,7 @@ import { discoveryStore, policyCopyStore } from '../../src/background/local-stor
 import type { Diagnostics, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
+import { LISTEN_ALARM, wakesFor } from '../../src/core/response-listeners.js';
 import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
 import type { AppState } from '../../src/messages/protocol.js';
@@ -132,8 +133,17 @@ class FakePlatform implements Platform {
   get observing(): boolean {
     return this.observedHosts.length > 0;
   }
-  readonly observeResponses = (hosts: readonly string[]) => {
-    this.observedHosts = hosts;
+  /** The hosts a 401 may have to wake the background for, as the controller last said. */
+  wakeHosts: readonly string[] = [];
+  /**
+   * What a stopped background is woken for: `undefined` as in Chromium (its listeners as they are
+   * now), a list as in Firefox (what the event page listened to from its start).
+   */
+  hostsAtStart: readonly string[] | undefined;
+  readonly observeResponses = ({ now, wake }: { now: readonly string[]; wake: readonly string[] }) => {
+    this.observedHosts = now;
+    this.wakeHosts = wake;
+    return this.hostsAtStart === undefined || wakesFor(this.hostsAtStart, wake);
   };
   readonly webAuthFlow = {
     redirectUrl: () => 'https://extension.example/',
@@ -422,6 +432,31 @@ describe('background controller', () => {
     assert.equal(platform.observing, true);
     await controller.handlers.signOut({ id });
     assert.equal(platform.observing, false, 'signed out: nothing to react for');
+    assert.deepEqual(
+      platform.wakeHosts,
+      ['http://api.test/*', 'https://api.test/*'],
+      'but its hosts may still need a 401 heard after a sign-in: kept for the next start',
+    );
+    await controller.handlers.saveProfile({ id, profile: quiet });
+    assert.deepEqual(platform.wakeHosts, [], 'no profile reacts: nothing to wake for');
+  });
+
+  it('where the background is woken only for what it listened to from its start (Firefox), a host added since sets the listen alarm until a start listens to it', async () => {
+    platform.hostsAtStart = ['http://api.test/*', 'https://api.test/*'];
+    await controller.reconcile();
+    assert.equal(platform.alarmMap.has(LISTEN_ALARM), false, 'the start listened to every host wanted');
+    const wider = { ...profile(), hosts: [...profile().hosts, 'other.test'] };
+    await controller.handlers.saveProfile({ id, profile: wider });
+    const at = platform.alarmMap.get(LISTEN_ALARM);
+    assert.equal(at, platform.clock + 45_000, 'a host the start did not listen to: the alarm is set');
+    platform.clock += 10_000;
+    await controller.reconcile();
+    assert.equal(platform.alarmMap.get(LISTEN_ALARM), at, 'kept at its time by later reconciliations');
+    // The alarm started the page again, which listened to what the last reconciliation wanted.
+    platform.hostsAtStart = platform.wakeHosts;
+    await controller.onAlarm(LISTEN_ALARM);
+    assert.equal(platform.alarmMap.has(LISTEN_ALARM), false, 'its start listens to them all: no alarm');
+    platform.hostsAtStart = undefined;
   });
 
   it('a refreshed token reaches the rules right after it is stored, before any other storage read', async () => {

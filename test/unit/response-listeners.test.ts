@@ -1,0 +1,60 @@
+// What the 401 reaction's listeners hear from a start, and what wakes a stopped background.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ALL_URLS,
+  LISTEN_ALARM,
+  type ListenerMemory,
+  listenersAtStart,
+  parseListenerMemory,
+  wakesFor,
+  withListenAlarm,
+} from '../../src/core/response-listeners.js';
+
+const API = ['http://api.test/*', 'https://api.test/*'];
+
+describe('response listeners from a start', () => {
+  it('a first start knows nothing and hears every host; the next hears that too, once, then only what is wanted', () => {
+    const first = listenersAtStart({});
+    assert.deepEqual(first.hosts, [ALL_URLS]);
+    // Its reconciliation found the profiles that react to a 401.
+    const second = listenersAtStart({ ...first.memory, wanted: API });
+    assert.deepEqual(
+      second.hosts,
+      [...API, ALL_URLS],
+      'every host once more: the response that woke it was heard for every host',
+    );
+    const third = listenersAtStart(second.memory);
+    assert.deepEqual(third.hosts, API);
+    assert.deepEqual(listenersAtStart(third.memory).hosts, API, 'and so on');
+  });
+
+  it('nothing wanted (no profile reacts to a 401): nothing heard, so nothing wakes it', () => {
+    assert.deepEqual(listenersAtStart({ wanted: [] }).hosts, []);
+  });
+
+  it('reads back what it wrote; anything else is no memory, which hears every host', () => {
+    const memory: ListenerMemory = { wanted: API, allUrls: 'carried' };
+    assert.deepEqual(parseListenerMemory(JSON.stringify(memory)), memory);
+    for (const text of [null, '', '{', '[]', '{"wanted":"api.test"}', '{"wanted":[1]}', 'null']) {
+      assert.deepEqual(listenersAtStart(parseListenerMemory(text)).hosts, [ALL_URLS], String(text));
+    }
+    assert.deepEqual(parseListenerMemory('{"wanted":[],"allUrls":"other"}'), { wanted: [] });
+  });
+
+  it('a stopped background is woken for the hosts its start listened to, or every host', () => {
+    assert.equal(wakesFor(API, API), true);
+    assert.equal(wakesFor(API, [...API, 'http://other.test/*']), false);
+    assert.equal(wakesFor([ALL_URLS], ['http://other.test/*']), true);
+    assert.equal(wakesFor([], []), true);
+  });
+
+  it('the listen alarm: set where needed, kept at its time, renewed once it has passed', () => {
+    const refresh = new Map([['refresh:a', 5_000]]);
+    assert.equal(withListenAlarm(refresh, false, [], 1_000), refresh);
+    assert.deepEqual([...withListenAlarm(refresh, true, [], 1_000)], [...refresh, [LISTEN_ALARM, 46_000]]);
+    const existing = [{ name: LISTEN_ALARM, scheduledTime: 46_000 }];
+    assert.equal(withListenAlarm(refresh, true, existing, 20_000).get(LISTEN_ALARM), 46_000);
+    assert.equal(withListenAlarm(refresh, true, existing, 50_000).get(LISTEN_ALARM), 95_000);
+  });
+});
