@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { assertSupported, CHROMIUM } from './browsers.js';
 import {
   type BrowserDriver,
@@ -187,37 +187,45 @@ export class ChromiumDriver implements BrowserDriver {
 
   /** Stops the service worker as Chromium does when it is idle (CDP, as DevTools does). */
   async stopBackground(): Promise<void> {
-    const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
-    const cdp = await this.ctx.newCDPSession(page);
-    await cdp.send('ServiceWorker.enable');
-    const prefix = `chrome-extension://${this.extensionId}/`;
-    const stopped = new Promise<void>((resolve) => {
-      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-        const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
-        if (ours.length > 0 && ours.every((v) => v.runningStatus === 'stopped')) resolve();
-      });
-    });
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await withTimeout(stopped, 10_000, 'the service worker did not stop');
-    await cdp.detach();
+    await this.watchWorker(
+      (states) => (states.every((state) => state === 'stopped') ? true : undefined),
+      (cdp) => cdp.send('ServiceWorker.stopAllWorkers'),
+      'the service worker did not stop',
+    );
   }
 
   async backgroundState(): Promise<string> {
+    return this.watchWorker(
+      (states) => states.find((state) => state !== 'stopped') ?? 'stopped',
+      async () => undefined,
+      'the service worker’s state',
+    );
+  }
+
+  /**
+   * Follows the running status of our worker's versions, as the ServiceWorker domain reports
+   * them (enabling it reports each as it is now; nothing is attached to the worker), from before
+   * `act` until `settled` makes something of them.
+   */
+  private async watchWorker<T>(
+    settled: (states: string[]) => T | undefined,
+    act: (cdp: CDPSession) => Promise<unknown>,
+    what: string,
+  ): Promise<T> {
     const page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
     const cdp = await this.ctx.newCDPSession(page);
     const prefix = `chrome-extension://${this.extensionId}/`;
     try {
-      // Enabling the domain reports every worker's version as it is now; attaching nothing to it.
-      const state = new Promise<string>((resolve) => {
+      const result = new Promise<T>((resolve) => {
         cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-          const ours = versions.filter((v) => v.scriptURL.startsWith(prefix));
-          if (ours.length === 0) return;
-          const running = ours.find((v) => v.runningStatus !== 'stopped');
-          resolve(running ? running.runningStatus : 'stopped');
+          const ours = versions.filter((v) => v.scriptURL.startsWith(prefix)).map((v) => v.runningStatus);
+          const value = ours.length > 0 ? settled(ours) : undefined;
+          if (value !== undefined) resolve(value);
         });
       });
       await cdp.send('ServiceWorker.enable');
-      return await withTimeout(state, 5_000, 'the service worker’s state');
+      await act(cdp);
+      return await withTimeout(result, 10_000, what);
     } finally {
       await cdp.detach();
     }
