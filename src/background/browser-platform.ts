@@ -81,27 +81,28 @@ const RESPONSE_TYPES: Array<'xmlhttprequest' | 'main_frame' | 'sub_frame' | 'oth
 type ResponseListener = Parameters<typeof browser.webRequest.onCompleted.addListener>[0];
 
 /**
- * The response listeners registered now, one per host pattern: a stopped Firefox event page is
- * handed the response that woke it only by a listener with the very filter it was woken for, and
- * one filter per host keeps each host's filter the same however the others change.
+ * The response listeners registered now, by their hosts (a list, joined): one for the hosts the
+ * reconciliation names; at a start, those the start chose (core/response-listeners.ts).
  */
 const listeners = new Map<string, ResponseListener>();
 
-function listenTo(hosts: readonly string[], onResponse: ResponseListener): void {
+function listenTo(hostLists: readonly (readonly string[])[], onResponse: ResponseListener): void {
   const { onCompleted } = browser.webRequest;
-  for (const [host, listener] of listeners) {
-    if (hosts.includes(host)) continue;
+  const wanted = new Map(
+    hostLists.filter((hosts) => hosts.length > 0).map((hosts) => [hosts.join(' '), hosts]),
+  );
+  for (const [key, listener] of listeners) {
+    if (wanted.has(key)) continue;
     onCompleted.removeListener(listener);
-    listeners.delete(host);
+    listeners.delete(key);
   }
-  for (const host of hosts) {
-    if (listeners.has(host)) continue;
+  for (const [key, hosts] of wanted) {
+    if (listeners.has(key)) continue;
     // Its own function: a browser keeps one registration per function. A response that two
-    // filters match (every host, carried, and its own) comes twice: the controller refreshes a
-    // token for a 401 once.
+    // listeners hear (at a start) comes twice: the controller refreshes a token for a 401 once.
     const listener: ResponseListener = (details) => onResponse(details);
-    onCompleted.addListener(listener, { urls: [host], types: RESPONSE_TYPES });
-    listeners.set(host, listener);
+    onCompleted.addListener(listener, { urls: [...hosts], types: RESPONSE_TYPES });
+    listeners.set(key, listener);
   }
 }
 
@@ -126,10 +127,12 @@ function remember(next: ListenerMemory): void {
 function listenFromStart(onResponse: ResponseListener): void {
   if (pageStorage) {
     const start = listenersAtStart(parseListenerMemory(pageStorage.getItem(LISTENER_MEMORY_KEY)));
-    hostsAtStart = start.hosts;
+    hostsAtStart = start.listeners.flat();
     remember(start.memory);
+    listenTo(start.listeners, onResponse);
+  } else {
+    listenTo([hostsAtStart], onResponse);
   }
-  listenTo(hostsAtStart, onResponse);
 }
 
 /**
@@ -159,7 +162,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     observeResponses: ({ now, wake }) => {
-      listenTo(now, onResponse);
+      listenTo([now], onResponse);
       if (!pageStorage) return true;
       remember({ ...memory, wanted: [...wake] });
       return wakesFor(hostsAtStart, wake);

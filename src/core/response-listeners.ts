@@ -13,37 +13,47 @@ export const ALL_URLS = '<all_urls>';
 
 /** What a reconciliation leaves for the next start of the background. */
 export interface ListenerMemory {
-  /** The host patterns a 401 may need to wake the background for (`wakeHosts`). */
+  /** The host patterns a 401 may have to wake the background for (`wakeHosts`). */
   readonly wanted?: readonly string[];
-  /**
-   * `fallback`: the last start knew nothing (a first start) and listened to every host;
-   * `carried`: the last start listened to every host once more, to hear what woke it.
-   */
-  readonly allUrls?: 'fallback' | 'carried';
+  /** The hosts of the listener the last start registered for itself (not one it carried). */
+  readonly own?: readonly string[];
 }
 
+const sameHosts = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((host, i) => host === b[i]);
+
 /**
- * The host patterns to listen to from a start, and the memory to keep. Knowing nothing, every
- * host. Else what the last reconciliation wanted and, once, every host again where the last
- * start listened to every host: a stopped page is handed the response that woke it only if the
- * start registers a listener with the very filter it was woken for.
+ * The listeners to register at a start, each a list of host patterns (one listener each, a filter
+ * the browser keeps as it is), and the memory to keep. Its own: what the last reconciliation
+ * wanted, or, knowing nothing (a first start), every host. A stopped page is handed the response
+ * that woke it only by a listener with the very filter it was woken for: so the last start's own
+ * listener is registered once more where its filter changed and the response may matter (it
+ * heard hosts wanted now); once, since this start's memory names only its own.
  */
-export function listenersAtStart(memory: ListenerMemory): { hosts: string[]; memory: ListenerMemory } {
-  if (!memory.wanted) return { hosts: [ALL_URLS], memory: { allUrls: 'fallback' } };
-  const carry = memory.allUrls === 'fallback';
+export function listenersAtStart(memory: ListenerMemory): { listeners: string[][]; memory: ListenerMemory } {
+  const own = [...(memory.wanted ?? [ALL_URLS])];
+  const last = memory.own;
+  const carry =
+    last !== undefined &&
+    !sameHosts(last, own) &&
+    (last.includes(ALL_URLS) || last.some((host) => own.includes(host)));
   return {
-    hosts: carry ? [...memory.wanted, ALL_URLS] : [...memory.wanted],
-    memory: { wanted: memory.wanted, ...(carry ? { allUrls: 'carried' as const } : {}) },
+    listeners: [own, ...(carry ? [[...last]] : [])].filter((hosts) => hosts.length > 0),
+    memory: { ...(memory.wanted ? { wanted: memory.wanted } : {}), own },
   };
 }
+
+const isHostList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((host) => typeof host === 'string');
 
 /** Reads the memory as stored; anything unreadable is no memory (every host at start). */
 export function parseListenerMemory(text: string | null): ListenerMemory {
   try {
-    const value = JSON.parse(text ?? '{}') as ListenerMemory;
-    const wanted = Array.isArray(value.wanted) && value.wanted.every((h) => typeof h === 'string');
-    const allUrls = value.allUrls === 'fallback' || value.allUrls === 'carried' ? value.allUrls : undefined;
-    return { ...(wanted ? { wanted: value.wanted } : {}), ...(allUrls ? { allUrls } : {}) };
+    const value = JSON.parse(text ?? '{}') as Record<string, unknown> | null;
+    return {
+      ...(isHostList(value?.wanted) ? { wanted: value.wanted } : {}),
+      ...(isHostList(value?.own) ? { own: value.own } : {}),
+    };
   } catch {
     return {};
   }

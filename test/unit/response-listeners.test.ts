@@ -16,30 +16,41 @@ const API = ['http://api.test/*', 'https://api.test/*'];
 describe('response listeners from a start', () => {
   it('a first start knows nothing and hears every host; the next hears that too, once, then only what is wanted', () => {
     const first = listenersAtStart({});
-    assert.deepEqual(first.hosts, [ALL_URLS]);
+    assert.deepEqual(first.listeners, [[ALL_URLS]]);
     // Its reconciliation found the profiles that react to a 401.
     const second = listenersAtStart({ ...first.memory, wanted: API });
     assert.deepEqual(
-      second.hosts,
-      [...API, ALL_URLS],
+      second.listeners,
+      [API, [ALL_URLS]],
       'every host once more: the response that woke it was heard for every host',
     );
     const third = listenersAtStart(second.memory);
-    assert.deepEqual(third.hosts, API);
-    assert.deepEqual(listenersAtStart(third.memory).hosts, API, 'and so on');
+    assert.deepEqual(third.listeners, [API]);
+    assert.deepEqual(listenersAtStart(third.memory).listeners, [API], 'and so on');
   });
 
-  it('nothing wanted (no profile reacts to a 401): nothing heard, so nothing wakes it', () => {
-    assert.deepEqual(listenersAtStart({ wanted: [] }).hosts, []);
+  it('a host added: the last listener once more, for the response that woke it; a host no longer wanted: not', () => {
+    const wider = [...API, 'http://other.test/*'];
+    const added = listenersAtStart({ wanted: wider, own: API });
+    assert.deepEqual(added.listeners, [wider, API]);
+    assert.deepEqual(listenersAtStart(added.memory).listeners, [wider]);
+    const off = listenersAtStart({ wanted: [], own: API });
+    assert.deepEqual(off.listeners, [], 'nothing reacts to a 401: nothing heard, so nothing wakes it');
+    assert.deepEqual(listenersAtStart(off.memory).listeners, []);
+    assert.deepEqual(
+      listenersAtStart({ wanted: ['http://other.test/*'], own: API }).listeners,
+      [['http://other.test/*']],
+      'what woke it is no longer wanted',
+    );
   });
 
   it('reads back what it wrote; anything else is no memory, which hears every host', () => {
-    const memory: ListenerMemory = { wanted: API, allUrls: 'carried' };
+    const memory: ListenerMemory = { wanted: API, own: [ALL_URLS] };
     assert.deepEqual(parseListenerMemory(JSON.stringify(memory)), memory);
     for (const text of [null, '', '{', '[]', '{"wanted":"api.test"}', '{"wanted":[1]}', 'null']) {
-      assert.deepEqual(listenersAtStart(parseListenerMemory(text)).hosts, [ALL_URLS], String(text));
+      assert.deepEqual(listenersAtStart(parseListenerMemory(text)).listeners, [[ALL_URLS]], String(text));
     }
-    assert.deepEqual(parseListenerMemory('{"wanted":[],"allUrls":"other"}'), { wanted: [] });
+    assert.deepEqual(parseListenerMemory('{"wanted":[],"own":"x"}'), { wanted: [] });
   });
 
   it('a stopped background is woken for the hosts its start listened to, or every host', () => {
