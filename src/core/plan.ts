@@ -249,9 +249,10 @@ export function responseHosts(active: readonly ActiveToken[]): string[] {
 
 /**
  * The hosts whose 401 may have to wake a stopped background: those of every profile that reacts
- * to a 401 and whose sign-in can be refreshed, signed in or not. Where the browser wakes a stopped background only for what it
- * listened to from its start (Firefox, see core/response-listeners.ts), a sign-in, which comes
- * later, cannot add its hosts; so the background starts listening to these.
+ * to a 401 and whose sign-in can be refreshed, signed in or not. Where the browser wakes a stopped
+ * background only for what it listened to from its start (Firefox, see
+ * core/response-listeners.ts), a sign-in, which comes later, cannot add its hosts; so the
+ * background starts listening to these.
  */
 export const wakeHosts = (profiles: readonly StoredProfile[]): string[] =>
   hostPatterns(profiles.map(({ profile }) => profile).filter((p) => reactsTo401(p) && mayRenew(p.auth)));
