@@ -32,11 +32,12 @@ const sameHosts = (a: readonly string[], b: readonly string[]) =>
  */
 export function listenersAtStart(memory: ListenerMemory): { listeners: string[][]; memory: ListenerMemory } {
   const own = [...(memory.wanted ?? [ALL_URLS])];
+  const wanted = new Set(own);
   const last = memory.own;
   const carry =
     last !== undefined &&
     !sameHosts(last, own) &&
-    (last.includes(ALL_URLS) || last.some((host) => own.includes(host)));
+    (last.includes(ALL_URLS) || last.some((host) => wanted.has(host)));
   return {
     listeners: [own, ...(carry ? [[...last]] : [])].filter((hosts) => hosts.length > 0),
     memory: { ...(memory.wanted ? { wanted: memory.wanted } : {}), own },
@@ -60,8 +61,11 @@ export function parseListenerMemory(text: string | null): ListenerMemory {
 }
 
 /** Whether listeners registered at start for `registered` wake a stopped page for all of `wake`. */
-export const wakesFor = (registered: readonly string[], wake: readonly string[]): boolean =>
-  registered.includes(ALL_URLS) || wake.every((host) => registered.includes(host));
+export function wakesFor(registered: readonly string[], wake: readonly string[]): boolean {
+  // A Set: a profile file may name hundreds of hosts, and this runs at every reconciliation.
+  const heard = new Set(registered);
+  return heard.has(ALL_URLS) || wake.every((host) => heard.has(host));
+}
 
 /**
  * The alarm that starts a stopped background again where a profile now wants a 401 heard that
