@@ -2,10 +2,13 @@
 // the clock and IndexedDB.
 import {
   ALL_URLS,
+  CHROMIUM_WAKES_NARROWED_LISTENERS,
+  chromiumMajor,
   type ListenerMemory,
   listenersAtStart,
   parseListenerMemory,
   wakesFor,
+  workerListenerHosts,
 } from '../core/response-listeners.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
@@ -13,6 +16,7 @@ import { t } from '../core/text.js';
 import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
 import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
+import { keptListenerCleanup, type NumberedListeners } from './chromium-kept-listeners.js';
 import { accountStore, apiTabStore, subscriptionStore, tabChoiceStore } from './list-store.js';
 import { discoveryStore, policyCopyStore } from './local-stores.js';
 import type { Diagnostics, Platform } from './platform.js';
@@ -86,14 +90,34 @@ type ResponseListener = Parameters<typeof browser.webRequest.onCompleted.addList
  */
 const listeners = new Map<string, ResponseListener>();
 
-function listenTo(hostLists: readonly (readonly string[])[], onResponse: ResponseListener): void {
+/** Chromium's major version in a service worker; none in Firefox's event page. */
+const chromium = chromiumMajor(navigator.userAgent);
+
+/**
+ * How listeners are added and removed: as they are, but in Chromium before 156, where a listener
+ * a worker's life added later stays registered after it (chromium-kept-listeners.ts).
+ */
+let registration: NumberedListeners | undefined;
+function listenerRegistration(): NumberedListeners {
   const { onCompleted } = browser.webRequest;
+  registration ??=
+    chromium !== undefined && chromium < CHROMIUM_WAKES_NARROWED_LISTENERS
+      ? keptListenerCleanup(onCompleted, browser.storage.local)
+      : {
+          add: (listener, filter) => onCompleted.addListener(listener, filter),
+          remove: (listener) => onCompleted.removeListener(listener),
+        };
+  return registration;
+}
+
+function listenTo(hostLists: readonly (readonly string[])[], onResponse: ResponseListener): void {
+  const onCompleted = listenerRegistration();
   const wanted = new Map(
     hostLists.filter((hosts) => hosts.length > 0).map((hosts) => [hosts.join(' '), hosts]),
   );
   for (const [key, listener] of listeners) {
     if (wanted.has(key)) continue;
-    onCompleted.removeListener(listener);
+    onCompleted.remove(listener);
     listeners.delete(key);
   }
   for (const [key, hosts] of wanted) {
@@ -101,7 +125,7 @@ function listenTo(hostLists: readonly (readonly string[])[], onResponse: Respons
     // Its own function: a browser keeps one registration per function. A response that two
     // listeners hear (at a start) comes twice: the controller refreshes a token for a 401 once.
     const listener: ResponseListener = (details) => onResponse(details);
-    onCompleted.addListener(listener, { urls: [...hosts], types: RESPONSE_TYPES });
+    onCompleted.add(listener, { urls: [...hosts], types: RESPONSE_TYPES });
     listeners.set(key, listener);
   }
 }
@@ -162,8 +186,12 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
     observeResponses: ({ now, wake }) => {
+      if (!pageStorage) {
+        // The start's listener (every host) keeps its key, and so stays the one registered.
+        listenTo([workerListenerHosts({ now, wake }, chromium)], onResponse);
+        return true;
+      }
       listenTo([now], onResponse);
-      if (!pageStorage) return true;
       remember({ ...memory, wanted: [...wake] });
       return wakesFor(hostsAtStart, wake);
     },

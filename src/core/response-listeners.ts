@@ -2,11 +2,46 @@
 //
 // The browsers differ in what wakes a stopped background for a `webRequest` event (measured, both
 // in the e2e tests): Chromium's service worker is woken for the listeners as the worker last left
-// them, so narrowing them at any time is enough. Firefox's event page is woken only for the
+// them, so narrowing them at any time is enough (since 156; before, the waking response is lost,
+// see CHROMIUM_WAKES_NARROWED_LISTENERS). Firefox's event page is woken only for the
 // listeners the page registered while it started; one removed later still wakes it, one added
 // later does not until the page's next start. So in Firefox the listeners registered at start
 // must be chosen before the page knows anything (its storage reads are asynchronous): from a
 // memory the last reconciliation left in the page's `localStorage`, which reads at once.
+
+/**
+ * Chromium before this version hands the response that wakes a stopped worker only to the
+ * listener the browser kept for it (each `addListener` is a sub-event `…/s1`, `…/s2`, numbered
+ * within the worker's life, and the browser keeps the last life's listeners with their filters).
+ * A listener narrowed after the first turn of a start is `…/s2`; the next start has registered
+ * only `…/s1` when the waking response arrives, so Chromium 150 drops it: the worker starts and
+ * hears nothing (measured with a bare worker in Chromium 150.0.7871.100; 156.0.8078.114 hands it
+ * to the start's `<all_urls>` listener). 156 is the first version seen doing so; between them
+ * nothing was measured, so they are treated as 150.
+ */
+export const CHROMIUM_WAKES_NARROWED_LISTENERS = 156;
+
+/** Chromium's major version from a user agent (the reduced one keeps it), or none (Firefox). */
+export function chromiumMajor(userAgent: string): number | undefined {
+  if (/Firefox\//.test(userAgent)) return undefined;
+  const major = /Chrom(?:e|ium)\/(\d+)/.exec(userAgent)?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+/**
+ * The hosts a service worker's response listener hears, for the hosts the reaction needs `now`
+ * and those a 401 may have to wake it for (`wake`). Where Chromium wakes the worker for a
+ * narrowed listener, `now`. Where it does not (above), the listener the start registered for
+ * every host stays as long as anything may need waking: waking (the 401 reaction works) is chosen
+ * over the narrowing (each granted host's responses cost a little); with nothing to wake, none.
+ */
+export function workerListenerHosts(
+  hosts: { now: readonly string[]; wake: readonly string[] },
+  major: number | undefined,
+): readonly string[] {
+  if (major === undefined || major >= CHROMIUM_WAKES_NARROWED_LISTENERS) return hosts.now;
+  return hosts.wake.length > 0 ? [ALL_URLS] : [];
+}
 
 /** Every host the extension may see (`webRequest` reports only granted hosts). */
 export const ALL_URLS = '<all_urls>';

@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
-import { assertSupported, CHROMIUM } from './browsers.js';
+import { assertSupported, browserVersion, CHROMIUM } from './browsers.js';
 import {
   type BrowserDriver,
   type EvaluatingPage,
@@ -65,6 +65,7 @@ const asEvaluating = (page: Page): EvaluatingPage => page as unknown as Evaluati
 
 export class ChromiumDriver implements BrowserDriver {
   readonly name = 'chromium';
+  readonly major = browserVersion(CHROMIUM).major;
   readonly hostsGrantedAtInstall = true;
   private context: BrowserContext | undefined;
   private extensionId = '';

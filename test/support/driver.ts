@@ -99,6 +99,8 @@ export interface BrowserDriver {
   /** Chromium's test copy grants the *.test hosts at install (headless cannot answer its prompt);
    * in Firefox the scenario grants them with the extension's own "Grant access" button. */
   readonly hostsGrantedAtInstall: boolean;
+  /** The browser's major version (behaviours that differ between versions are tested per version). */
+  readonly major: number;
   open(page: ExtensionPageName): Promise<ExtensionPage>;
   openWeb(url: string): Promise<WebPage>;
   sessionRules(): Promise<SessionRule[]>;

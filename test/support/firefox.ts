@@ -7,7 +7,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type KeyInput, type Page } from 'puppeteer-core';
-import { assertSupported, FIREFOX, firefoxDistributionDir, manifestMinimum } from './browsers.js';
+import {
+  assertSupported,
+  browserVersion,
+  FIREFOX,
+  firefoxDistributionDir,
+  manifestMinimum,
+} from './browsers.js';
 import {
   type BrowserDriver,
   type EvaluatingPage,
@@ -66,6 +72,7 @@ async function freePort(): Promise<number> {
 
 export class FirefoxDriver implements BrowserDriver {
   readonly name = 'firefox';
+  readonly major = browserVersion(FIREFOX).major;
   readonly hostsGrantedAtInstall = false;
   private browser: Browser | undefined;
   /** Firefox's remote debugging protocol, for the event page (what about:debugging does). */

@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ALL_URLS,
+  chromiumMajor,
   LISTEN_ALARM,
   type ListenerMemory,
   listenersAtStart,
   parseListenerMemory,
   wakesFor,
   withListenAlarm,
+  workerListenerHosts,
 } from '../../src/core/response-listeners.js';
 
 const API = ['http://api.test/*', 'https://api.test/*'];
@@ -67,5 +69,38 @@ describe('response listeners from a start', () => {
     const existing = [{ name: LISTEN_ALARM, scheduledTime: 46_000 }];
     assert.equal(withListenAlarm(refresh, true, existing, 20_000).get(LISTEN_ALARM), 46_000);
     assert.equal(withListenAlarm(refresh, true, existing, 50_000).get(LISTEN_ALARM), 95_000);
+  });
+});
+
+describe('a service worker’s response listener (Chromium)', () => {
+  const hosts = { now: API, wake: [...API, 'http://other.test/*'] };
+  it('reads Chromium’s major version from its user agent, and none from Firefox’s', () => {
+    assert.equal(
+      chromiumMajor(
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0.0.0 Safari/537.36',
+      ),
+      150,
+    );
+    assert.equal(
+      chromiumMajor('Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0'),
+      undefined,
+    );
+    assert.equal(chromiumMajor('something else'), undefined);
+  });
+
+  it('from 156 it narrows to the hosts the reaction needs now', () => {
+    assert.deepEqual(workerListenerHosts(hosts, 156), API);
+    assert.deepEqual(workerListenerHosts(hosts, 160), API);
+    assert.deepEqual(workerListenerHosts({ now: [], wake: [] }, 156), []);
+  });
+
+  it('before 156 it keeps every host while a 401 may have to wake it (a narrowed one would not hear the waking 401), and none when nothing may', () => {
+    assert.deepEqual(workerListenerHosts(hosts, 150), [ALL_URLS]);
+    assert.deepEqual(
+      workerListenerHosts({ now: [], wake: API }, 121),
+      [ALL_URLS],
+      'signed out: a sign-in may come',
+    );
+    assert.deepEqual(workerListenerHosts({ now: [], wake: [] }, 150), []);
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CHROMIUM_WAKES_NARROWED_LISTENERS } from '../../../src/core/response-listeners.js';
 import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
 import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
@@ -471,10 +472,27 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
           assert.equal(api.refreshCalls.length, before, `${why}: no refresh`);
         };
         // The app's own host (one of the profile's pages, granted but not where the token goes).
-        await callsLeaveItStopped(
-          url('app.test', '/unauthorized'),
-          'a 401 of the app’s own host is not heard',
-        );
+        // Chromium before 156 would lose the 401 that wakes it for a narrowed listener, so there
+        // the listener keeps every granted host while a 401 may have to wake it (README): the
+        // app's responses wake the worker, and still refresh nothing.
+        if (driver.name === 'firefox' || driver.major >= CHROMIUM_WAKES_NARROWED_LISTENERS) {
+          await callsLeaveItStopped(
+            url('app.test', '/unauthorized'),
+            'a 401 of the app’s own host is not heard',
+          );
+        } else {
+          before = api.refreshCalls.length;
+          await driver.stopBackground();
+          for (let i = 0; i < 5; i++) await app.fetch(url('app.test', '/unauthorized'));
+          await waitFor(
+            async () => (await driver.backgroundState()) === 'running',
+            quiet,
+            'the app’s responses wake it (Chromium before 156)',
+          );
+          // As long as the API's own 401 took to bring a refresh, three times over.
+          await new Promise((resolve) => setTimeout(resolve, quiet));
+          assert.equal(api.refreshCalls.length, before, 'a 401 of the app’s own host refreshes nothing');
+        }
         // Off: not even the API's own 401s are reported; the token waits for its schedule. From
         // the next start on in Firefox (above): Chromium's worker follows its listeners at once.
         await reactTo401(false);
