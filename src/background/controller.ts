@@ -499,13 +499,20 @@ export class Controller {
     }).then(() => this.reconcile().then(() => undefined));
   }
 
-  /** The waiting update becomes the file in force; `discard` drops it instead. */
-  async settleSubscriptionUpdate(id: string, { discard = false } = {}): Promise<void> {
+  /**
+   * The waiting update becomes the file in force, if it is still the one the user saw (`digest`;
+   * a check meanwhile may have replaced it); `discard` drops it instead.
+   */
+  async settleSubscriptionUpdate(
+    id: string,
+    { discard = false, digest }: { discard?: boolean; digest?: string } = {},
+  ): Promise<void> {
     await this.subscriptionTurn(async () => {
       const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
       if (!subscription) throw new UserError(t('subscriptionGone'));
       const { pending, ...rest } = subscription;
       if (!pending) throw new UserError(t('nothingWaits'));
+      if (!discard && (pending.digest ?? '') !== digest) throw new UserError(t('subscriptionUpdateChanged'));
       if (!discard) await this.forgetRemoved(subscription, pending);
       await this.updateSubscription(id, () => (discard ? rest : { ...rest, current: pending }));
     });

@@ -233,8 +233,8 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       await controller.checkSubscription(id);
       return controller.state();
     },
-    acceptSubscriptionUpdate: async ({ id }) => {
-      await controller.settleSubscriptionUpdate(id);
+    acceptSubscriptionUpdate: async ({ id, digest }) => {
+      await controller.settleSubscriptionUpdate(id, { digest });
       return controller.reconcile();
     },
     discardSubscriptionUpdate: async ({ id }) => {

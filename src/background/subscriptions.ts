@@ -73,10 +73,19 @@ export async function fetchSubscription(subscription: Subscription, deps: Deps):
   }
   const parsed = parseProfileFile(text);
   if (!parsed.ok) throw new SubscriptionError(t('subscriptionRefused', parsed.problems.join('; ')));
+  const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))]
+    .map((byte) => byte.toString(16).padStart(2, '0'))
+    .join('');
   const etag = response.headers.get('ETag') ?? undefined;
   const lastModified = response.headers.get('Last-Modified') ?? undefined;
   return {
     kind: 'file',
-    file: { text, at: deps.now(), ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
+    file: {
+      text,
+      at: deps.now(),
+      digest,
+      ...(etag ? { etag } : {}),
+      ...(lastModified ? { lastModified } : {}),
+    },
   };
 }

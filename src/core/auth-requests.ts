@@ -190,6 +190,89 @@ export function secretDestination(auth: Auth): string | undefined {
   }
 }
 
+/** What the extension sends on the user's behalf, and to which URL (credentialDestinations). */
+export type Credential = 'password' | 'client-secret' | 'refresh-token' | 'access-token' | 'sign-in-page';
+
+export interface CredentialDestination {
+  readonly credential: Credential;
+  /** The URL it is sent to (the page the user types into, for `sign-in-page`), as the URL parser writes it. */
+  readonly url: string;
+}
+
+/** A URL as the parser writes it (host in lower case, default port dropped), without its fragment. */
+function destinationUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Every URL the extension sends a credential to for this auth, and which credential: the one
+ * definition of "where secrets go" that the import preview, subscription updates and synced
+ * profiles all compare (widening.ts). A new or changed destination is always the user's to
+ * accept. The token's own destinations, the profile's hosts, are compared beside it; with an
+ * issuer, the endpoints its discovery names are the issuer's to choose, so the issuer stands for them.
+ */
+export function credentialDestinations(auth: Auth): CredentialDestination[] {
+  const to = (url: string, ...credentials: Credential[]) =>
+    credentials.map((credential) => ({ credential, url: destinationUrl(url) }));
+  switch (auth.kind) {
+    case 'json-login': {
+      const refresh = auth.refresh;
+      if (!refresh) return to(auth.login.url, 'password');
+      const sends = JSON.stringify([refresh.url, refresh.headers, refresh.body ?? null]);
+      return [
+        ...to(auth.login.url, 'password'),
+        ...(sends.includes('{refresh_token}') ? to(refresh.url, 'refresh-token') : []),
+        ...(sends.includes('{access_token}') ? to(refresh.url, 'access-token') : []),
+      ];
+    }
+    case 'oauth2-password':
+      return to(
+        auth.tokenUrl,
+        'password',
+        'refresh-token',
+        ...(auth.clientSecret ? ['client-secret' as const] : []),
+      );
+    case 'oauth2-client-credentials':
+      // Its secret may be entered after the file arrives: it goes there all the same.
+      return to(auth.tokenUrl, 'client-secret');
+    case 'oauth2-authorization-code': {
+      const signInPage = auth.authorizationUrl ?? auth.issuer ?? '';
+      const tokenEndpoint = auth.tokenUrl ?? auth.issuer ?? '';
+      return [
+        ...to(signInPage, 'sign-in-page'),
+        ...to(tokenEndpoint, 'refresh-token', ...(auth.clientSecret ? ['client-secret' as const] : [])),
+      ];
+    }
+    case 'manual':
+      return [];
+  }
+}
+
+/**
+ * The destinations of `after` that `before` did not have, each with what `before` sent that
+ * credential to (nothing for a credential it did not send): empty when `after` sends nothing
+ * anywhere new. `before` undefined: a new profile, every destination is new.
+ */
+export function movedDestinations(
+  before: Auth | undefined,
+  after: Auth,
+): Array<CredentialDestination & { readonly from: readonly string[] }> {
+  const old = before ? credentialDestinations(before) : [];
+  const had = new Set(old.map(({ credential, url }) => `${credential} ${url}`));
+  return credentialDestinations(after)
+    .filter(({ credential, url }) => !had.has(`${credential} ${url}`))
+    .map((moved) => ({
+      ...moved,
+      from: old.filter((d) => d.credential === moved.credential).map((d) => d.url),
+    }));
+}
+
 /** Every endpoint the extension itself calls for this auth, for host permissions. */
 export function authEndpoints(auth: Auth): string[] {
   switch (auth.kind) {

@@ -1,8 +1,15 @@
 // What an import would change, shown before anything is stored: per profile, where its token
 // goes and where a password or secret goes, and what widens against the profile stored under
 // the same name. Pure.
-import { authFingerprint, secretDestination } from './auth-requests.js';
+import {
+  authFingerprint,
+  type Credential,
+  type CredentialDestination,
+  movedDestinations,
+  secretDestination,
+} from './auth-requests.js';
 import { hasClientSecret, keepClientSecret, type Profile } from './profile.js';
+import { type MessageKey, t } from './text.js';
 
 export interface ImportPreviewItem {
   readonly name: string;
@@ -14,8 +21,13 @@ export interface ImportPreviewItem {
   readonly widened: readonly string[];
   /** The host a password or client secret goes to, if the profile sends one. */
   readonly secretTo?: string;
-  /** That host differs from the stored profile's. */
+  /** A password or client secret now goes to a URL the stored profile did not send it to. */
   readonly secretMoved: boolean;
+  /**
+   * Every credential the stored profile did not send where this one does (credentialDestinations),
+   * with where it went before: a changed profile's are the user's to accept (a new one's are all new).
+   */
+  readonly moved: ReadonlyArray<CredentialDestination & { readonly from: readonly string[] }>;
   /** The stored profile is signed in now. */
   readonly signedIn: boolean;
   /** Its sign-in settings change, so it will be signed out (its tokens never go elsewhere). */
@@ -61,6 +73,7 @@ export function previewImport(
         change: 'new',
         widened: [],
         secretMoved: false,
+        moved: [],
         signedIn: false,
         signsOut: false,
         needsSecret,
@@ -70,11 +83,13 @@ export function previewImport(
     const widened = [...profile.hosts, ...profile.pages].filter((host) => !before.has(key(host)));
     const unchanged = JSON.stringify(stored.profile) === JSON.stringify(profile);
     const authChanged = authFingerprint(stored.profile.auth) !== authFingerprint(profile.auth);
+    const moved = movedDestinations(stored.profile.auth, profile.auth);
     return {
       ...common,
       change: unchanged ? 'unchanged' : 'changed',
       widened,
-      secretMoved: secretTo !== secretDestination(stored.profile.auth),
+      secretMoved: moved.some((d) => d.credential === 'password' || d.credential === 'client-secret'),
+      moved,
       signedIn: stored.signedIn,
       signsOut: stored.signedIn && authChanged,
       needsSecret,
@@ -83,3 +98,24 @@ export function previewImport(
   const names = new Set(incoming.map((profile) => profile.name));
   return { profiles, removed: current.map((e) => e.profile.name).filter((name) => !names.has(name)) };
 }
+
+/** "Billing API now sends its refresh token to https://new.example/token (before: https://old…)". */
+export function movedText(name: string, moved: ImportPreviewItem['moved'][number]): string {
+  const before = moved.from.join(', ');
+  if (moved.credential === 'sign-in-page') {
+    return before
+      ? t('widensSignInPage', name, moved.url, before)
+      : t('widensNewSignInPage', name, moved.url);
+  }
+  const what = t(CREDENTIAL_WORDS[moved.credential]);
+  return before
+    ? t('widensDestination', name, what, moved.url, before)
+    : t('widensNewDestination', name, what, moved.url);
+}
+
+const CREDENTIAL_WORDS = {
+  password: 'credentialPassword',
+  'client-secret': 'credentialClientSecret',
+  'refresh-token': 'credentialRefreshToken',
+  'access-token': 'credentialAccessToken',
+} as const satisfies Record<Exclude<Credential, 'sign-in-page'>, MessageKey>;

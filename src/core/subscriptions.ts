@@ -1,7 +1,7 @@
 // Subscriptions to a team's profile file (docs/teams.md): what one holds, where it may be fetched
 // from, which update applies at once and which waits for the user. Pure.
 import type { SubscriptionView } from '../messages/protocol.js';
-import { type ImportPreview, previewImport } from './import-preview.js';
+import { type ImportPreview, movedText, previewImport } from './import-preview.js';
 import { parseProfileFile } from './profile.js';
 import type { StoredProfile } from './profiles.js';
 import { t } from './text.js';
@@ -12,6 +12,8 @@ export interface FetchedFile {
   readonly at: number;
   readonly etag?: string;
   readonly lastModified?: string;
+  /** SHA-256 of the text, hex: what the user's Apply names, so that it applies the file they saw. */
+  readonly digest?: string;
 }
 
 export interface Subscription {
@@ -109,7 +111,7 @@ export function wideningOf(preview: ImportPreview): string[] {
   return preview.profiles.flatMap((item) => [
     ...(item.change === 'new' ? [t('widensNewProfile', item.name, item.hosts.join(', '))] : []),
     ...(item.widened.length ? [t('widensHosts', item.name, item.widened.join(', '))] : []),
-    ...(item.secretMoved && item.change !== 'new' ? [t('widensSecret', item.name, item.secretTo ?? '')] : []),
+    ...item.moved.map((d) => movedText(item.name, d)),
   ]);
 }
 
@@ -159,6 +161,14 @@ export function subscriptionView(
     ...(current ? { fetchedAt: current.at } : {}),
     profiles: subscriptionProfiles(subscription).map(({ profile }) => profile.name),
     ...(lastCheck ? { lastCheck } : {}),
-    ...(pending ? { pending: { at: pending.at, ...updatePreview(subscription, pending, signedIn) } } : {}),
+    ...(pending
+      ? {
+          pending: {
+            at: pending.at,
+            digest: pending.digest ?? '',
+            ...updatePreview(subscription, pending, signedIn),
+          },
+        }
+      : {}),
   };
 }

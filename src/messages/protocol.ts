@@ -61,6 +61,8 @@ export interface SubscriptionView {
   /** An update that waits for the user: what it changes (as an import's preview) and what widens. */
   readonly pending?: {
     readonly at: number;
+    /** Names this very file: Apply sends it back (acceptSubscriptionUpdate). */
+    readonly digest: string;
     readonly preview: ImportPreview;
     readonly widening: readonly string[];
   };
@@ -110,7 +112,8 @@ export interface Protocol {
   setSync: { request: { enabled: boolean }; response: AppState };
   /** "Update now". */
   checkSubscription: { request: { id: string }; response: AppState };
-  acceptSubscriptionUpdate: { request: { id: string }; response: AppState };
+  /** Applies the waiting file only if it is still the one `digest` names (the one the user saw). */
+  acceptSubscriptionUpdate: { request: { id: string; digest: string }; response: AppState };
   discardSubscriptionUpdate: { request: { id: string }; response: AppState };
   /** Removes the subscription, and its profiles with their sign-ins. */
   unsubscribe: { request: { id: string }; response: AppState };

@@ -1,6 +1,6 @@
 // One profile of an import's preview, also a subscription update's: where its token goes,
 // where a secret goes, what widens.
-import type { ImportPreviewItem } from '../core/import-preview.js';
+import { type ImportPreviewItem, movedText } from '../core/import-preview.js';
 import { h } from '../pages/dom.js';
 import { t } from '../platform/i18n.js';
 
@@ -22,12 +22,8 @@ export function previewEntry(item: ImportPreviewItem): HTMLLIElement {
         { class: 'warning' },
         t(item.signedIn ? 'previewWidenedSignedIn' : 'previewWidened', item.widened.join(', ')),
       ),
-    item.secretTo !== undefined &&
-      h(
-        'p',
-        { class: item.secretMoved && item.change !== 'new' ? 'warning' : '' },
-        t(item.secretMoved && item.change !== 'new' ? 'previewSecretMoved' : 'previewSecret', item.secretTo),
-      ),
+    item.secretTo !== undefined && h('p', {}, t('previewSecret', item.secretTo)),
+    ...item.moved.map((moved) => h('p', { class: 'warning' }, movedText(item.name, moved))),
     item.signsOut && h('p', { class: 'warning' }, t('previewSignsOut')),
     item.needsSecret && h('p', { class: 'warning' }, t('previewNeedsSecret')),
   );

@@ -38,11 +38,7 @@ async function act(id: string, action: () => Promise<AppState>): Promise<void> {
 }
 
 /** The messages a subscription's buttons send: each takes the subscription's id alone. */
-type SubscriptionAction =
-  | 'acceptSubscriptionUpdate'
-  | 'discardSubscriptionUpdate'
-  | 'checkSubscription'
-  | 'unsubscribe';
+type SubscriptionAction = 'discardSubscriptionUpdate' | 'checkSubscription' | 'unsubscribe';
 
 /** A button that sends `type` for the subscription; named with it, for a screen reader's list. */
 function button(view: SubscriptionView, label: MessageKey, name: MessageKey, type: SubscriptionAction) {
@@ -90,7 +86,17 @@ function entry(view: SubscriptionView): HTMLLIElement {
         h(
           'div',
           { class: 'actions' },
-          button(view, 'acceptUpdate', 'acceptUpdateLabel', 'acceptSubscriptionUpdate'),
+          h(
+            'button',
+            {
+              type: 'button',
+              'aria-label': t('acceptUpdateLabel', view.name),
+              // The file shown, by its digest: a newer one that arrived meanwhile is not applied unseen.
+              onclick: () =>
+                void act(id, () => send('acceptSubscriptionUpdate', { id, digest: pending.digest })),
+            },
+            t('acceptUpdate'),
+          ),
           button(view, 'discardUpdate', 'discardUpdateLabel', 'discardSubscriptionUpdate'),
         ),
       ),

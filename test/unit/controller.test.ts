@@ -962,6 +962,11 @@ describe('background controller', () => {
     const teamFile = (hosts: string[], more: object[] = []) =>
       JSON.stringify({ autobearer: 1, profiles: [{ ...profile(), name: 'Team API', hosts }, ...more] });
     const teamId = () => platform.subscriptions.load().then((list) => list[0]?.id ?? '');
+    /** Apply, as the options page sends it: naming the waiting file it shows. */
+    const accept = async (id: string) => {
+      const view = (await controller.handlers.getState({})).subscriptions.find((s) => s.id === id);
+      return controller.handlers.acceptSubscriptionUpdate({ id, digest: view?.pending?.digest ?? '' });
+    };
     const teamProfile = async () =>
       (await controller.handlers.getState({})).profiles.find((p) => p.profile.name === 'Team API');
 
@@ -978,7 +983,7 @@ describe('background controller', () => {
         ['new'],
       );
       const id = await teamId();
-      await controller.handlers.acceptSubscriptionUpdate({ id });
+      await accept(id);
       const view = await teamProfile();
       assert.equal(view?.subscription, 'Team');
       assert.ok(platform.alarmMap.has(`subscription:${id}`));
@@ -1002,9 +1007,9 @@ describe('background controller', () => {
         '/team.json',
         teamFile(['http://api.test', 'http://eu.api.test'], [{ ...profile(), name: 'Extra' }]),
       );
-      await controller.handlers.acceptSubscriptionUpdate({ id });
+      await accept(id);
       await controller.handlers.checkSubscription({ id });
-      await controller.handlers.acceptSubscriptionUpdate({ id });
+      await accept(id);
       const extra = `sub:${id}:Extra`;
       await controller.handlers.signIn({ id: extra, username: USER, password: PASSWORD });
       const teamKey = `sub:${id}:Team API`;
@@ -1029,9 +1034,34 @@ describe('background controller', () => {
       assert.equal((await controller.handlers.getState({})).subscriptions[0]?.pending, undefined);
     });
 
+    it('Apply applies the file the user saw: one that replaced it meanwhile waits, with its own preview', async () => {
+      const id = await teamId();
+      await accept(id);
+      files.put('/team.json', teamFile(['http://api.test', 'http://eu.api.test', 'http://a.test']));
+      await controller.handlers.checkSubscription({ id });
+      const seen = (await controller.handlers.getState({})).subscriptions[0]?.pending;
+      assert.match(seen?.digest ?? '', /^[0-9a-f]{64}$/);
+      // A scheduled check between the preview and the click brings a wider file.
+      files.put('/team.json', teamFile(['http://api.test', 'http://eu.api.test', 'http://evil.test']));
+      await controller.handlers.checkSubscription({ id });
+      await assert.rejects(
+        controller.handlers.acceptSubscriptionUpdate({ id, digest: seen?.digest ?? '' }),
+        /A newer update arrived since this one was shown: nothing was applied/,
+      );
+      assert.deepEqual((await teamProfile())?.profile.hosts, ['http://api.test', 'http://eu.api.test']);
+      const now = (await controller.handlers.getState({})).subscriptions[0]?.pending;
+      assert.match(now?.widening.join() ?? '', /evil\.test/, 'the new preview shows');
+      await accept(id);
+      assert.deepEqual((await teamProfile())?.profile.hosts, [
+        'http://api.test',
+        'http://eu.api.test',
+        'http://evil.test',
+      ]);
+    });
+
     it('an unreachable or refused file keeps the one in force and says why; unsubscribing forgets its sign-ins', async () => {
       const id = await teamId();
-      await controller.handlers.acceptSubscriptionUpdate({ id });
+      await accept(id);
       const teamKey = `sub:${id}:Team API`;
       await controller.handlers.signIn({ id: teamKey, username: USER, password: PASSWORD });
       files.put('/team.json', '{ not json');

@@ -31,6 +31,7 @@ describe('import preview', () => {
           secretTo: 'api.example.com',
           widened: [],
           secretMoved: false,
+          moved: [],
           signedIn: false,
           signsOut: false,
           needsSecret: false,
@@ -66,6 +67,13 @@ describe('import preview', () => {
     );
     assert.equal(item?.secretTo, 'login.elsewhere.example');
     assert.equal(item?.secretMoved, true);
+    assert.deepEqual(item?.moved, [
+      {
+        credential: 'password',
+        url: 'https://login.elsewhere.example/login',
+        from: ['https://api.example.com/login'],
+      },
+    ]);
     assert.equal(item?.signedIn, true);
     assert.equal(item?.signsOut, true);
     assert.deepEqual(preview.removed, ['Old']);

@@ -3,9 +3,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { credentialDestinations } from '../../src/core/auth-requests.js';
 import { hostsRegex, parseHostPattern, permissionOrigins } from '../../src/core/hosts.js';
-import { parseProfileFile, serializeProfileFile } from '../../src/core/profile.js';
+import { previewImport } from '../../src/core/import-preview.js';
+import {
+  keepClientSecret,
+  type Profile,
+  parseProfileFile,
+  serializeProfileFile,
+  validateProfile,
+} from '../../src/core/profile.js';
 import { buildRules } from '../../src/core/rules.js';
+import { wideningOf } from '../../src/core/subscriptions.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../../src/core/token-answer.js';
 import '../support/messages.js'; // the English messages
 
@@ -152,6 +161,72 @@ describe('properties', () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe('where secrets go (credentialDestinations)', () => {
+  const URLS = [
+    'https://a.example/login',
+    'https://a.example/token',
+    'https://b.example/token',
+    'http://a.example/token',
+    'https://A.example:443/token',
+  ];
+  const url = fc.constantFrom(...URLS);
+  const secret = fc.option(fc.constant('s3cret'), { nil: undefined });
+  const auth = fc.oneof(
+    fc.constant({ kind: 'manual' }),
+    fc.record({
+      kind: fc.constant('json-login'),
+      login: fc.record({ url }),
+      refresh: fc.option(
+        fc.record({ url, body: fc.constantFrom({ t: '{refresh_token}' }, { t: '{access_token}' }, {}) }),
+        { nil: undefined },
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('oauth2-password'),
+      tokenUrl: url,
+      clientId: fc.constant('c'),
+      clientSecret: secret,
+    }),
+    fc.record({ kind: fc.constant('oauth2-client-credentials'), tokenUrl: url, clientId: fc.constant('c') }),
+    fc.record({
+      kind: fc.constant('oauth2-authorization-code'),
+      issuer: url,
+      clientId: fc.constant('c'),
+      clientSecret: secret,
+    }),
+    fc.record({
+      kind: fc.constant('oauth2-authorization-code'),
+      authorizationUrl: url,
+      tokenUrl: url,
+      clientId: fc.constant('c'),
+      clientSecret: secret,
+    }),
+  );
+  const hosts = fc.subarray(['api.example', 'admin.example', '*.example'], { minLength: 1 });
+  const profile = fc.record({ name: fc.constant('P'), hosts, auth }).map((input) => {
+    const valid = validateProfile(JSON.parse(JSON.stringify(input)));
+    assert.ok(valid.ok, JSON.stringify(valid));
+    return valid.value;
+  });
+  const pairs = (d: Profile) =>
+    new Set(credentialDestinations(d.auth).map(({ credential, url }) => `${credential} ${url}`));
+
+  it('an update that sends a credential anywhere new, or the token to a new host, is never applied without the user; any other is', () => {
+    fc.assert(
+      fc.property(profile, profile, fc.boolean(), (before, file, signedIn) => {
+        const after = keepClientSecret(file, before); // as the update would be stored
+        const had = pairs(before);
+        const sendsElsewhere =
+          [...pairs(after)].some((pair) => !had.has(pair)) ||
+          after.hosts.some((host) => !before.hosts.includes(host));
+        const widening = wideningOf(previewImport([{ profile: before, signedIn }], [file]));
+        assert.equal(widening.length > 0, sendsElsewhere, widening.join('\n'));
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

@@ -74,7 +74,44 @@ describe('subscriptions, pure', () => {
     assert.match(widen(profile({ pages: ['evil.example'] })).join(), /evil\.example/);
     assert.match(widen(profile(), profile({ name: 'More' })).join(), /new profile More/);
     const moved = profile({ auth: { kind: 'json-login', login: { url: 'https://evil.example/login' } } });
-    assert.match(widen(moved).join(), /password or secret to evil\.example/);
+    assert.match(
+      widen(moved).join(),
+      /Team API now sends your password to https:\/\/evil\.example\/login \(before: https:\/\/api\.example\.com\/login\)/,
+    );
+  });
+
+  it('a refresh URL, an issuer, a sign-in page or a token endpoint moved widens, old → new', () => {
+    const login = { kind: 'json-login', login: { url: 'https://api.example.com/login' } };
+    const withRefresh = (url: string) =>
+      profile({ auth: { ...login, refresh: { url, body: { token: '{refresh_token}' } } } });
+    const before = [{ profile: withRefresh('https://api.example.com/refresh'), signedIn: true }];
+    assert.deepEqual(wideningOf(previewImport(before, [withRefresh('https://api.example.com/refresh')])), []);
+    assert.deepEqual(wideningOf(previewImport(before, [withRefresh('https://collector.example/refresh')])), [
+      'Team API now sends its refresh token to https://collector.example/refresh (before: https://api.example.com/refresh)',
+    ]);
+    const code = (auth: Record<string, string>) =>
+      profile({ auth: { kind: 'oauth2-authorization-code', clientId: 'c', ...auth } });
+    const issuer = [{ profile: code({ issuer: 'https://id.example.com' }), signedIn: true }];
+    assert.match(
+      wideningOf(previewImport(issuer, [code({ issuer: 'https://id.look-alike.example' })])).join('\n'),
+      /has you sign in on the page at https:\/\/id\.look-alike\.example\/ \(before: https:\/\/id\.example\.com\/\)[^]*refresh token to https:\/\/id\.look-alike\.example\//,
+    );
+    const endpoints = {
+      authorizationUrl: 'https://id.example.com/authorize',
+      tokenUrl: 'https://id.example.com/token',
+    };
+    const explicit = [{ profile: code(endpoints), signedIn: false }];
+    assert.deepEqual(
+      wideningOf(previewImport(explicit, [code({ ...endpoints, tokenUrl: 'https://evil.example/token' })])),
+      [
+        'Team API now sends its refresh token to https://evil.example/token (before: https://id.example.com/token)',
+      ],
+    );
+    assert.deepEqual(
+      wideningOf(previewImport(explicit, [code({ ...endpoints, scope: 'openid' })])),
+      [],
+      'other settings move nothing',
+    );
   });
 
   it('its profiles are read-only, named by the subscription; the policy’s win a name, the user’s give way', () => {
