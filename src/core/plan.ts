@@ -20,7 +20,7 @@ import { permissionOrigins } from './hosts.js';
 import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
 import type { StoredProfile } from './profiles.js';
 import { type ObservedRequest, parsedHosts, type RuleInput, rulesWouldMatch } from './rules.js';
-import { dropAt, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
+import { dropAt, minRefreshGap, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
 import {
   type Badge,
   badgeFor,
@@ -56,9 +56,11 @@ export function currentSession(profile: Profile, stored: Session | undefined): S
 export function nextAttemptAt(profile: Profile, session: Session, now: number): number {
   const tokens = session.tokens;
   if (!tokens) return Number.POSITIVE_INFINITY;
-  return session.failures > 0
-    ? retryAt(session.lastRefresh?.at ?? now, session.failures - 1, tokens.expiresAt)
-    : refreshDueAt(tokens.issuedAt, tokens.expiresAt, profile.refresh.leadSeconds);
+  if (session.failures > 0)
+    return retryAt(session.lastRefresh?.at ?? now, session.failures - 1, tokens.expiresAt);
+  const due = refreshDueAt(tokens.issuedAt, tokens.expiresAt, profile.refresh.leadSeconds);
+  const last = session.lastRefresh?.ok ? session.lastRefresh.at : Number.NEGATIVE_INFINITY;
+  return Math.max(due, last + minRefreshGap(session.doubtful ?? 0));
 }
 
 /** An account whose token the rules carry, the tabs its API was opened in, the tabs it covers. */

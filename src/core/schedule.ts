@@ -34,3 +34,14 @@ export function retryAt(now: number, attempt: number, expiresAt: number): number
   const lastChance = dropAt(expiresAt) - 1_000;
   return now < lastChance ? Math.min(next, lastChance) : next;
 }
+
+const MIN_REFRESH_GAP_MS = 10_000;
+
+/**
+ * The least time from one refresh of an account to the next: 10 s, doubling with each refresh in
+ * a row whose answer's expiry was past or moments away (`doubtful`), up to 5 minutes. However an
+ * endpoint or a clock misbehaves, the API is not called in a loop.
+ */
+export function minRefreshGap(doubtful: number): number {
+  return Math.min(MIN_REFRESH_GAP_MS * 2 ** Math.max(0, doubtful), MAX_RETRY_MS);
+}

@@ -13,6 +13,8 @@ export interface Session {
   readonly lastRefresh?: RefreshOutcome;
   /** The profile's sign-in settings the tokens came from (`authFingerprint`). */
   readonly signedInWith?: string;
+  /** Refreshes in a row whose answer's expiry was not believed or was moments away: spaces the next. */
+  readonly doubtful?: number;
 }
 
 export interface RefreshOutcome {
@@ -42,6 +44,8 @@ export interface PublicStatus {
   readonly canRefresh: boolean;
   /** A sign-in is in progress (the provider's page is open, or a grant is in flight). */
   readonly signingIn: boolean;
+  /** The token's expiry was past or moments away by this clock (Tokens.expiryDoubtful). */
+  readonly expiryDoubtful?: true;
 }
 
 export function isUsable(
@@ -67,6 +71,7 @@ export function publicStatus(
     ...(session.username !== undefined ? { username: session.username } : {}),
     ...(session.lastRefresh ? { lastRefresh: session.lastRefresh } : {}),
     ...(session.error ? { error: session.error } : {}),
+    ...(session.tokens?.expiryDoubtful ? { expiryDoubtful: true as const } : {}),
     canRefresh: opts.canRefresh,
     signingIn: opts.signingIn ?? false,
   };
@@ -158,11 +163,13 @@ export function afterRefresh(current: Session, from: Tokens, result: RefreshResu
     }
     // A server that does not rotate the refresh token leaves the old one good.
     const refreshToken = result.tokens.refreshToken ?? from.refreshToken;
+    const { doubtful = 0, ...kept } = rest;
     return {
-      ...rest,
+      ...kept,
       tokens: { ...result.tokens, refreshToken },
       failures: 0,
       lastRefresh: { at, ok: true },
+      ...(result.tokens.expiryDoubtful ? { doubtful: doubtful + 1 } : {}),
     };
   }
   const lastRefresh = { at, ok: false, message: result.message };

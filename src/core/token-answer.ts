@@ -12,6 +12,36 @@ export interface Tokens {
   readonly expiresAt: number;
   /** Where the lifetime came from, shown to the user to explain an unexpected expiry. */
   readonly expirySource: 'answer' | 'jwt' | 'default';
+  /**
+   * The token's own expiry (a JWT's `exp`) was past or only moments away by this machine's
+   * clock: a clock ahead of the server's, or an endpoint that means harm. It was not believed
+   * (plausibleJwtExpiry); the popup says the expiry looks wrong.
+   */
+  readonly expiryDoubtful?: true;
+}
+
+/** A JWT that, by this machine's clock, lives less than this says more about the clocks than the token. */
+export const MIN_PLAUSIBLE_LIFETIME_MS = 10_000;
+
+/**
+ * When a JWT expires, read as the clock skew it may show: its `exp` where that is plausibly
+ * ahead of `now`; where not, the lifetime the server gave it (`exp - iat`, the server's own
+ * clock) counted from `now`; where that is not plausible either, `fallbackMs` from now. Never a
+ * time in the past, so that a refresh never schedules the next at once.
+ */
+export function plausibleJwtExpiry(
+  claims: Record<string, unknown>,
+  now: number,
+  fallbackMs: number,
+): { expiresAt: number; doubtful: boolean } | undefined {
+  const { exp, iat } = claims;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
+  if (exp * 1000 - now >= MIN_PLAUSIBLE_LIFETIME_MS) return { expiresAt: exp * 1000, doubtful: false };
+  const lifetime = typeof iat === 'number' && Number.isFinite(iat) ? (exp - iat) * 1000 : 0;
+  return {
+    expiresAt: now + (lifetime >= MIN_PLAUSIBLE_LIFETIME_MS ? lifetime : fallbackMs),
+    doubtful: true,
+  };
 }
 
 export interface AnswerPaths {
@@ -144,8 +174,10 @@ export function parseTokenAnswer(
     throw new TokenAnswerError(t('tokenCharacters', idTokenPath));
   }
   const tokens = { accessToken, ...(refreshToken ? { refreshToken } : {}), ...(idToken ? { idToken } : {}) };
-  const { expiresAt, expirySource } = expiryOf(answer, paths, accessToken, now, defaultLifetimeSeconds);
-  return { ...tokens, issuedAt: now, expiresAt, expirySource };
+  const expiry = expiryOf(answer, paths, accessToken, now, defaultLifetimeSeconds);
+  // A lifetime of moments is no use either way: the schedule spaces such refreshes out (plan.ts).
+  const useless = expiry.expiresAt - now < MIN_PLAUSIBLE_LIFETIME_MS;
+  return { ...tokens, issuedAt: now, ...expiry, ...(useless ? { expiryDoubtful: true as const } : {}) };
 }
 
 function expiryOf(
@@ -154,7 +186,7 @@ function expiryOf(
   accessToken: string,
   now: number,
   defaultLifetimeSeconds: number,
-): Pick<Tokens, 'expiresAt' | 'expirySource'> {
+): Pick<Tokens, 'expiresAt' | 'expirySource' | 'expiryDoubtful'> {
   const latest = now + MAX_LIFETIME_SECONDS * 1000;
   const at = paths.expiresAt ? absoluteTime(readDotPath(answer, paths.expiresAt)) : undefined;
   // An absolute time already past says the clocks differ, not that the token is dead: ignored.
@@ -164,8 +196,14 @@ function expiryOf(
     const milliseconds = paths.expiresInUnit === 'milliseconds' ? lifetime : lifetime * 1000;
     return { expiresAt: Math.min(now + milliseconds, latest), expirySource: 'answer' };
   }
-  const exp = jwtExpiry(accessToken);
-  if (exp !== undefined) return { expiresAt: Math.min(exp * 1000, latest), expirySource: 'jwt' };
+  const fromJwt = plausibleJwtExpiry(jwtClaims(accessToken) ?? {}, now, defaultLifetimeSeconds * 1000);
+  if (fromJwt) {
+    return {
+      expiresAt: Math.min(fromJwt.expiresAt, latest),
+      expirySource: 'jwt',
+      ...(fromJwt.doubtful ? { expiryDoubtful: true as const } : {}),
+    };
+  }
   return { expiresAt: now + defaultLifetimeSeconds * 1000, expirySource: 'default' };
 }
 
@@ -176,9 +214,18 @@ function expiryOf(
 export function fitForIdTokenHeader(tokens: Tokens, needsIdToken: boolean): Tokens {
   if (!needsIdToken) return tokens;
   if (!tokens.idToken) throw new TokenAnswerError(t('noIdToken'));
-  const exp = jwtExpiry(tokens.idToken);
-  if (exp === undefined || exp * 1000 >= tokens.expiresAt) return tokens;
-  return { ...tokens, expiresAt: Math.max(exp * 1000, tokens.issuedAt), expirySource: 'jwt' };
+  const fromJwt = plausibleJwtExpiry(
+    jwtClaims(tokens.idToken) ?? {},
+    tokens.issuedAt,
+    tokens.expiresAt - tokens.issuedAt,
+  );
+  if (!fromJwt || fromJwt.expiresAt >= tokens.expiresAt) return tokens;
+  return {
+    ...tokens,
+    expiresAt: fromJwt.expiresAt,
+    expirySource: 'jwt',
+    ...(fromJwt.doubtful ? { expiryDoubtful: true as const } : {}),
+  };
 }
 
 /** The message a server put in an error answer, as it wrote it, for the user to read. */

@@ -375,6 +375,7 @@ function card(view: ProfileView, now: number): HTMLElement {
         status.lastRefresh.ok && status.lastRefresh.message ? ` ${status.lastRefresh.message}` : '',
       ),
     status.error && h('p', { class: 'error', role: 'alert' }, status.error),
+    status.expiryDoubtful && h('p', { class: 'warning' }, t('expiryLooksWrong')),
     plainHttpWarning(view.plainHttp, true),
     view.missingOrigins.length > 0 &&
       h(

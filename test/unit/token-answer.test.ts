@@ -158,3 +158,46 @@ describe('token answers', () => {
     assert.equal(fitForIdTokenHeader({ ...base, idToken: late }, true).expiresAt, NOW + 3_600_000);
   });
 });
+
+describe('an expiry that cannot be right (a clock ahead of the server’s, a hostile endpoint)', () => {
+  it('a JWT exp in the past is read as clock skew: the server’s own lifetime (exp − iat) from now, said to be doubtful', () => {
+    const skewed = jwt({ iat: NOW / 1000 - 7_200, exp: NOW / 1000 - 3_600 }); // a clock 2 h ahead
+    const tokens = parseTokenAnswer({ access_token: skewed }, OAUTH_PATHS, NOW, 60);
+    assert.equal(tokens.expiresAt, NOW + 3_600_000);
+    assert.equal(tokens.expiryDoubtful, true);
+    const noIat = parseTokenAnswer({ access_token: jwt({ exp: NOW / 1000 - 5 }) }, OAUTH_PATHS, NOW, 60);
+    assert.equal(noIat.expiresAt, NOW + 60_000, 'without iat: the profile’s default lifetime');
+    assert.equal(noIat.expiryDoubtful, true);
+    const moments = parseTokenAnswer({ access_token: jwt({ exp: NOW / 1000 + 2 }) }, OAUTH_PATHS, NOW, 60);
+    assert.equal(moments.expiresAt, NOW + 60_000, 'two seconds is no lifetime either');
+    const fine = parseTokenAnswer({ access_token: jwt({ exp: NOW / 1000 + 120 }) }, OAUTH_PATHS, NOW, 60);
+    assert.equal(fine.expiryDoubtful, undefined);
+  });
+
+  it('an ID token whose exp is past does not make the token expire at once', () => {
+    const tokens = parseTokenAnswer(
+      {
+        access_token: 'a',
+        expires_in: 3600,
+        id_token: jwt({ iat: NOW / 1000 - 600, exp: NOW / 1000 - 300 }),
+      },
+      OAUTH_PATHS,
+      NOW,
+      60,
+    );
+    const fitted = fitForIdTokenHeader(tokens, true);
+    assert.equal(fitted.expiresAt, NOW + 300_000, 'its own lifetime, from now');
+    assert.equal(fitted.expiryDoubtful, true);
+  });
+
+  it('an answer that lives moments is marked, so that the schedule spaces the refreshes out', () => {
+    assert.equal(
+      parseTokenAnswer({ access_token: 'a', expires_in: 1 }, OAUTH_PATHS, NOW, 60).expiryDoubtful,
+      true,
+    );
+    assert.equal(
+      parseTokenAnswer({ access_token: 'a', expires_in: 60 }, OAUTH_PATHS, NOW, 60).expiryDoubtful,
+      undefined,
+    );
+  });
+});
