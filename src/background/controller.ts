@@ -39,6 +39,7 @@ import {
   type FetchedFile,
   nextCheckAt,
   removedBy,
+  rollbackProblem,
   SUBSCRIPTION_ALARM,
   type Subscription,
   subscriptionProfileId,
@@ -483,6 +484,8 @@ export class Controller {
         const fetched = await fetchSubscription(subscription, this.platform);
         outcome = { ...subscription, lastCheck: { at: now, ok: true } };
         if (fetched.kind === 'file') {
+          const rollback = rollbackProblem(subscription, fetched.file);
+          if (rollback) throw new SubscriptionError(t('subscriptionRefused', rollback));
           // Whether it widens does not depend on who is signed in (only what the page shows does).
           const { widening } = updatePreview(subscription, fetched.file, () => false);
           if (subscription.current && widening.length === 0) {

@@ -273,6 +273,8 @@ export interface ViewInput {
   /** Why the browser refused a profile's rules, by profile id. */
   readonly ruleFailures: ReadonlyMap<string, string>;
   readonly sync?: AppState['sync'];
+  /** The time the view is for (a team file past its expiry shows as expired). */
+  readonly now: number;
 }
 
 /** What the pages show: every profile without its secret, its status, what it still needs. */
@@ -284,7 +286,7 @@ export function appState(
     subscriptions,
     sessions,
   }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions'>,
-  { profiles, managedProblems, discovered, origins, ruleFailures, sync = { enabled: false } }: ViewInput,
+  { profiles, managedProblems, discovered, origins, ruleFailures, now, sync = { enabled: false } }: ViewInput,
 ): AppState {
   const withFailure = (key: string): PublicStatus => {
     const status = statuses[key] as PublicStatus;
@@ -296,7 +298,7 @@ export function appState(
     managedProblems,
     sync,
     tabChoices: choices,
-    subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn)),
+    subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn, now)),
     profiles: profiles.map(({ id, profile, managed, subscription }): ProfileView => {
       const accounts = accountsOf(extras, id)
         .slice(1)

@@ -422,6 +422,23 @@ export const profileSchema = v.pipe(
 
 export const profileFileSchema = v.strictObject({
   autobearer: v.literal(FILE_VERSION, say('fileVersion', FILE_VERSION)),
+  /** A team file's version, which only grows (docs/profile-format.md, "Signed files"). */
+  serial: v.optional(
+    v.pipe(
+      v.number(say('serialNotInteger')),
+      v.check((n) => Number.isSafeInteger(n) && n >= 0, say('serialNotInteger')),
+    ),
+  ),
+  /** When a team file stops vouching for itself: an ISO 8601 date or date and time. */
+  expires: v.optional(
+    v.pipe(
+      v.string(say('expiresNotDate')),
+      v.check(
+        (text) => /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)),
+        say('expiresNotDate'),
+      ),
+    ),
+  ),
   profiles: v.array(profileSchema, say('listOfProfiles')),
 });
 

@@ -115,6 +115,38 @@ export function wideningOf(preview: ImportPreview): string[] {
   ]);
 }
 
+/** A file's serial and expiry (ms), as it states them; a file that does not parse states none. */
+export function fileVersion(text: string): { serial?: number; expiresAt?: number } {
+  const parsed = parseProfileFile(text);
+  if (!parsed.ok) return {};
+  const { serial, expires } = parsed.value;
+  return {
+    ...(serial !== undefined ? { serial } : {}),
+    ...(expires !== undefined ? { expiresAt: Date.parse(expires) } : {}),
+  };
+}
+
+/**
+ * Why `file` cannot follow what the subscription holds (the file in force, and a waiting one): a
+ * serial lower than theirs, none where they have one, or the same one on other content. Without
+ * it the file's host, or anyone on a plain-http channel, could serve an older signed file again.
+ * Files without serials, after files without serials, follow as before.
+ */
+export function rollbackProblem(subscription: Subscription, file: FetchedFile): string | undefined {
+  const held = [subscription.current, subscription.pending]
+    .filter((f): f is FetchedFile => f !== undefined)
+    .map((f) => ({ text: f.text, serial: fileVersion(f.text).serial }))
+    .filter((f): f is { text: string; serial: number } => f.serial !== undefined);
+  if (held.length === 0) return undefined;
+  const newest = held.reduce((a, b) => (b.serial > a.serial ? b : a));
+  const { serial } = fileVersion(file.text);
+  if (serial === undefined) return t('subscriptionNoSerial', newest.serial);
+  if (serial < newest.serial) return t('subscriptionOlder', serial, newest.serial);
+  if (serial === newest.serial && !held.some((f) => f.serial === serial && f.text === file.text))
+    return t('subscriptionSameSerial', serial);
+  return undefined;
+}
+
 /** When the subscription is next checked. */
 export const nextCheckAt = (subscription: Subscription, now: number): number =>
   (subscription.lastCheck?.at ?? now) + subscription.everyHours * 3_600_000;
@@ -150,9 +182,13 @@ export function removedBy(subscription: Subscription, file: FetchedFile): string
 export function subscriptionView(
   subscription: Subscription,
   signedIn: (profileId: string) => boolean,
+  now: number,
 ): SubscriptionView {
   const { id, name, url, publicKey, everyHours, current, pending, lastCheck } = subscription;
+  const { serial, expiresAt } = current ? fileVersion(current.text) : {};
   return {
+    ...(serial !== undefined ? { serial } : {}),
+    ...(expiresAt !== undefined ? { expiresAt, expired: expiresAt <= now } : {}),
     id,
     name,
     url,

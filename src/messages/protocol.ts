@@ -56,6 +56,10 @@ export interface SubscriptionView {
   readonly everyHours: number;
   /** When the file in force was fetched, and its profiles' names. */
   readonly fetchedAt?: number;
+  /** The file in force's serial, and when it stops vouching for itself: `expired` once past. */
+  readonly serial?: number;
+  readonly expiresAt?: number;
+  readonly expired?: boolean;
   readonly profiles: readonly string[];
   readonly lastCheck?: { readonly at: number; readonly ok: boolean; readonly message?: string };
   /** An update that waits for the user: what it changes (as an import's preview) and what widens. */

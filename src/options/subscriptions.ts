@@ -62,6 +62,9 @@ function entry(view: SubscriptionView): HTMLLIElement {
         ? t('subscriptionFetched', when(view.fetchedAt), view.profiles.join(', '))
         : t('subscriptionNoFile'),
     ),
+    view.expired &&
+      view.expiresAt !== undefined &&
+      h('p', { class: 'warning', role: 'alert' }, t('subscriptionExpired', when(view.expiresAt))),
     lastCheck &&
       h(
         'p',

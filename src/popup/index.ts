@@ -491,8 +491,12 @@ function tick(): void {
 function showWaitingUpdates(state: AppState): void {
   const notice = byId('subscription-notice');
   const waiting = state.subscriptions.filter((s) => s.pending && s.fetchedAt !== undefined);
-  notice.hidden = waiting.length === 0;
-  notice.textContent = waiting.map((s) => t('popupUpdateWaits', s.name)).join(' ');
+  const expired = state.subscriptions.filter((s) => s.expired);
+  notice.hidden = waiting.length + expired.length === 0;
+  notice.textContent = [
+    ...waiting.map((s) => t('popupUpdateWaits', s.name)),
+    ...expired.map((s) => t('popupSubscriptionExpired', s.name)),
+  ].join(' ');
 }
 
 function showState(state: AppState): void {

@@ -262,6 +262,7 @@ describe('the plan with accounts', () => {
     const state = appState(planned, {
       profiles: [{ id: 'a', profile: p }],
       managedProblems: [],
+      now: T0,
       discovered: {},
       origins: new Map(),
       ruleFailures: new Map(),
@@ -286,6 +287,7 @@ describe('the plan with accounts', () => {
     const signedOut = appState(plan(input({ sessions: new Map([['a', session(p, 'alice-1', 'alice')]]) })), {
       profiles: [{ id: 'a', profile: p }],
       managedProblems: [],
+      now: T0,
       discovered: {},
       origins: new Map(),
       ruleFailures: new Map(),

@@ -1059,6 +1059,51 @@ describe('background controller', () => {
       ]);
     });
 
+    it('no rollback: an older serial, none after one, or the same on other bytes is refused with the reason; a file past its expiry shows as expired', async () => {
+      const versioned = (serial: number | undefined, hosts: string[], extra: object = {}) =>
+        JSON.stringify({
+          autobearer: 1,
+          ...(serial !== undefined ? { serial } : {}),
+          ...extra,
+          profiles: [{ ...profile(), name: 'Team API', hosts }],
+        });
+      const id = await teamId();
+      const expires = new Date(platform.clock + 86_400_000).toISOString();
+      files.put('/team.json', versioned(10, ['http://api.test', 'http://eu.api.test'], { expires }));
+      await controller.handlers.checkSubscription({ id });
+      await accept(id);
+      let view = (await controller.handlers.getState({})).subscriptions[0];
+      assert.equal(view?.serial, 10);
+      assert.equal(view?.expired, false);
+      const refusedWith = async (text: string, reason: RegExp) => {
+        files.put('/team.json', text);
+        await controller.handlers.checkSubscription({ id });
+        const after = (await controller.handlers.getState({})).subscriptions[0];
+        assert.equal(after?.lastCheck?.ok, false);
+        assert.match(after?.lastCheck?.message ?? '', reason);
+        assert.equal(after?.pending, undefined, 'nothing waits');
+        assert.equal(after?.serial, 10, 'the file in force stays');
+      };
+      // Narrower, so they would apply at once if their age were not checked.
+      await refusedWith(
+        versioned(9, ['http://api.test']),
+        /older than the file in force \(serial 9, the one in force has 10\)/,
+      );
+      await refusedWith(versioned(undefined, ['http://api.test']), /no serial, and the file in force has 10/);
+      await refusedWith(versioned(10, ['http://api.test']), /same serial, 10/);
+      files.put('/team.json', versioned(11, ['http://api.test']));
+      await controller.handlers.checkSubscription({ id });
+      view = (await controller.handlers.getState({})).subscriptions[0];
+      assert.equal(view?.serial, 11, 'a newer narrowing file applies at once');
+      assert.equal(view?.expiresAt, undefined);
+      files.put('/team.json', versioned(12, ['http://api.test'], { expires }));
+      await controller.handlers.checkSubscription({ id });
+      platform.clock += 2 * 86_400_000; // the host keeps serving it, or nothing newer comes
+      view = (await controller.handlers.getState({})).subscriptions[0];
+      assert.equal(view?.serial, 12);
+      assert.equal(view?.expired, true, 'shown as stale');
+    });
+
     it('an unreachable or refused file keeps the one in force and says why; unsubscribing forgets its sign-ins', async () => {
       const id = await teamId();
       await accept(id);

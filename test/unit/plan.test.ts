@@ -313,6 +313,7 @@ describe('what the pages and the badge show', () => {
     const state = appState(planned, {
       profiles: entries,
       managedProblems: [],
+      now: T0,
       discovered: {},
       origins,
       ruleFailures: new Map([['a', 'Rule with id 1 is invalid']]),

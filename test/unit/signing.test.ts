@@ -77,6 +77,27 @@ describe('signed profile files', () => {
     }
   });
 
+  it('sign-profiles writes a serial, higher at every signing, and an expiry where asked, inside the signed bytes', async () => {
+    const own = path.join(work, 'serial.json');
+    writeFileSync(own, profileFile);
+    assert.equal(tsx('sign-profiles', own, team.file).status, 0);
+    const first = JSON.parse(readFileSync(own, 'utf8'));
+    assert.ok(Number.isSafeInteger(first.serial) && first.serial > 1_700_000_000, 'the time in seconds');
+    assert.equal(first.expires, undefined);
+    const again = tsx('sign-profiles', own, team.file, '--expires-in-days', '30');
+    assert.equal(again.status, 0, again.stderr);
+    const second = JSON.parse(readFileSync(own, 'utf8'));
+    assert.ok(second.serial > first.serial, 'newer than the one before, even within the second');
+    const days = (Date.parse(second.expires) - Date.now()) / 86_400_000;
+    assert.ok(days > 29.9 && days <= 30, second.expires);
+    const sig = readFileSync(`${own}.sig`, 'utf8');
+    assert.deepEqual(await checkSignature(team.publicKey, readFileSync(own), sig), { ok: true });
+    const lower = tsx('sign-profiles', own, team.file, '--serial', '5');
+    assert.equal(lower.status, 1);
+    assert.match(lower.stderr, /not higher than the file's/);
+    assert.equal(readFileSync(`${own}.sig`, 'utf8'), sig, 'nothing written');
+  });
+
   it('sign-profiles refuses to sign a file AutoBearer would refuse', () => {
     const bad = path.join(work, 'bad.json');
     writeFileSync(bad, JSON.stringify({ autobearer: 1, profiles: [{ name: 'No hosts' }] }));
