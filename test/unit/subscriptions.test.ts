@@ -94,7 +94,7 @@ describe('subscriptions, pure', () => {
     const issuer = [{ profile: code({ issuer: 'https://id.example.com' }), signedIn: true }];
     assert.match(
       wideningOf(previewImport(issuer, [code({ issuer: 'https://id.look-alike.example' })])).join('\n'),
-      /has you sign in on the page at https:\/\/id\.look-alike\.example\/ \(before: https:\/\/id\.example\.com\/\)[^]*refresh token to https:\/\/id\.look-alike\.example\//,
+      /has you sign in on the page at https:\/\/id\.look-alike\.example\/ \(before: https:\/\/id\.example\.com\/\)[\s\S]*refresh token to https:\/\/id\.look-alike\.example\//,
     );
     const endpoints = {
       authorizationUrl: 'https://id.example.com/authorize',
