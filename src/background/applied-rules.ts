@@ -1,11 +1,13 @@
 // The header rules as this worker set them in the browser, and why the browser refused any.
 import type { ActiveToken } from '../core/plan.js';
-import { buildRules, type HeaderRule } from '../core/rules.js';
+import { buildRules, type HeaderRule, type TabGuard } from '../core/rules.js';
 import type { Tokens } from '../core/token-answer.js';
 
 export class AppliedRules {
   /** What the rules carry; `undefined` until this worker first set them. */
   private active: ActiveToken[] | undefined;
+  /** The tabs' guards the rules hold (core/rules.ts). */
+  private guards: readonly TabGuard[] = [];
   private key = '';
   private ruleCount = 0;
   /** Why the browser refused a profile's rules at the last update, by profile id. */
@@ -28,8 +30,9 @@ export class AppliedRules {
    * refuses the whole set, each profile's rules are tried on their own: one profile's bad rule
    * must neither keep the others' new tokens out nor leave a signed-out profile's old rule in.
    */
-  async apply(active: ActiveToken[]): Promise<void> {
-    const rules = buildRules(active);
+  async apply(active: ActiveToken[], guards: readonly TabGuard[] = this.guards): Promise<void> {
+    this.guards = guards;
+    const rules = buildRules(active, guards);
     if (this.active && JSON.stringify(rules) === this.key) {
       this.active = active; // the same rules; what the 401 reaction reads may have changed
       return;
@@ -41,14 +44,14 @@ export class AppliedRules {
       const kept: ActiveToken[] = [];
       for (const entry of active) {
         try {
-          await this.setRules(buildRules([...kept, entry]));
+          await this.setRules(buildRules([...kept, entry], guards));
           kept.push(entry);
         } catch (error) {
           this.failures.set(entry.id, (error as Error).message);
         }
       }
       // The last attempt may have been a refused one: the browser must hold exactly the kept rules.
-      await this.set(kept, buildRules(kept));
+      await this.set(kept, buildRules(kept, guards));
     }
   }
 

@@ -140,7 +140,7 @@ export class Controller {
       }
       const trash = await this.platform.profiles.loadTrash();
       if (trash && trashExpired(trash.removedAt, stored.now)) await this.emptyTrash();
-      await this.rules.apply(planned.active);
+      await this.rules.apply(planned.active, planned.guards);
       const woken = this.platform.observeResponses({
         now: responseHosts(planned.active),
         wake: wakeHosts(stored.profiles),

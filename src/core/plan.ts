@@ -19,7 +19,13 @@ import { authFingerprint, canRenew, issuerOf, mayRenew, plainHttpEndpoints } fro
 import { permissionOrigins } from './hosts.js';
 import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
 import type { StoredProfile } from './profiles.js';
-import { type ObservedRequest, parsedHosts, type RuleInput, rulesWouldMatch } from './rules.js';
+import {
+  type ObservedRequest,
+  parsedHosts,
+  type RuleInput,
+  rulesWouldMatch,
+  type TabGuard,
+} from './rules.js';
 import { dropAt, minRefreshGap, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
 import {
   type Badge,
@@ -111,6 +117,8 @@ export interface Plan {
   readonly subscriptions: readonly Subscription[];
   /** Subscriptions whose check is due now. */
   readonly dueSubscriptions: string[];
+  /** The tabs that chose an account, by profile: another profile's token never reaches them there. */
+  readonly guards: readonly TabGuard[];
 }
 
 export function plan(input: PlanInput): Plan {
@@ -178,7 +186,12 @@ export function plan(input: PlanInput): Plan {
     else alarms.set(SUBSCRIPTION_ALARM + subscription.id, at);
   }
   const kept = apiTabs.filter((tab) => active.some((a) => a.profileId === tab.profileId));
+  const guards = profiles.flatMap(({ id, profile }): TabGuard[] => {
+    const tabIds = [...new Set(choices.filter((c) => c.profileId === id).map((c) => c.tabId))];
+    return tabIds.length > 0 ? [{ profile, tabIds }] : [];
+  });
   return {
+    guards,
     active,
     alarms,
     statuses,

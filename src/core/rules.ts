@@ -9,7 +9,9 @@ export interface HeaderRule {
   priority: number;
   action: {
     type: 'modifyHeaders';
-    requestHeaders: Array<{ header: string; operation: 'set'; value: string }>;
+    requestHeaders: Array<
+      { header: string; operation: 'set'; value: string } | { header: string; operation: 'remove' }
+    >;
   };
   condition: {
     regexFilter: string;
@@ -165,7 +167,7 @@ export function rulesForProfile(
   const add = (condition: Omit<HeaderRule['condition'], 'isUrlFilterCaseSensitive'>) =>
     rules.push({
       id: firstId + rules.length,
-      priority: scope.onlyTabs ? 2 : 1,
+      priority: scope.onlyTabs ? CHOSEN_PRIORITY : DEFAULT_PRIORITY,
       action,
       condition: { ...condition, isUrlFilterCaseSensitive: true },
     });
@@ -187,11 +189,48 @@ export interface RuleInput extends HeaderTokens {
   readonly scope?: TabScope;
 }
 
-/** All rules for the accounts that currently hold a token, numbered from 1. */
-export function buildRules(active: readonly RuleInput[]): HeaderRule[] {
+/**
+ * Priorities: a default account's rules; a tab's guard (below); an account a tab chose. Of two
+ * rules that set or remove one header, the browser applies the higher and ignores the lower
+ * (MDN, ModifyHeaderInfo; both browsers).
+ */
+const DEFAULT_PRIORITY = 1;
+const GUARD_PRIORITY = 2;
+const CHOSEN_PRIORITY = 3;
+
+/** Tabs that chose an account of `profile`: there they get that account's token or none. */
+export interface TabGuard {
+  readonly profile: Profile;
+  readonly tabIds: readonly number[];
+}
+
+/**
+ * A tab's guard: in the tabs that chose an account of the profile, every request to its hosts
+ * loses the headers AutoBearer sets (`names`), unless the chosen account's own rules (a higher
+ * priority) set them. So another profile that covers the same hosts never sends its token there,
+ * whether the chosen account is signed in or not.
+ */
+function guardRules({ profile, tabIds }: TabGuard, names: readonly string[], firstId: number): HeaderRule[] {
+  const requestHeaders = names.map((header) => ({ header, operation: 'remove' as const }));
+  return hostRegexes(profile).map((regexFilter, i) => ({
+    id: firstId + i,
+    priority: GUARD_PRIORITY,
+    action: { type: 'modifyHeaders' as const, requestHeaders },
+    condition: { regexFilter, isUrlFilterCaseSensitive: true, tabIds: [...tabIds].sort((a, b) => a - b) },
+  }));
+}
+
+/** All rules for the accounts that currently hold a token, and the tabs' guards, numbered from 1. */
+export function buildRules(active: readonly RuleInput[], guards: readonly TabGuard[] = []): HeaderRule[] {
   const rules: HeaderRule[] = [];
   for (const { profile, accessToken, idToken, tabIds, scope } of active) {
     rules.push(...rulesForProfile(profile, { accessToken, idToken }, rules.length + 1, tabIds, scope));
+  }
+  // What could reach a guarded tab: the headers of the rules above (none: nothing to guard against).
+  const names = [...new Set(rules.flatMap((rule) => rule.action.requestHeaders.map((h) => h.header)))].sort();
+  if (names.length === 0) return rules;
+  for (const guard of guards) {
+    if (guard.tabIds.length > 0) rules.push(...guardRules(guard, names, rules.length + 1));
   }
   return rules;
 }

@@ -1,6 +1,7 @@
 // What the pure background tests share: a clock start, and a valid json-login profile to vary.
 import assert from 'node:assert/strict';
 import { type Profile, validateProfile } from '../../src/core/profile.js';
+import type { HeaderRule } from '../../src/core/rules.js';
 
 export const T0 = 1_700_000_000_000;
 export const HOUR = 3_600_000;
@@ -20,4 +21,10 @@ export function profile(overrides: Record<string, unknown> = {}): Profile {
   });
   assert.ok(valid.ok, JSON.stringify(valid));
   return valid.value;
+}
+
+/** The value a header rule sets first; none for a tab's guard, which removes headers. */
+export function setValue(rule: HeaderRule): string | undefined {
+  const first = rule.action.requestHeaders[0];
+  return first && 'value' in first ? first.value : undefined;
 }

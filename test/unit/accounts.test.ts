@@ -28,7 +28,7 @@ import type { Profile } from '../../src/core/profile.js';
 import { buildRules, type HeaderRule, rulesWouldMatch } from '../../src/core/rules.js';
 import { type Session, signedIn } from '../../src/core/session.js';
 import '../support/messages.js'; // the English messages
-import { profile as baseProfile, HOUR, T0 } from '../support/plan-fixtures.js';
+import { profile as baseProfile, HOUR, setValue, T0 } from '../support/plan-fixtures.js';
 
 /** The profile with two hosts: rules for several hosts, one per account. */
 const profile = (overrides: Record<string, unknown> = {}): Profile =>
@@ -72,7 +72,7 @@ function input(more: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
-const tokenOf = (rule: HeaderRule) => rule.action.requestHeaders[0]?.value;
+const tokenOf = (rule: HeaderRule) => setValue(rule);
 
 describe('accounts', () => {
   it('keys: the default account keeps the profile id; another reads back one way, whatever the profile id', () => {
@@ -149,7 +149,7 @@ describe('rules for tab choices', () => {
     for (const rule of bobs) {
       assert.deepEqual(rule.condition.tabIds, [7]);
       assert.equal(rule.condition.excludedTabIds, undefined);
-      assert.equal(rule.priority, 2);
+      assert.equal(rule.priority, 3);
     }
     // The same hosts and initiators for both: only the tabs differ.
     const conditions = (list: HeaderRule[]) =>

@@ -19,7 +19,9 @@ import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
 import type { AppState } from '../../src/messages/protocol.js';
 import '../support/messages.js'; // the English messages
+import { headersSent } from '../support/dnr.js';
 import { FileServer } from '../support/file-server.js';
+import { setValue } from '../support/plan-fixtures.js';
 import { CLIENT_SECRET, TestApi } from '../support/test-api.js';
 import { waitFor } from '../support/wait.js';
 
@@ -73,7 +75,7 @@ class FakePlatform implements Platform {
   readonly profiles = profileStore(this.area, async () => testKey);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
   readonly setRules = async (rules: HeaderRule[]) => {
-    this.log.push(`rules ${rules[0]?.action.requestHeaders[0]?.value ?? 'none'}`);
+    this.log.push(`rules ${(rules[0] && setValue(rules[0])) ?? 'none'}`);
     this.rules = structuredClone(rules);
   };
   readonly alarms = {
@@ -183,7 +185,7 @@ describe('background controller', () => {
       response: { accessToken: 'data.token', refreshToken: 'data.refresh', expiresIn: 'data.ttl' },
     },
   });
-  const headerValue = () => platform.rules[0]?.action.requestHeaders[0]?.value;
+  const headerValue = () => platform.rules[0] && setValue(platform.rules[0]);
   const phase = async () => (await controller.handlers.getState({})).profiles[0]?.status;
 
   beforeEach(async () => {
@@ -490,7 +492,7 @@ describe('background controller', () => {
     const setRules = platform.setRules;
     Object.assign(platform, {
       setRules: async (rules: HeaderRule[]) => {
-        if (rules.some((rule) => rule.action.requestHeaders.some((h) => h.value.includes('refuse-me'))))
+        if (rules.some((rule) => setValue(rule)?.includes('refuse-me')))
           throw new Error('Rule with id 3 has an invalid header value');
         await setRules(rules);
       },
@@ -507,7 +509,7 @@ describe('background controller', () => {
     const { id: good } = await controller.handlers.saveProfile({ profile: manual('Good', '{access_token}') });
     await controller.handlers.useToken({ id: bad, token: 'bad-token' });
     await controller.handlers.useToken({ id: good, token: 'good-token' });
-    const values = () => platform.rules.map((rule) => rule.action.requestHeaders[0]?.value);
+    const values = () => platform.rules.map((rule) => setValue(rule));
     assert.ok(values().includes('good-token'), 'the good profile’s rule is set');
     assert.ok(api.isValid(headerValue()), 'and the first profile’s');
     assert.ok(!values().some((v) => v?.includes('refuse-me')));
@@ -773,7 +775,7 @@ describe('background controller', () => {
       token: 'company-token',
       lifetimeSeconds: 600,
     });
-    assert.ok(platform.rules.some((r) => r.action.requestHeaders[0]?.value === 'Bearer company-token'));
+    assert.ok(platform.rules.some((r) => setValue(r) === 'Bearer company-token'));
     const exported = await controller.handlers.exportFile({});
     assert.ok(!exported.text.includes('Company API'), 'the export holds the user’s own profiles');
 
@@ -829,11 +831,14 @@ describe('background controller', () => {
   });
   describe('accounts per tab', () => {
     const CAROL = 'carol@example.com';
-    const carolRules = () =>
-      platform.rules.filter((r) => r.action.requestHeaders[0]?.value?.includes(carolToken));
+    const carolRules = () => platform.rules.filter((r) => setValue(r)?.includes(carolToken));
     let carolToken = '';
-    const bobValues = () =>
-      platform.rules.filter((r) => !r.condition.tabIds).map((r) => r.action.requestHeaders[0]?.value);
+    const bobValues = () => platform.rules.filter((r) => !r.condition.tabIds).map((r) => setValue(r));
+    /** What the guard rules of a tab remove (rules.ts: another profile's token never reaches it). */
+    const guardsOf = (tabId: number) =>
+      platform.rules
+        .filter((r) => !setValue(r) && r.condition.tabIds?.includes(tabId))
+        .map((r) => r.action.requestHeaders);
 
     beforeEach(async () => {
       (api.options.users as Record<string, string>)[CAROL] = PASSWORD;
@@ -849,10 +854,11 @@ describe('background controller', () => {
       assert.ok(carolRules().length > 0);
       for (const rule of carolRules()) {
         assert.deepEqual(rule.condition.tabIds, [2]);
-        assert.equal(rule.priority, 2);
+        assert.equal(rule.priority, 3);
       }
-      const others = platform.rules.filter((r) => !carolRules().includes(r));
+      const others = platform.rules.filter((r) => !carolRules().includes(r) && setValue(r));
       assert.ok(others.length > 0 && others.every((r) => r.condition.excludedTabIds?.[0] === 2));
+      assert.deepEqual(guardsOf(2), [[{ header: 'Authorization', operation: 'remove' }]]);
       const state = await controller.handlers.getState({});
       assert.equal(state.profiles[0]?.status.username, USER);
       assert.equal(state.profiles[0]?.accounts[0]?.status.username, CAROL);
@@ -891,14 +897,45 @@ describe('background controller', () => {
       // Signed out, the account's tab gets nothing, not the default's token.
       await controller.handlers.signOut({ id, account: '2' });
       assert.deepEqual(carolRules(), []);
-      assert.ok(platform.rules.every((r) => r.condition.excludedTabIds?.includes(3)));
+      const setting = platform.rules.filter((r) => setValue(r));
+      assert.ok(setting.length > 0 && setting.every((r) => r.condition.excludedTabIds?.includes(3)));
+      assert.equal(guardsOf(3).length, 1, 'and no other profile’s token either');
       assert.equal(platform.tabBadges.get(3)?.text, '!');
 
       await controller.handlers.removeAccount({ id, account: '2' });
       assert.deepEqual(await platform.tabChoices.load(), []);
       assert.ok(platform.rules.every((r) => r.condition.excludedTabIds === undefined));
+      assert.deepEqual(guardsOf(3), [], 'the tab is an ordinary one again');
       assert.deepEqual(platform.tabBadges, new Map());
       assert.equal((await controller.handlers.getState({})).profiles[0]?.accounts.length, 0);
+    });
+
+    it('a tab’s chosen account holds across profiles: another profile on the same host never sends its token into that tab', async () => {
+      // A second profile covers the API's host too, signed in as another user.
+      const { id: other } = await controller.handlers.saveProfile({
+        profile: { ...profile(), name: 'Other API', pages: ['http://app.test'] },
+      });
+      await controller.handlers.signIn({ id: other, username: USER, password: PASSWORD });
+      const otherToken = (await stored(platform, other))?.tokens?.accessToken ?? '';
+      // A page on the API's host (a page of both profiles) in the tab that chose carol.
+      const fromApp = { url: 'http://api.test/orders', initiator: 'http://api.test', tabId: 2 };
+      const sent = () => headersSent(platform.rules, fromApp).authorization;
+      assert.equal(sent(), `Bearer ${carolToken}`, 'the chosen account’s token');
+      assert.equal(
+        headersSent(platform.rules, { ...fromApp, initiator: 'http://app.test' }).authorization,
+        undefined,
+        'a page only the other profile allows: still not the other profile’s token in that tab',
+      );
+      assert.equal(
+        headersSent(platform.rules, { ...fromApp, initiator: 'http://app.test', tabId: 5 }).authorization,
+        `Bearer ${otherToken}`,
+        'another tab: the other profile’s, from its page, as before',
+      );
+      await controller.handlers.signOut({ id, account: '2' });
+      assert.equal(sent(), undefined, 'signed out: no token at all, not the other profile’s');
+      await controller.handlers.signIn({ id, account: '2', username: CAROL, password: PASSWORD });
+      carolToken = (await stored(platform, `@2:${id}`))?.tokens?.accessToken ?? '';
+      assert.equal(sent(), `Bearer ${carolToken}`);
     });
 
     it('removing the profile forgets every account’s sign-in once Undo is past', async () => {
@@ -916,9 +953,10 @@ describe('background controller', () => {
     it('"Open a tab as" an added account: the tab uses it from its first request', async () => {
       await controller.handlers.openInTab({ id, account: '2' });
       const [tab] = platform.openedTabs;
-      const before = tab?.rulesBeforeLoad.filter((r) => r.condition.tabIds?.includes(tab.tabId)) ?? [];
+      const before =
+        tab?.rulesBeforeLoad.filter((r) => r.condition.tabIds?.includes(tab.tabId) && setValue(r)) ?? [];
       assert.ok(before.length > 0);
-      assert.ok(before.every((r) => r.action.requestHeaders[0]?.value === `Bearer ${carolToken}`));
+      assert.ok(before.every((r) => setValue(r) === `Bearer ${carolToken}`));
       assert.deepEqual(
         (await platform.tabChoices.load()).filter((c) => c.tabId === tab?.tabId),
         [{ tabId: tab?.tabId, profileId: id, accountId: '2' }],
