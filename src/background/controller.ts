@@ -46,6 +46,7 @@ import {
   subscriptionProfiles,
   updatePreview,
 } from '../core/subscriptions.js';
+import { waitingView } from '../core/sync.js';
 import { t } from '../core/text.js';
 import type { AppState } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
@@ -97,6 +98,13 @@ export class Controller {
       now: platform.now,
       newId: platform.newId,
       forgetSignIns: (id) => this.forgetSignIns(id),
+      signOut: async (profileId, reason) => {
+        const extras = await this.platform.accounts.load();
+        for (const accountId of accountsOf(extras, profileId))
+          await this.platform.sessions.update(accountKey(profileId, accountId), (session) =>
+            session?.tokens ? { failures: 0, error: reason } : session,
+          );
+      },
     });
   }
 
@@ -231,8 +239,12 @@ export class Controller {
       const all = originsFor(profile, discovered[issuerOf(profile.auth) ?? '']?.tokenEndpoint);
       origins.set(id, { all, missing: await this.platform.missingOrigins(all) });
     }
-    const { enabled, last } = await this.profileSync.settings();
-    const sync = { enabled, ...(last ? { last } : {}) };
+    const { enabled, last, waiting } = await this.profileSync.settings();
+    const own = stored.profiles
+      .filter((entry) => !entry.managed && !entry.subscription)
+      .map(({ id, profile }) => ({ profile, signedIn: !!planned.sessions.get(id)?.tokens }));
+    const waits = waiting ? waitingView(waiting, own) : [];
+    const sync = { enabled, ...(last ? { last } : {}), ...(waits.length ? { waiting: waits } : {}) };
     return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures, sync });
   }
 

@@ -223,6 +223,14 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       await controller.checkSubscription(id);
       return controller.state();
     },
+    acceptSyncedChange: async ({ name, changedAt }) => {
+      await controller.profileSync.settleWaiting(name, { changedAt });
+      return controller.reconcile();
+    },
+    discardSyncedChange: async ({ name }) => {
+      await controller.profileSync.settleWaiting(name, { discard: true });
+      return controller.reconcile();
+    },
     setSync: async ({ enabled }) => {
       await controller.profileSync.setEnabled(enabled);
       return controller.reconcile();

@@ -1,8 +1,9 @@
 // The user's own profiles through the browser's sync storage (core/sync.ts decides; this reads
 // and writes). Opt-in per browser; what it remembers of the last sync lives in storage.local.
 import { stableJson } from '../core/json.js';
-import { keepClientSecret } from '../core/profile.js';
+import { type Profile, withoutClientSecret } from '../core/profile.js';
 import {
+  arrivedProfile,
   EMPTY_MEMORY,
   joinFromSync,
   localState,
@@ -10,9 +11,13 @@ import {
   mergeSync,
   SYNC_PREFIX,
   type SyncMemory,
+  type SyncState,
   sameState,
   splitForSync,
+  syncWidens,
 } from '../core/sync.js';
+import { t } from '../core/text.js';
+import { UserError } from '../messages/protocol.js';
 import type { Storage } from '../platform/browser.js';
 import type { ProfileStore } from './profile-store.js';
 import { type Queue, queue } from './queue.js';
@@ -24,6 +29,12 @@ export interface SyncSettings {
   readonly enabled: boolean;
   readonly memory: SyncMemory;
   readonly last?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+  /**
+   * Another browser's versions of profiles here that widen where they send a token or a
+   * credential (syncWidens), by name: they wait for the user's Accept, and this browser keeps its
+   * own meanwhile.
+   */
+  readonly waiting?: SyncState['profiles'];
 }
 
 type Area = Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>;
@@ -37,6 +48,8 @@ export interface SyncDeps {
   readonly newId: () => string;
   /** Signs out (and forgets the accounts of) a profile another browser removed. */
   readonly forgetSignIns: (profileId: string) => Promise<void>;
+  /** Signs every account of a profile out, with the reason (a widening version was accepted). */
+  readonly signOut: (profileId: string, reason: string) => Promise<void>;
 }
 
 export class ProfileSync {
@@ -67,10 +80,10 @@ export class ProfileSync {
     return this.inTurn(async () => {
       const settings = await this.settings();
       if (!settings.enabled) return false;
-      const { local, sync, profiles, now: clock } = this.deps;
+      const { sync, profiles, now: clock } = this.deps;
       const now = clock();
       const items = await sync.get(null);
-      const remote = joinFromSync(items);
+      const remote = joinFromSync(items, now);
       if (!remote) return false; // another browser's write is still arriving: its last piece calls again
       const own = await profiles.load();
       const mine = localState(
@@ -80,13 +93,27 @@ export class ProfileSync {
       );
       const merged = mergeSync(mine, remote, now);
 
-      // This browser: the merged profiles, each keeping its id and its client secret here.
+      // This browser: the merged profiles, each keeping its id (and its client secret where its
+      // destinations stay); a version that widens one of them waits for the user, this one stays.
       const byName = new Map(own.map((entry) => [entry.profile.name, entry]));
-      const next = Object.values(merged.profiles).map(({ profile }) => {
+      const waiting: Record<string, SyncState['profiles'][string]> = {};
+      const memory = {
+        known: { ...memoryOf(merged).known } as Record<string, SyncMemory['known'][string]>,
+        removed: merged.removed,
+      };
+      const next = Object.values(merged.profiles).map((arrival) => {
+        const { profile } = arrival;
         const here = byName.get(profile.name);
-        return here
-          ? { id: here.id, profile: keepClientSecret(profile, here.profile) }
-          : { id: this.deps.newId(), profile };
+        if (!here) return { id: this.deps.newId(), profile };
+        const mine = withoutClientSecret(here.profile);
+        if (stableJson(mine) !== stableJson(profile) && syncWidens(here.profile, profile)) {
+          waiting[profile.name] = arrival;
+          // Remembered as a change just before the other browser's: it keeps winning the merge
+          // (so sync keeps it) until the user accepts it, discards it, or edits the profile here.
+          memory.known[profile.name] = { text: stableJson(mine), changedAt: arrival.changedAt - 1 };
+          return here;
+        }
+        return { id: here.id, profile: arrivedProfile(profile, here.profile) };
       });
       const changedHere = stableJson(next) !== stableJson(own);
       if (changedHere) {
@@ -108,9 +135,48 @@ export class ProfileSync {
           if (stale.length) await sync.remove(stale);
         }
       }
-      await local.set({ [SYNC_SETTINGS_KEY]: { enabled: true, memory: memoryOf(merged), last } });
+      await this.save({
+        enabled: true,
+        memory,
+        last,
+        ...(Object.keys(waiting).length ? { waiting } : {}),
+      });
       return changedHere;
     });
+  }
+
+  /**
+   * Another browser's waiting version of profile `name` replaces this browser's, signed out, if
+   * it is still the one the user saw (`changedAt`); `discard` keeps this browser's instead, which
+   * then counts as changed now and goes to the other browsers.
+   */
+  async settleWaiting(
+    name: string,
+    { changedAt, discard = false }: { changedAt?: number; discard?: boolean },
+  ) {
+    await this.inTurn(async () => {
+      const settings = await this.settings();
+      const arrival = settings.waiting?.[name];
+      if (!arrival) throw new UserError(t('syncNothingWaits', name));
+      if (!discard && arrival.changedAt !== changedAt) throw new UserError(t('syncWaitingChanged', name));
+      const { [name]: _settled, ...waiting } = settings.waiting ?? {};
+      const { [name]: _known, ...rest } = settings.memory.known;
+      const known: Record<string, SyncMemory['known'][string]> = rest;
+      if (!discard) {
+        const own = await this.deps.profiles.load();
+        const here = own.find((entry) => entry.profile.name === name);
+        if (here) {
+          const profile: Profile = arrivedProfile(arrival.profile, here.profile);
+          await this.deps.profiles.save(
+            own.map((entry) => (entry === here ? { id: here.id, profile } : entry)),
+          );
+          await this.deps.signOut(here.id, t('signedOutSyncedChange'));
+        }
+        known[name] = { text: stableJson(arrival.profile), changedAt: arrival.changedAt };
+      }
+      await this.save({ ...settings, memory: { ...settings.memory, known }, waiting });
+    });
+    await this.run();
   }
 
   private save(settings: SyncSettings): Promise<void> {

@@ -1,8 +1,13 @@
 // The user's own profiles in the browser's sync storage (opt-in): never a token, a password or a
 // client secret; split into items under the per-item quota; merged per profile, the later change
 // winning (a removal is a change too). Pure: background/sync.ts reads and writes the areas.
+
+import type { SyncWaitingView } from '../messages/protocol.js';
+import { movedDestinations } from './auth-requests.js';
+import { previewImport } from './import-preview.js';
 import { stableJson } from './json.js';
-import { type Profile, validateProfile, withoutClientSecret } from './profile.js';
+import { keepClientSecret, type Profile, validateProfile, withoutClientSecret } from './profile.js';
+import { wideningOf } from './subscriptions.js';
 import { t } from './text.js';
 
 /** chrome.storage.sync's quotas (Firefox's are the same): 8 KB per item, 100 KB in all. */
@@ -11,6 +16,8 @@ export const SYNC_TOTAL_BYTES = 102_400;
 /** A removal is remembered this long, so that a browser that was away does not bring it back. */
 export const REMOVAL_MEMORY_MS = 60 * 24 * 3_600_000;
 export const SYNC_PREFIX = 'profiles.';
+/** chrome.storage.sync's MAX_ITEMS: a count above it is no state another browser wrote. */
+export const SYNC_MAX_ITEMS = 512;
 
 /** The synced state: each profile by name with when it last changed, and the names removed. */
 export interface SyncState {
@@ -111,24 +118,37 @@ export function splitForSync(state: SyncState): { items: Record<string, unknown>
   return { items };
 }
 
-/** The state the sync items hold; EMPTY_SYNC for none, undefined while they are incomplete. */
-export function joinFromSync(items: Readonly<Record<string, unknown>>): SyncState | undefined {
+/**
+ * The state the sync items hold; EMPTY_SYNC for none, undefined while they are incomplete or
+ * beyond what the browser's sync quota lets any browser write (checked before anything is
+ * allocated for them). A change time ahead of `now` (a clock ahead, or a hostile writer that
+ * would win every merge) counts as `now`.
+ */
+export function joinFromSync(items: Readonly<Record<string, unknown>>, now: number): SyncState | undefined {
   const count = items[`${SYNC_PREFIX}n`];
   if (count === undefined) return EMPTY_SYNC;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
-  const pieces = Array.from({ length: count }, (_, i) => items[`${SYNC_PREFIX}${i}`]);
-  if (!pieces.every((piece) => typeof piece === 'string')) return undefined;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > SYNC_MAX_ITEMS)
+    return undefined;
+  const pieces: string[] = [];
+  let length = 0;
+  for (let i = 0; i < count; i++) {
+    const piece = items[`${SYNC_PREFIX}${i}`];
+    if (typeof piece !== 'string') return undefined;
+    length += piece.length;
+    if (piece.length > SYNC_ITEM_BYTES || length > SYNC_TOTAL_BYTES) return undefined;
+    pieces.push(piece);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(pieces.join(''));
   } catch {
     return undefined; // another browser's write is arriving piece by piece
   }
-  return readState(raw);
+  return readState(raw, now);
 }
 
 /** A state read from sync, every profile checked again: another browser is not trusted more. */
-function readState(raw: unknown): SyncState | undefined {
+function readState(raw: unknown, now: number): SyncState | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { profiles, removed } = raw as { profiles?: unknown; removed?: unknown };
   if (typeof profiles !== 'object' || profiles === null) return undefined;
@@ -136,15 +156,54 @@ function readState(raw: unknown): SyncState | undefined {
   for (const [name, entry] of Object.entries(profiles)) {
     const { changedAt, profile } = (entry ?? {}) as { changedAt?: unknown; profile?: unknown };
     const valid = validateProfile(profile);
-    if (typeof changedAt === 'number' && valid.ok && valid.value.name === name)
-      kept[name] = { changedAt, profile: shareable(valid.value) };
+    if (typeof changedAt === 'number' && Number.isFinite(changedAt) && valid.ok && valid.value.name === name)
+      kept[name] = { changedAt: Math.min(changedAt, now), profile: shareable(valid.value) };
   }
   const removals =
     typeof removed === 'object' && removed !== null
-      ? Object.fromEntries(Object.entries(removed).filter(([, at]) => typeof at === 'number'))
+      ? Object.fromEntries(
+          Object.entries(removed)
+            .filter(
+              (entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]),
+            )
+            .map(([name, at]) => [name, Math.min(at, now)]),
+        )
       : {};
   return { profiles: kept, removed: removals as Record<string, number> };
 }
 
 /** Whether two states hold the same (so nothing need be written). */
 export const sameState = (a: SyncState, b: SyncState): boolean => stableJson(a) === stableJson(b);
+
+/**
+ * Whether a synced version of one of this browser's profiles widens where it sends a token or a
+ * credential (the import preview's and subscriptions' rule, import-preview.ts): then it waits
+ * for the user, and arrives signed out.
+ */
+export function syncWidens(here: Profile, incoming: Profile): boolean {
+  return wideningOf(previewImport([{ profile: here, signedIn: false }], [incoming])).length > 0;
+}
+
+/**
+ * A synced version as this browser stores it: with the client secret kept here only where every
+ * credential destination is unchanged (a secret never follows a moved token endpoint).
+ */
+export function arrivedProfile(incoming: Profile, here: Profile | undefined): Profile {
+  if (!here) return incoming;
+  const kept = keepClientSecret(incoming, here);
+  return movedDestinations(here.auth, kept.auth).length === 0 ? kept : incoming;
+}
+
+/** What the options page shows of the waiting versions: each as an import's preview would. */
+export function waitingView(
+  waiting: SyncState['profiles'],
+  own: ReadonlyArray<{ readonly profile: Profile; readonly signedIn: boolean }>,
+): SyncWaitingView[] {
+  return Object.values(waiting).flatMap(({ changedAt, profile }) => {
+    const here = own.find((entry) => entry.profile.name === profile.name);
+    if (!here) return [];
+    const preview = previewImport([here], [profile]);
+    const [item] = preview.profiles;
+    return item ? [{ name: profile.name, changedAt, item, widening: wideningOf(preview) }] : [];
+  });
+}

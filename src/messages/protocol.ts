@@ -1,7 +1,7 @@
 // The one message protocol between the extension's pages and its background. A renamed field
 // fails the type check on both sides. No message ever carries a token back to a page.
 import type { TabChoice } from '../core/accounts.js';
-import type { ImportPreview } from '../core/import-preview.js';
+import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
 import type { Profile } from '../core/profile.js';
 import type { PublicStatus } from '../core/session.js';
 
@@ -43,7 +43,18 @@ export interface AppState {
   readonly sync: {
     readonly enabled: boolean;
     readonly last?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+    /** Other browsers' versions that widen a profile here: each waits for Accept (acceptSyncedChange). */
+    readonly waiting?: readonly SyncWaitingView[];
   };
+}
+
+/** Another browser's version of a profile here, waiting: what it changes, as an import's preview. */
+export interface SyncWaitingView {
+  readonly name: string;
+  /** When the other browser changed it: Accept names it, so that it applies the version shown. */
+  readonly changedAt: number;
+  readonly item: ImportPreviewItem;
+  readonly widening: readonly string[];
 }
 
 /** A subscription to a team's profile file, as the pages show it. */
@@ -117,6 +128,10 @@ export interface Protocol {
   /** "Update now". */
   checkSubscription: { request: { id: string }; response: AppState };
   /** Applies the waiting file only if it is still the one `digest` names (the one the user saw). */
+  /** Another browser's waiting version of a profile replaces this one's, signed out. */
+  acceptSyncedChange: { request: { name: string; changedAt: number }; response: AppState };
+  /** Keeps this browser's version of the profile instead; it goes to the other browsers. */
+  discardSyncedChange: { request: { name: string }; response: AppState };
   acceptSubscriptionUpdate: { request: { id: string; digest: string }; response: AppState };
   discardSubscriptionUpdate: { request: { id: string }; response: AppState };
   /** Removes the subscription, and its profiles with their sign-ins. */

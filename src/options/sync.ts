@@ -1,16 +1,19 @@
 // The options page's profile sync switch (background/sync.ts): on or off in this browser, and
 // how the last sync went (a total above the browser's quota says so here).
 import { send } from '../messages/client.js';
-import type { AppState } from '../messages/protocol.js';
+import type { AppState, SyncWaitingView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
-import { byId } from '../pages/dom.js';
+import { byId, h } from '../pages/dom.js';
 import { t } from '../platform/i18n.js';
+import { previewEntry } from './preview.js';
 
 const box = byId<HTMLInputElement>('sync-enabled');
 const status = byId('sync-status');
+const waitingList = byId('sync-waiting');
 
 export function renderSync({ sync }: AppState): void {
   box.checked = sync.enabled;
+  waitingList.replaceChildren(...(sync.waiting ?? []).map(waitingEntry));
   const { last } = sync;
   status.hidden = !sync.enabled || !last;
   if (!last) return;
@@ -29,3 +32,49 @@ box.addEventListener('change', async () => {
     status.textContent = error instanceof UserError ? error.message : String(error);
   }
 });
+
+/** Sends `action` and draws what it answers; a refusal (a newer change arrived) shows where it was. */
+async function settle(entry: HTMLElement, action: () => Promise<AppState>): Promise<void> {
+  try {
+    renderSync(await action());
+  } catch (error) {
+    entry.append(
+      h('p', { class: 'error', role: 'alert' }, error instanceof UserError ? error.message : String(error)),
+    );
+  }
+}
+
+/** Another browser's version that widens a profile here: its preview, Accept and Keep mine. */
+function waitingEntry(waiting: SyncWaitingView): HTMLElement {
+  const { name, changedAt } = waiting;
+  const entry: HTMLElement = h(
+    'div',
+    { class: 'import-preview pending', 'data-sync-waiting': name },
+    h('p', { class: 'warning' }, t('syncWaits', name)),
+    h('p', { class: 'warning' }, waiting.widening.join('; ')),
+    h('ul', { class: 'profile-list' }, previewEntry(waiting.item)),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': t('syncAcceptLabel', name),
+          onclick: () => void settle(entry, () => send('acceptSyncedChange', { name, changedAt })),
+        },
+        t('syncAccept'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': t('syncKeepMineLabel', name),
+          onclick: () => void settle(entry, () => send('discardSyncedChange', { name })),
+        },
+        t('syncKeepMine'),
+      ),
+    ),
+  );
+  return entry;
+}

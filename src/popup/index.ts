@@ -492,10 +492,12 @@ function showWaitingUpdates(state: AppState): void {
   const notice = byId('subscription-notice');
   const waiting = state.subscriptions.filter((s) => s.pending && s.fetchedAt !== undefined);
   const expired = state.subscriptions.filter((s) => s.expired);
-  notice.hidden = waiting.length + expired.length === 0;
+  const synced = state.sync.waiting ?? [];
+  notice.hidden = waiting.length + expired.length + synced.length === 0;
   notice.textContent = [
     ...waiting.map((s) => t('popupUpdateWaits', s.name)),
     ...expired.map((s) => t('popupSubscriptionExpired', s.name)),
+    ...synced.map((s) => t('popupSyncWaits', s.name)),
   ].join(' ');
 }
 

@@ -1220,7 +1220,8 @@ describe('background controller', () => {
       assert.ok(!synced.includes('s3cret') && !synced.includes(PASSWORD));
       assert.ok(!synced.includes(headerValue()?.slice('Bearer '.length) ?? 'none'), 'no token');
 
-      // B edits API (hosts only): A takes it, still signed in; its secret kept for Machine.
+      // B adds a host to API, signed in here: it waits in A with its preview, A keeps its own
+      // version and its sign-in meanwhile, and sync keeps B's.
       other.clock = platform.clock + 1_000;
       const bApi = (await viewIn(b, 'API'))?.id as string;
       await b.handlers.saveProfile({
@@ -1230,23 +1231,66 @@ describe('background controller', () => {
       await b.syncProfiles();
       platform.clock += 2_000;
       await controller.syncProfiles();
+      await controller.syncProfiles(); // and again: it stays waiting, and sync keeps B's version
+      await b.syncProfiles();
+      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, ['http://api.test']);
+      assert.equal((await viewIn(controller, 'API'))?.status.phase, 'signed-in');
+      assert.deepEqual((await viewIn(b, 'API'))?.profile.hosts, ['http://api.test', 'http://eu.api.test']);
+      let waiting = (await controller.handlers.getState({})).sync.waiting ?? [];
+      assert.deepEqual(
+        waiting.map((w) => [w.name, w.item.widened, w.item.signedIn]),
+        [['API', ['http://eu.api.test'], true]],
+      );
+      assert.match(
+        waiting[0]?.widening.join() ?? '',
+        /API now sends the token to or from http:\/\/eu\.api\.test/,
+      );
+      // Accepted as shown: it applies, signed out, with the reason; Machine keeps its secret.
+      await controller.handlers.acceptSyncedChange({ name: 'API', changedAt: waiting[0]?.changedAt ?? 0 });
       assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, [
         'http://api.test',
         'http://eu.api.test',
       ]);
-      assert.equal((await viewIn(controller, 'API'))?.status.phase, 'signed-in');
+      const accepted = (await viewIn(controller, 'API'))?.status;
+      assert.equal(accepted?.phase, 'signed-out');
+      assert.match(accepted?.error ?? '', /you accepted a change from your other browsers/);
+      assert.equal((await controller.handlers.getState({})).sync.waiting, undefined);
       assert.equal((await viewIn(controller, 'Machine'))?.hasClientSecret, true);
 
-      // Both change it: the later change wins, in both browsers.
+      // Both change it: the later change wins, in both browsers (here, once accepted: it widens).
       platform.clock += 1_000;
       await controller.handlers.saveProfile({ id, profile: { ...profile(), hosts: ['http://a.test'] } });
       other.clock = platform.clock + 5_000;
       await b.handlers.saveProfile({ id: bApi, profile: { ...profile(), hosts: ['http://b.test'] } });
       await controller.syncProfiles();
       await b.syncProfiles();
+      platform.clock += 10_000; // B's change is in A's past now (a change ahead of A's clock counts as A's now)
       await controller.syncProfiles();
-      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, ['http://b.test']);
       assert.deepEqual((await viewIn(b, 'API'))?.profile.hosts, ['http://b.test']);
+      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, ['http://a.test'], 'until accepted');
+      waiting = (await controller.handlers.getState({})).sync.waiting ?? [];
+      await assert.rejects(
+        controller.handlers.acceptSyncedChange({ name: 'API', changedAt: 1 }),
+        /A newer change of API arrived/,
+      );
+      await controller.handlers.acceptSyncedChange({ name: 'API', changedAt: waiting[0]?.changedAt ?? 0 });
+      assert.deepEqual((await viewIn(controller, 'API'))?.profile.hosts, ['http://b.test']);
+
+      // "Keep mine": this browser's version goes to the others.
+      other.clock += 1_000;
+      await b.handlers.saveProfile({
+        id: bApi,
+        profile: { ...profile(), hosts: ['http://b.test', 'http://c.test'] },
+      });
+      await b.syncProfiles();
+      platform.clock = other.clock + 1_000;
+      await controller.syncProfiles();
+      assert.equal((await controller.handlers.getState({})).sync.waiting?.length, 1);
+      await controller.handlers.discardSyncedChange({ name: 'API' });
+      other.clock = platform.clock + 1_000;
+      await b.syncProfiles();
+      assert.deepEqual((await viewIn(b, 'API'))?.profile.hosts, ['http://b.test']);
+      assert.equal((await controller.handlers.getState({})).sync.waiting, undefined);
 
       // B removes Machine: A loses it too.
       other.clock += 1_000;

@@ -2,8 +2,9 @@
 // is split under the quotas and joined again, and how two browsers' changes merge.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Profile } from '../../src/core/profile.js';
+import { hasClientSecret, type Profile, withoutClientSecret } from '../../src/core/profile.js';
 import {
+  arrivedProfile,
   EMPTY_MEMORY,
   EMPTY_SYNC,
   joinFromSync,
@@ -14,6 +15,7 @@ import {
   SYNC_ITEM_BYTES,
   type SyncState,
   splitForSync,
+  syncWidens,
 } from '../../src/core/sync.js';
 import { profile as baseProfile, T0 } from '../support/plan-fixtures.js';
 import '../support/messages.js'; // the English messages
@@ -86,11 +88,11 @@ describe('profile sync', () => {
     assert.ok(Object.keys(items).length > 2, 'several items');
     for (const [key, value] of Object.entries(items))
       assert.ok(itemBytes(key, value) <= SYNC_ITEM_BYTES, key);
-    assert.deepEqual(joinFromSync(items), state);
+    assert.deepEqual(joinFromSync(items, T0), state);
     // Another browser's write arriving piece by piece: not read until whole.
     const { 'profiles.1': _missing, ...partial } = items;
-    assert.equal(joinFromSync(partial), undefined);
-    assert.deepEqual(joinFromSync({}), EMPTY_SYNC);
+    assert.equal(joinFromSync(partial, T0), undefined);
+    assert.deepEqual(joinFromSync({}, T0), EMPTY_SYNC);
 
     const huge: SyncState = {
       profiles: Object.fromEntries(
@@ -114,6 +116,44 @@ describe('profile sync', () => {
     };
     const split = splitForSync(state as unknown as SyncState);
     assert.ok('items' in split);
-    assert.deepEqual(Object.keys(joinFromSync(split.items)?.profiles ?? {}), ['Good']);
+    assert.deepEqual(Object.keys(joinFromSync(split.items, T0)?.profiles ?? {}), ['Good']);
+  });
+
+  it('what another browser writes is bounded by the sync quota before anything is allocated, and its clock is not trusted', () => {
+    // A count no browser could have written: refused at once, nothing allocated for it.
+    assert.equal(joinFromSync({ 'profiles.n': 2_000_000_000 }, T0), undefined);
+    assert.equal(
+      joinFromSync({ 'profiles.n': 1, 'profiles.0': 'x'.repeat(SYNC_ITEM_BYTES + 1) }, T0),
+      undefined,
+    );
+    const future: SyncState = {
+      profiles: { A: { changedAt: T0 + 365 * 86_400_000, profile: named('A') } },
+      removed: { B: T0 + 86_400_000 },
+    };
+    const split = splitForSync(future);
+    assert.ok('items' in split);
+    const read = joinFromSync(split.items, T0);
+    assert.equal(read?.profiles.A?.changedAt, T0, 'a change in the future counts as now');
+    assert.equal(read?.removed.B, T0);
+  });
+
+  it('a synced version widens when it sends the token or a credential anywhere new; a client secret stays only where every destination does', () => {
+    const here = named('A', {
+      auth: {
+        kind: 'oauth2-client-credentials',
+        tokenUrl: 'https://id.example.com/token',
+        clientId: 'c',
+        clientSecret: 's3cret',
+      },
+    });
+    const synced = withoutClientSecret(here);
+    assert.equal(syncWidens(here, synced), false, 'the same, without its secret');
+    assert.equal(syncWidens(here, { ...synced, hosts: [] }), false, 'narrower');
+    assert.equal(syncWidens(here, { ...synced, hosts: ['api.example.com', 'admin.example.com'] }), true);
+    assert.equal(syncWidens(here, { ...synced, pages: ['evil.example'] }), true);
+    const moved = { ...synced, auth: { ...synced.auth, tokenUrl: 'https://evil.example/token' } } as Profile;
+    assert.equal(syncWidens(here, moved), true);
+    assert.equal(hasClientSecret(arrivedProfile(synced, here)), true, 'same destinations: the secret stays');
+    assert.equal(hasClientSecret(arrivedProfile(moved, here)), false, 'a moved token endpoint never gets it');
   });
 });
