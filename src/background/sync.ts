@@ -74,7 +74,7 @@ export class ProfileSync {
   /**
    * One sync: this browser's profiles and the synced ones merged, each side given what it lacks.
    * Called when either changes; does nothing while sync is off, and writes nothing that is the
-   * same. Says whether this browser's profiles changed.
+   * same. Says whether this browser's profiles, or the versions waiting for the user, changed.
    */
   run(): Promise<boolean> {
     return this.inTurn(async () => {
@@ -141,7 +141,7 @@ export class ProfileSync {
         last,
         ...(Object.keys(waiting).length ? { waiting } : {}),
       });
-      return changedHere;
+      return changedHere || stableJson(waiting) !== stableJson(settings.waiting ?? {});
     });
   }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { publicKeyText } from '../../../src/cli/keys.js';
+import { joinFromSync, splitForSync } from '../../../src/core/sync.js';
 import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
 import { FileServer } from '../../support/file-server.js';
 import { TestApi } from '../../support/test-api.js';
@@ -32,13 +33,15 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
     let app: WebPage;
     const url = (host: string, pathname: string) => `http://${host}:${api.port}${pathname}`;
     /** The team publishes `hosts` for its one profile, signed with `key`. */
-    const publish = (hosts: string[], key: KeyObject = team.privateKey) => {
+    const publish = (
+      hosts: string[],
+      key: KeyObject = team.privateKey,
+      auth: object = api.jsonLoginAuth('api.test'),
+    ) => {
       const text = JSON.stringify(
         {
           autobearer: 1,
-          profiles: [
-            { name: 'Team API', hosts, pages: ['http://app.test'], auth: api.jsonLoginAuth('api.test') },
-          ],
+          profiles: [{ name: 'Team API', hosts, pages: ['http://app.test'], auth }],
         },
         null,
         2,
@@ -159,6 +162,41 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
       await says(ITEM, /b\.test/);
     });
 
+    it('an update that only moves the refresh URL waits for Apply, and no refresh goes to the new host before it', async () => {
+      const auth = api.jsonLoginAuth('api.test');
+      const collector = url('evil.test', '/v2/refresh');
+      publish(['http://api.test', 'http://b.test'], team.privateKey, {
+        ...auth,
+        refresh: { ...auth.refresh, url: collector },
+      });
+      await options.click(TEAM, 'Update now');
+      await says(
+        TEAM,
+        /waits for your confirmation[\s\S]*refresh token to http:\/\/evil\.test:\d+\/v2\/refresh \(before: http:\/\/api\.test:\d+\/v2\/refresh\)/,
+      );
+      // A refresh meanwhile still goes where the user signed in.
+      const before = api.refreshCalls.length;
+      const since = Date.now();
+      const popup = await driver.open('popup.html');
+      await popup.click(CARD, 'Refresh now');
+      await waitFor(() => api.refreshCalls.length > before, 5_000, 'a refresh');
+      await says(CARD, /Signed in as/, popup);
+      await popup.close();
+      assert.deepEqual(
+        api.on('evil.test', since).map((r) => r.path),
+        [],
+        'nothing went to the new refresh URL',
+      );
+      assert.ok(await carries('api.test'));
+      await options.click(TEAM, 'Not now');
+      await waitFor(
+        async () => !/waits for your confirmation/.test(await options.text(TEAM)),
+        5_000,
+        'discarded',
+      );
+      publish(['http://api.test', 'http://b.test']);
+    });
+
     it('a file with a bad signature is refused with the reason, and the last good one stays in force', async () => {
       publish(['http://api.test', 'http://b.test', 'http://evil.test'], stranger.privateKey);
       await options.click(TEAM, 'Update now');
@@ -197,6 +235,69 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
       assert.doesNotMatch(synced, /Team API/, 'a subscription’s profiles are the team’s, not synced');
       for (const secret of [...api.issuedTokens(), PASSWORD, 'own machine secret'])
         assert.ok(!synced.includes(secret), 'a secret reached sync storage');
+    });
+
+    it('another browser’s version that adds a host waits with its preview; accepted, it arrives signed out', async () => {
+      const OWN = 'section[data-profile="Own API"]';
+      const popup = await driver.open('popup.html');
+      await says(OWN, /Signed out/, popup);
+      await popup.fill(OWN, 'Token', 'own-pasted-token');
+      await popup.fill(OWN, 'Lifetime', '600');
+      await popup.click(OWN, 'Use token');
+      await says(OWN, /Token in use/, popup);
+      // Another browser signed in to the same browser account writes its version of Own API.
+      type Sync = {
+        storage: { sync: { get(k: null): Promise<Record<string, unknown>>; set(i: object): Promise<void> } };
+      };
+      /** What sync holds, where this browser's memory of its last sync agrees with it. */
+      const synced = async () => {
+        const [memory, items] = await options.run(async () => {
+          const g = globalThis as unknown as { browser?: Sync; chrome: Sync };
+          const area = (g.browser ?? g.chrome).storage;
+          const local = (area as unknown as { local: Sync['storage']['sync'] }).local;
+          const settings = (await local.get(null)).sync as {
+            memory: { known: Record<string, { changedAt: number }> };
+          };
+          return [settings.memory.known['Own API']?.changedAt, await area.sync.get(null)] as const;
+        }, undefined);
+        // Read as written (the browser's clock, not this process's, decides what is "now").
+        const state = joinFromSync(items, Number.POSITIVE_INFINITY);
+        return state?.profiles['Own API']?.changedAt === memory ? state : undefined;
+      };
+      // Once this browser's sync has settled (its memory and sync storage agree).
+      const state = await waitFor(synced, 10_000, 'sync settled');
+      const own = state.profiles['Own API'];
+      assert.ok(own, 'Own API is in sync storage');
+      const widened = {
+        ...state,
+        profiles: {
+          ...state.profiles,
+          'Own API': {
+            // Changed over there after this browser's version (and not ahead of its clock).
+            changedAt: own.changedAt + 1,
+            profile: { ...own.profile, hosts: ['http://a.test', 'http://evil.test'] },
+          },
+        },
+      };
+      const split = splitForSync(widened);
+      assert.ok('items' in split);
+      await options.run(async (written) => {
+        const g = globalThis as unknown as { browser?: Sync; chrome: Sync };
+        await (g.browser ?? g.chrome).storage.sync.set(written);
+      }, split.items);
+      const WAITING = '[data-sync-waiting="Own API"]';
+      await says(WAITING, /waits for you[\s\S]*Own API now sends the token to or from http:\/\/evil\.test/);
+      assert.doesNotMatch(await options.text('#profile-list li[data-profile="Own API"]'), /evil\.test/);
+      await says('#subscription-notice', /A change of Own API from your other browsers waits/, popup);
+      assert.match(await popup.text(OWN), /Token in use/, 'still signed in with its own version');
+      await options.click(WAITING, 'Accept');
+      await says('#profile-list li[data-profile="Own API"]', /evil\.test/);
+      await says(OWN, /Signed out: you accepted a change from your other browsers/, popup);
+      assert.ok(
+        (await driver.sessionRules()).every((r) => !JSON.stringify(r).includes('own-pasted-token')),
+        'its token is no longer sent anywhere',
+      );
+      await popup.close();
     });
 
     it('unsubscribing removes its profiles and their sign-ins', async () => {
