@@ -376,7 +376,7 @@ export class Controller {
     await this.showProgress();
     let result: RefreshResult;
     try {
-      result = { ok: true, ...(await renew(entry.profile, old, this.tokenDeps, session.username)) };
+      result = { ok: true, ...(await renew(entry.profile, old, this.tokenDeps, session.subject)) };
     } catch (error) {
       const { kind, message } =
         error instanceof TokenRequestError
@@ -421,9 +421,9 @@ export class Controller {
     let failure: unknown;
     try {
       await this.showProgress();
-      const { tokens, username } = await attempt();
+      const { tokens, username, subject } = await attempt();
       await this.platform.sessions.update(id, () =>
-        signedIn(tokens, username, authFingerprint(profile.auth)),
+        signedIn(tokens, username, authFingerprint(profile.auth), subject),
       );
     } catch (error) {
       failure = error;

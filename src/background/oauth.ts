@@ -459,6 +459,9 @@ function displayName(claims: Record<string, unknown> | undefined): string | unde
   return undefined;
 }
 
+/** A user as an OpenID provider names them: its issuer and their subject there (OIDC Core §5.7). */
+export const subjectOf = (issuer: string, subject: string): string => `${issuer} ${subject}`;
+
 /** `prompt` for another user's sign-in: `login` added unless `login` or `select_account` is there. */
 export function promptForAnotherUser(prompt: string | null): string {
   const values = (prompt ?? '').split(/\s+/).filter((v) => v && v !== 'none');
@@ -476,7 +479,7 @@ export async function authorizationCodeFlow(
   flow: WebAuthFlow,
   deps: OAuthDeps,
   { silent = false, anotherUser = false }: { silent?: boolean; anotherUser?: boolean } = {},
-): Promise<{ tokens: Tokens; username?: string }> {
+): Promise<{ tokens: Tokens; username?: string; subject?: string }> {
   const as = await authorizationServer(auth, deps);
   if (!as.authorization_endpoint) {
     throw new TokenRequestError(
@@ -548,6 +551,10 @@ export async function authorizationCodeFlow(
     );
     const tokens = tokensFrom(result, defaultLifetimeSeconds, deps.now());
     const username = displayName(unchecked ?? jwtClaims(result.id_token ?? ''));
-    return username ? { tokens, username } : { tokens };
+    // Who signed in, as only a checked ID token proves it (issuer and subject): what a sign-in
+    // without a window must give again (token-service.ts, renew).
+    const claims = unchecked ? undefined : oauth.getValidatedIdTokenClaims(result);
+    const subject = claims?.sub ? subjectOf(claims.iss, claims.sub) : undefined;
+    return { tokens, ...(username ? { username } : {}), ...(subject ? { subject } : {}) };
   });
 }

@@ -27,6 +27,8 @@ export interface TokenServiceDeps extends OAuthDeps {
 export interface SignedIn {
   readonly tokens: Tokens;
   readonly username?: string;
+  /** Who signed in, where a checked ID token proves it (oauth.ts, subjectOf). */
+  readonly subject?: string;
 }
 
 /**
@@ -54,14 +56,16 @@ export interface Renewed {
 }
 
 /**
- * `username`: whom the tokens belong to, where known. A sign-in through the provider's session
- * must give the same user: the session may be another account's by now.
+ * `subject`: whom the tokens belong to, as a checked ID token proved it at sign-in. A sign-in
+ * through the provider's session must prove the same user: the session may be another account's
+ * by now (an added account's tab would then send another user's token). Without that proof, at
+ * sign-in or in the new answer, there is no sign-in without a window: the user is asked to click.
  */
 export async function renew(
   profile: Profile,
   tokens: Tokens,
   deps: TokenServiceDeps,
-  username?: string,
+  subject?: string,
 ): Promise<Renewed> {
   const { auth } = profile;
   try {
@@ -72,11 +76,14 @@ export async function renew(
     const refusedToken =
       refused instanceof TokenRequestError && refused.kind === 'rejected' && !!tokens.refreshToken;
     if (!refusedToken || auth.kind !== 'oauth2-authorization-code') throw refused;
+    if (subject === undefined)
+      throw new TokenRequestError('rejected', t('refusedNoProofOfUser', refused.message), refused.status);
     const lifetime = profile.refresh.defaultLifetimeSeconds;
     try {
       const again = await authorizationCodeFlow(auth, lifetime, deps.webAuthFlow, deps, { silent: true });
-      if (username !== undefined && again.username !== undefined && again.username !== username)
-        throw new Error(t('sessionOfAnotherUser', again.username));
+      if (again.subject === undefined) throw new Error(t('silentNoProof'));
+      if (again.subject !== subject)
+        throw new Error(t('sessionOfAnotherUser', again.username ?? again.subject));
       return { tokens: fitted(profile, again.tokens), signedInAgain: true };
     } catch (silent) {
       const why = silent instanceof Error ? silent.message : String(silent);

@@ -13,6 +13,8 @@ export interface Session {
   readonly lastRefresh?: RefreshOutcome;
   /** The profile's sign-in settings the tokens came from (`authFingerprint`). */
   readonly signedInWith?: string;
+  /** Who signed in, where a checked ID token proved it: a sign-in without a window must prove the same. */
+  readonly subject?: string;
   /** Refreshes in a row whose answer's expiry was not believed or was moments away: spaces the next. */
   readonly doubtful?: number;
 }
@@ -134,8 +136,19 @@ export function badgeFor(profiles: readonly BadgeInput[]): Badge {
 }
 
 /** A fresh sign-in's session. `signedInWith`: the fingerprint of the sign-in settings used. */
-export function signedIn(tokens: Tokens, username: string | undefined, signedInWith: string): Session {
-  return { ...(username !== undefined ? { username } : {}), tokens, failures: 0, signedInWith };
+export function signedIn(
+  tokens: Tokens,
+  username: string | undefined,
+  signedInWith: string,
+  subject?: string,
+): Session {
+  return {
+    ...(username !== undefined ? { username } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    tokens,
+    failures: 0,
+    signedInWith,
+  };
 }
 
 /** How a refresh ended: new tokens, or a failure that is transient (retry) or final (signed out). */

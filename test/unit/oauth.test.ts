@@ -579,10 +579,15 @@ describe('signing in again without a window when the refresh token is refused (p
 
   it('with the provider’s session alive: new tokens, once, without a window', async () => {
     const { deps, launches } = browserWith(new Map());
-    const { tokens } = await signIn(profile(), undefined, deps);
+    const { tokens, subject } = await signIn(profile(), undefined, deps);
     assert.ok(tokens.refreshToken);
+    assert.match(
+      subject ?? '',
+      /^http:\/\/127\.0\.0\.1:\d+ nina$/,
+      'the checked ID token’s issuer and subject',
+    );
     await provider.expireRefreshTokens();
-    const renewed = await renew(profile(), tokens, deps);
+    const renewed = await renew(profile(), tokens, deps, subject);
     assert.equal(renewed.signedInAgain, true);
     assert.ok(provider.isValid(`Bearer ${renewed.tokens.accessToken}`));
     assert.deepEqual(
@@ -606,11 +611,11 @@ describe('signing in again without a window when the refresh token is refused (p
   it('without it: one silent try, then signed out with both reasons', async () => {
     const cookies = new Map<string, string>();
     const { deps } = browserWith(cookies);
-    const { tokens } = await signIn(profile(), undefined, deps);
+    const { tokens, subject } = await signIn(profile(), undefined, deps);
     cookies.clear(); // the user signed out at the provider
     await provider.expireRefreshTokens();
     const { deps: later, launches } = browserWith(cookies);
-    const error = await failure(renew(profile(), tokens, later));
+    const error = await failure(renew(profile(), tokens, later, subject));
     assert.equal(error.kind, 'rejected');
     assert.match(error.message, /invalid_grant.*without a window, did not work either: .*login_required/);
     assert.equal(launches.length, 1, 'never loops');
@@ -628,9 +633,31 @@ describe('signing in again without a window when the refresh token is refused (p
     assert.notEqual(omar.username, nina.username);
     // The provider's session is Omar's now: Nina's refused refresh must not become Omar's tokens.
     await provider.expireRefreshTokens();
-    const error = await failure(renew(profile(), nina.tokens, asOmar, nina.username));
+    const error = await failure(renew(profile(), nina.tokens, asOmar, nina.subject));
     assert.equal(error.kind, 'rejected');
     assert.match(error.message, /session is now .*omar.*, not this account's user/);
+  });
+
+  it('a sign-in that proved no user (no ID token it could check, as GitHub’s) is never renewed without a window: the user is asked', async () => {
+    const cookies = new Map<string, string>();
+    const { deps } = browserWith(cookies);
+    // Without `openid` the provider gives no ID token: nothing says who signed in.
+    const plain = () => {
+      const p = profile();
+      return { ...p, auth: { ...p.auth, scope: 'offline_access' } } as typeof p;
+    };
+    const { tokens, subject } = await signIn(plain(), undefined, deps);
+    assert.equal(subject, undefined);
+    await provider.expireRefreshTokens();
+    // Another user's session in this browser now: before, it would have become this account's.
+    const { deps: asOmar, launches } = browserWith(cookies, 'omar');
+    const error = await failure(renew(plain(), tokens, asOmar, subject));
+    assert.equal(error.kind, 'rejected');
+    assert.match(
+      error.message,
+      /Sign in again: AutoBearer signs in again without a window only where the provider's answer proves who signed in/,
+    );
+    assert.equal(launches.length, 0, 'no window, not even a silent one');
   });
 });
 
