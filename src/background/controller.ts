@@ -8,12 +8,14 @@ import {
   accountsOf,
   type ExtraAccount,
   inherited,
+  openedFrom,
   parseAccountKey,
   standingChoices,
   type TabChoice,
 } from '../core/accounts.js';
 import { type ApiTab, afterNavigation, withoutApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, issuerOf } from '../core/auth-requests.js';
+import { stableJson } from '../core/json.js';
 import { originsFor } from '../core/permissions.js';
 import {
   alarmChanges,
@@ -309,6 +311,19 @@ export class Controller {
     const changed = await this.platform.tabChoices.update((choices) =>
       choices.some((c) => c.tabId === openerTabId) ? inherited(choices, openerTabId, tabId) : choices,
     );
+    if (changed) await this.reconcile();
+  }
+
+  /**
+   * A tab the page in `sourceTabId` opened, as the browser's navigation events report it
+   * (webNavigation.onCreatedNavigationTarget): it uses what that tab uses, and nothing a guess
+   * from `tabs.onCreated` gave it (Chromium may name the tab in front as the opener).
+   */
+  async onTabOpenedBy(sourceTabId: number, tabId: number): Promise<void> {
+    const changed = await this.platform.tabChoices.update((choices) => {
+      const next = openedFrom(choices, sourceTabId, tabId);
+      return stableJson(next) === stableJson(choices) ? choices : next;
+    });
     if (changed) await this.reconcile();
   }
 

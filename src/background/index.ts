@@ -34,8 +34,24 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 // page is the extension's own blank page, shown while the rule is set.
 // A tab's account choice goes when it closes, and passes to the tabs it opens.
 browser.tabs.onRemoved.addListener((tabId) => void controller.onTabClosed(tabId));
+/**
+ * Which page opened a tab: the browser's navigation events say it reliably (the optional
+ * `webNavigation` permission, asked for when a second account is added, so that installing asks
+ * for nothing more). Without it, `tabs.onCreated`'s opener, which Chromium may set to the tab in
+ * front rather than the one whose page called `window.open`.
+ */
+let hearsNavigationTargets = false;
+function listenToNavigationTargets(): void {
+  // Present once the permission is granted (the browser adds the API to a running background too).
+  if (hearsNavigationTargets || !browser.webNavigation) return;
+  browser.webNavigation.onCreatedNavigationTarget.addListener(({ sourceTabId, tabId }) => {
+    void controller.onTabOpenedBy(sourceTabId, tabId);
+  });
+  hearsNavigationTargets = true;
+}
+listenToNavigationTargets();
 browser.tabs.onCreated.addListener((tab) => {
-  if (tab.id !== undefined) void controller.onTabOpened(tab.id, tab.openerTabId);
+  if (tab.id !== undefined && !hearsNavigationTargets) void controller.onTabOpened(tab.id, tab.openerTabId);
 });
 browser.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (tab.url?.startsWith(extensionOrigin)) return;
@@ -46,7 +62,10 @@ browser.storage.onChanged.addListener((changes, area) => {
   // The user's own profiles, synced (when turned on): another browser's change, or one here.
   if (area === 'sync' || (area === 'local' && 'profiles' in changes)) void controller.syncProfiles();
 });
-browser.permissions.onAdded.addListener(() => void controller.reconcile());
+browser.permissions.onAdded.addListener(() => {
+  listenToNavigationTargets();
+  void controller.reconcile();
+});
 browser.permissions.onRemoved.addListener(() => void controller.reconcile());
 browser.runtime.onInstalled.addListener(() => {
   // Earlier builds published the state in storage.local; it lives in storage.session now.

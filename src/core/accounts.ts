@@ -88,6 +88,16 @@ export function inherited(choices: readonly TabChoice[], openerTabId: number, ta
 }
 
 /**
+ * A tab whose first page the page in `sourceTabId` opened, as the browser's navigation events
+ * tell it (the reliable source): it uses exactly what that tab uses, whatever it took before
+ * from a guess (`inherited`, from an opener the browser may have named wrongly).
+ */
+export function openedFrom(choices: readonly TabChoice[], sourceTabId: number, tabId: number): TabChoice[] {
+  const fromSource = choices.filter((c) => c.tabId === sourceTabId).map((c) => ({ ...c, tabId }));
+  return [...choices.filter((c) => c.tabId !== tabId), ...fromSource];
+}
+
+/**
  * The choices that still stand: those of listed accounts (a closed tab's go when it closes). The
  * same list when all do (so a caller can tell nothing changed).
  */

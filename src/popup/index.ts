@@ -228,7 +228,12 @@ function accountsSection(view: ProfileView, now: number): HTMLElement | false {
     {
       type: 'button',
       class: 'add-account',
-      onclick: () => void act(id, async () => (await send('addAccount', { id })).state),
+      onclick: () => {
+        // In the click itself (a user gesture, which Firefox requires): which page opens a tab
+        // decides its account; without it AutoBearer goes by what tabs.onCreated says.
+        void browser.permissions.request({ permissions: ['webNavigation'] }).catch(() => false);
+        void act(id, async () => (await send('addAccount', { id })).state);
+      },
     },
     t('addAccount'),
   );

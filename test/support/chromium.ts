@@ -55,6 +55,8 @@ function extensionCopy(): string {
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   manifest.host_permissions = ['http://*.test/*', 'https://*.test/*'];
+  // Likewise the optional webNavigation permission that "Add another account" asks for.
+  manifest.permissions = [...manifest.permissions, 'webNavigation'];
   // A key fixes the extension id, which enterprise policy names.
   manifest.key = TEST_KEY.toString('base64');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
@@ -159,7 +161,11 @@ export class ChromiumDriver implements BrowserDriver {
   async openWeb(url: string) {
     const page = await this.ctx.newPage();
     await page.goto(url);
-    return webPage(asEvaluating(page), () => page.close());
+    return webPage(
+      asEvaluating(page),
+      () => page.close(),
+      () => page.bringToFront(),
+    );
   }
 
   async sessionRules(): Promise<SessionRule[]> {

@@ -76,6 +76,8 @@ export interface WebPage {
   canMessageExtensions(): Promise<boolean>;
   /** Runs a self-contained function in the page (benchmarks). */
   run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  /** Makes this the tab in front (the others are then background tabs). */
+  front(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -329,8 +331,13 @@ export function extensionPage(
   };
 }
 
-export function webPage(page: EvaluatingPage, close: () => Promise<void>): WebPage {
+export function webPage(
+  page: EvaluatingPage,
+  close: () => Promise<void>,
+  front: () => Promise<void>,
+): WebPage {
   return {
+    front,
     fetch: (url) => page.evaluate(dom.fetch, url),
     postForm: (url) => page.evaluate(dom.postForm, url),
     startPolling: (url, ms) => page.evaluate(dom.startPolling, { url, ms }),

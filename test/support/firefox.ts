@@ -224,7 +224,11 @@ export class FirefoxDriver implements BrowserDriver {
   async openWeb(url: string) {
     const page = await this.newPage();
     await page.goto(url);
-    return webPage(asEvaluating(page), () => page.close());
+    return webPage(
+      asEvaluating(page),
+      () => page.close(),
+      () => page.bringToFront(),
+    );
   }
 
   async sessionRules(): Promise<SessionRule[]> {

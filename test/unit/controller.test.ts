@@ -910,6 +910,31 @@ describe('background controller', () => {
       assert.equal((await controller.handlers.getState({})).profiles[0]?.accounts.length, 0);
     });
 
+    it('the page that opened a tab decides its account, as the navigation events report it, whatever tabs.onCreated guessed', async () => {
+      // Carol's tab (2) opens a tab while tab 1 (the default account) is in front: Chromium may
+      // report tab 1 as the opener. The navigation event names tab 2, and that wins.
+      await controller.onTabOpened(9, 1);
+      await controller.onTabOpenedBy(2, 9);
+      assert.deepEqual(
+        (await platform.tabChoices.load()).filter((c) => c.tabId === 9),
+        [{ tabId: 9, profileId: id, accountId: '2' }],
+      );
+      assert.ok(carolRules().some((r) => r.condition.tabIds?.includes(9)));
+      // The other way round: a guess of Carol's tab for a tab the default account's page opened.
+      await controller.onTabOpened(10, 2);
+      assert.ok(
+        carolRules().some((r) => r.condition.tabIds?.includes(10)),
+        'the guess, for a moment',
+      );
+      await controller.onTabOpenedBy(1, 10);
+      assert.deepEqual(
+        (await platform.tabChoices.load()).filter((c) => c.tabId === 10),
+        [],
+        'the default account, as the page that opened it',
+      );
+      assert.ok(!carolRules().some((r) => r.condition.tabIds?.includes(10)));
+    });
+
     it('a tab’s chosen account holds across profiles: another profile on the same host never sends its token into that tab', async () => {
       // A second profile covers the API's host too, signed in as another user.
       const { id: other } = await controller.handlers.saveProfile({

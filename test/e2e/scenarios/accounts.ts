@@ -251,6 +251,28 @@ export function accountsScenario(
       assert.equal((await callFrom(tabC, '/from-c')).user, BOB);
       assert.equal(await badgeOf(look, idC), 'bob');
 
+      // Bob's tab in the background opens one while Alice's tab is in front: still Bob's.
+      await tabA.front();
+      await tabB.run(
+        (to: string) => {
+          window.open(to, '_blank');
+        },
+        url('app.test', '/?tab=d'),
+      );
+      const tabD = await driver.openedPage('?tab=d');
+      const idD = await tabIdOf(look, '?tab=d');
+      await waitFor(
+        async () => rulesFor(await driver.sessionRules(), idD).only.length > 0,
+        5_000,
+        'tab D has Bob’s rules',
+      );
+      assert.equal(
+        (await callFrom(tabD, '/from-d')).user,
+        BOB,
+        'the tab that opened it, not the tab in front',
+      );
+      await tabD.close();
+
       await tabB.close();
       await waitFor(
         async () => {
