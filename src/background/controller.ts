@@ -100,13 +100,10 @@ export class Controller {
       now: platform.now,
       newId: platform.newId,
       forgetSignIns: (id) => this.forgetSignIns(id),
-      signOut: async (profileId, reason) => {
-        const extras = await this.platform.accounts.load();
-        for (const accountId of accountsOf(extras, profileId))
-          await this.platform.sessions.update(accountKey(profileId, accountId), (session) =>
-            session?.tokens ? { failures: 0, error: reason } : session,
-          );
-      },
+      signOut: (profileId, reason) =>
+        this.updateSessionsOf(profileId, (session) =>
+          session?.tokens ? { failures: 0, error: reason } : session,
+        ),
     });
   }
 
@@ -470,12 +467,20 @@ export class Controller {
 
   /** Signs every account of a profile out, and forgets the accounts the user added to it. */
   async forgetSignIns(profileId: string): Promise<void> {
-    const extras = await this.platform.accounts.load();
-    for (const accountId of accountsOf(extras, profileId))
-      await this.platform.sessions.update(accountKey(profileId, accountId), () => undefined);
+    await this.updateSessionsOf(profileId, () => undefined);
     await this.platform.accounts.update((list) =>
       list.some((a) => a.profileId === profileId) ? list.filter((a) => a.profileId !== profileId) : list,
     );
+  }
+
+  /** Changes the session of every account of a profile. */
+  private async updateSessionsOf(
+    profileId: string,
+    change: (session: Session | undefined) => Session | undefined,
+  ): Promise<void> {
+    const extras = await this.platform.accounts.load();
+    for (const accountId of accountsOf(extras, profileId))
+      await this.platform.sessions.update(accountKey(profileId, accountId), change);
   }
 
   // ---- subscriptions ---------------------------------------------------------------------------

@@ -90,8 +90,12 @@ export function refreshAnswerPaths(auth: JsonLoginAuth): JsonLoginAuth['response
  * (`{access_token}`, PocketBase) renews with that while it is valid.
  */
 function refreshNeedsRefreshToken(endpoint: Endpoint): boolean {
-  const sends = JSON.stringify([endpoint.url, endpoint.headers, endpoint.body ?? null]);
-  return sends.includes('{refresh_token}') || !sends.includes('{access_token}');
+  return sendsToken(endpoint, 'refresh_token') || !sendsToken(endpoint, 'access_token');
+}
+
+/** Whether an endpoint's request carries this token (its placeholder in the URL, headers or body). */
+function sendsToken(endpoint: Endpoint, token: 'refresh_token' | 'access_token'): boolean {
+  return JSON.stringify([endpoint.url, endpoint.headers, endpoint.body ?? null]).includes(`{${token}}`);
 }
 
 export type OAuthAuth = Extract<
@@ -213,7 +217,7 @@ function destinationUrl(url: string): string {
 /**
  * Every URL the extension sends a credential to for this auth, and which credential: the one
  * definition of "where secrets go" that the import preview, subscription updates and synced
- * profiles all compare (widening.ts). A new or changed destination is always the user's to
+ * profiles all compare (import-preview.ts). A new or changed destination is always the user's to
  * accept. The token's own destinations, the profile's hosts, are compared beside it; with an
  * issuer, the endpoints its discovery names are the issuer's to choose, so the issuer stands for them.
  */
@@ -223,12 +227,10 @@ export function credentialDestinations(auth: Auth): CredentialDestination[] {
   switch (auth.kind) {
     case 'json-login': {
       const refresh = auth.refresh;
-      if (!refresh) return to(auth.login.url, 'password');
-      const sends = JSON.stringify([refresh.url, refresh.headers, refresh.body ?? null]);
       return [
         ...to(auth.login.url, 'password'),
-        ...(sends.includes('{refresh_token}') ? to(refresh.url, 'refresh-token') : []),
-        ...(sends.includes('{access_token}') ? to(refresh.url, 'access-token') : []),
+        ...(refresh && sendsToken(refresh, 'refresh_token') ? to(refresh.url, 'refresh-token') : []),
+        ...(refresh && sendsToken(refresh, 'access_token') ? to(refresh.url, 'access-token') : []),
       ];
     }
     case 'oauth2-password':
@@ -257,13 +259,13 @@ export function credentialDestinations(auth: Auth): CredentialDestination[] {
 /**
  * The destinations of `after` that `before` did not have, each with what `before` sent that
  * credential to (nothing for a credential it did not send): empty when `after` sends nothing
- * anywhere new. `before` undefined: a new profile, every destination is new.
+ * anywhere new.
  */
 export function movedDestinations(
-  before: Auth | undefined,
+  before: Auth,
   after: Auth,
 ): Array<CredentialDestination & { readonly from: readonly string[] }> {
-  const old = before ? credentialDestinations(before) : [];
+  const old = credentialDestinations(before);
   const had = new Set(old.map(({ credential, url }) => `${credential} ${url}`));
   return credentialDestinations(after)
     .filter(({ credential, url }) => !had.has(`${credential} ${url}`))
