@@ -115,14 +115,23 @@ export function wideningOf(preview: ImportPreview): string[] {
   ]);
 }
 
-/** A file's serial and expiry (ms), as it states them; a file that does not parse states none. */
+/**
+ * A file's serial and expiry (ms), as it states them. Read, not validated again: every file a
+ * subscription holds or is offered was validated whole when fetched (fetchSubscription), and this
+ * runs for each view; anything else states none.
+ */
 export function fileVersion(text: string): { serial?: number; expiresAt?: number } {
-  const parsed = parseProfileFile(text);
-  if (!parsed.ok) return {};
-  const { serial, expires } = parsed.value;
+  let file: { serial?: unknown; expires?: unknown } | null;
+  try {
+    file = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const serial = file?.serial;
+  const expiresAt = typeof file?.expires === 'string' ? Date.parse(file.expires) : Number.NaN;
   return {
-    ...(serial !== undefined ? { serial } : {}),
-    ...(expires !== undefined ? { expiresAt: Date.parse(expires) } : {}),
+    ...(typeof serial === 'number' && Number.isSafeInteger(serial) ? { serial } : {}),
+    ...(Number.isNaN(expiresAt) ? {} : { expiresAt }),
   };
 }
 
