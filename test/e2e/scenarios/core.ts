@@ -443,8 +443,24 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
          */
         const startAgain = async () => {
           await driver.stopBackground();
+          const stoppedAt = Date.now();
           const page = await driver.open('popup.html');
           await waitFor(async () => (await driver.backgroundState()) === 'running', 10_000, 'started again');
+          // And until the start's reconciliation is done (it sets the listeners this test is
+          // about): a stop before that would leave the start's every-host listener registered.
+          await waitFor(
+            async () => {
+              const reconciledAt = await page.run(async () => {
+                type Session = { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } };
+                const g = globalThis as unknown as { browser?: Session; chrome: Session };
+                const { diagnostics } = await (g.browser ?? g.chrome).storage.session.get('diagnostics');
+                return (diagnostics as { reconciledAt?: number } | undefined)?.reconciledAt ?? 0;
+              }, undefined);
+              return reconciledAt >= stoppedAt;
+            },
+            10_000,
+            'the start reconciled',
+          );
           await page.close();
         };
         await startAgain();
