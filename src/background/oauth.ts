@@ -4,6 +4,7 @@
 import * as oauth from 'oauth4webapi';
 import { issuerOf, type OAuthAuth } from '../core/auth-requests.js';
 import type { Auth } from '../core/profile.js';
+import { withAdvice } from '../core/provider-advice.js';
 import { t } from '../core/text.js';
 import { jwtClaims, OAUTH_PATHS, parseTokenAnswer, type Tokens } from '../core/token-answer.js';
 import { boundedResponse, REQUEST_TIMEOUT_MS, TokenRequestError } from './token-client.js';
@@ -52,7 +53,7 @@ function requestOptions(url: string | undefined, deps: OAuthDeps) {
 
 /** An OAuth error code with its description, as the provider wrote them. */
 const errorWords = (code: string, description: string | undefined): string =>
-  description ? `${code}: ${description}` : code;
+  withAdvice(description ? `${code}: ${description}` : code);
 
 /** Turns whatever oauth4webapi or fetch threw into a failure with a stable kind. */
 export function toTokenRequestError(
@@ -433,6 +434,12 @@ export function clientCredentialsGrant(
   );
 }
 
+/** `scope` on a refresh, where the profile asks for it: the sign-in's own (profile.ts, refreshFields). */
+function refreshScope(auth: OAuthAuth): { scope?: string } {
+  const wanted = 'scopeOnRefresh' in auth && auth.scopeOnRefresh === true;
+  return wanted && auth.scope ? { scope: auth.scope } : {};
+}
+
 export function refreshGrant(
   auth: OAuthAuth,
   refreshToken: string,
@@ -444,7 +451,10 @@ export function refreshGrant(
     defaultLifetimeSeconds,
     deps,
     ({ as, client, clientAuth, options }) =>
-      oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options),
+      oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, {
+        ...options,
+        additionalParameters: { ...options.additionalParameters, ...refreshScope(auth) },
+      }),
     (as, client, response) => oauth.processRefreshTokenResponse(as, client, response),
   );
 }

@@ -45,6 +45,8 @@ export interface ProfileFields {
   /** JSON objects of extra request parameters. */
   authorizationParameters: string;
   tokenParameters: string;
+  /** Send the scope with each refresh (a checkbox; the grants with a refresh token). */
+  scopeOnRefresh: boolean;
   leadSeconds: string;
   defaultLifetimeSeconds: string;
   /** Refresh at once on a 401 (a checkbox). */
@@ -78,6 +80,7 @@ const NEW_PROFILE: ProfileFields = {
   clientAuthMethod: '',
   authorizationParameters: '',
   tokenParameters: '',
+  scopeOnRefresh: false,
   leadSeconds: String(DEFAULT_REFRESH.leadSeconds),
   defaultLifetimeSeconds: String(DEFAULT_REFRESH.defaultLifetimeSeconds),
   on401: true,
@@ -133,6 +136,7 @@ export function fieldsFromProfile(profile?: Profile): ProfileFields {
         'authorizationParameters' in auth ? auth.authorizationParameters : undefined,
       ),
       tokenParameters: json(auth.tokenParameters),
+      scopeOnRefresh: 'scopeOnRefresh' in auth && auth.scopeOnRefresh === true,
     };
   }
   return fields;
@@ -208,6 +212,8 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
       ...optional('scope', fields.scope.trim()),
       ...optional('clientAuthMethod', fields.clientAuthMethod),
       ...optional('tokenParameters', parseJson(fields.tokenParameters, 'fieldTokenParameters')),
+      // Written only when on, as files without it read: off.
+      ...(fields.scopeOnRefresh && kind !== 'oauth2-client-credentials' ? { scopeOnRefresh: true } : {}),
       ...(codeFlow
         ? optional(
             'authorizationParameters',

@@ -261,10 +261,20 @@ const clientFields = {
   tokenParameters: v.optional(parametersSchema),
 };
 
+/**
+ * For the grants that give a refresh token: the refresh sends `scope`, the profile's (the sign-in's:
+ * changing it signs the profile out). RFC 6749 §6 makes it optional; Entra ID refreshes a token for
+ * a custom API only with it (docs/providers.md).
+ */
+const refreshFields = {
+  scopeOnRefresh: v.optional(v.boolean(say('mustBeBoolean'))),
+};
+
 const passwordSchema = v.strictObject({
   kind: v.literal('oauth2-password'),
   tokenUrl: urlSchema,
   ...clientFields,
+  ...refreshFields,
 });
 
 /** Its `clientSecret` may be left out of a file (an export never holds it): the popup asks for it. */
@@ -281,6 +291,7 @@ const authorizationCodeSchema = v.pipe(
     authorizationUrl: v.optional(urlSchema),
     tokenUrl: v.optional(urlSchema),
     ...clientFields,
+    ...refreshFields,
     /** Added to the authorization URL; `prompt` here replaces the default. */
     authorizationParameters: v.optional(parametersSchema),
   }),

@@ -126,6 +126,9 @@ export const TEMPLATES: readonly Template[] = [
         issuer: `https://login.microsoftonline.com/${v.tenant}/v2.0`,
         clientId: v.clientId,
         scope: `openid profile offline_access ${v.scope}`.trim(),
+        // Microsoft's refresh request names the scopes it wants; without them a refresh for a
+        // custom API fails (AADSTS90009) or brings a token for another resource.
+        scopeOnRefresh: true,
         // Entra gives a refresh token for offline_access without prompt=consent, which users
         // without consent rights cannot pass ("needs admin approval").
         authorizationParameters: { prompt: 'select_account' },

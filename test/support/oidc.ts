@@ -168,6 +168,17 @@ export class TestProvider {
         });
         return;
       }
+      // Entra ID keeps offline_access in the grant without prompt=consent (its refresh may name
+      // it again); oidc-provider, following OpenID Connect Core, drops it from the grant unless
+      // consent is prompted: here the sign-in page's request asks for that consent as well.
+      if (this.options.multiTenant && req.url) {
+        const url = new URL(req.url, 'http://stand-in');
+        const prompt = url.searchParams.get('prompt');
+        if (url.pathname.endsWith('/auth') && prompt && !prompt.split(' ').includes('consent')) {
+          url.searchParams.set('prompt', `${prompt} consent`);
+          req.url = `${url.pathname}${url.search}`;
+        }
+      }
       // Mounted under the issuer's path, the way oidc-provider reads it from Express or Koa.
       if (mount && req.url?.startsWith(mount)) {
         req.originalUrl = req.url;
@@ -190,11 +201,12 @@ export class TestProvider {
       // following OpenID Connect Core, drops offline_access unless consent was prompted).
       issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed: (type: string) => boolean }) =>
         client.grantTypeAllowed('refresh_token'),
-      claims: { openid: ['sub', 'tid'] },
+      // Entra ID's `profile` scope: the user's name and sign-in name in the ID token.
+      claims: { openid: ['sub', 'tid'], profile: ['preferred_username'] },
       conformIdTokenClaims: false,
       findAccount: (_ctx: unknown, sub: string) => ({
         accountId: sub,
-        claims: () => ({ sub, ...(tid ? { tid } : {}) }),
+        claims: () => ({ sub, preferred_username: `${sub}@contoso.test`, ...(tid ? { tid } : {}) }),
       }),
     };
   }

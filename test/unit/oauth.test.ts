@@ -700,3 +700,101 @@ describe('an API audience through resource indicators (RFC 8707), as Auth0’s a
     assert.equal(jwtClaims(plain.accessToken), undefined);
   });
 });
+
+describe('the refresh’s scope (Entra ID’s refresh), and the advice an Entra refusal brings', () => {
+  const provider = new TestProvider({
+    hostname: '127.0.0.1',
+    redirectUri: REDIRECT,
+    allowedOrigins: [],
+    accessTokenSeconds: 60,
+  });
+  before(() => provider.start());
+  after(() => provider.stop());
+
+  /** fetch, with the form body of every token request kept. */
+  const recording = () => {
+    const bodies: URLSearchParams[] = [];
+    const recorded: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/token')) bodies.push(new URLSearchParams(String(init?.body ?? '')));
+      return fetch(input, init);
+    };
+    return { bodies, deps: { ...deps, fetch: recorded } };
+  };
+
+  it('with scopeOnRefresh, each refresh names the sign-in’s scope; without it, none', async () => {
+    const flow = {
+      redirectUrl: () => REDIRECT,
+      launch: (url: string) => provider.signInWithoutBrowser(url, 'ada'),
+    };
+    for (const scopeOnRefresh of [true, false]) {
+      const auth = {
+        kind: 'oauth2-authorization-code',
+        issuer: provider.issuer,
+        clientId: PUBLIC_CLIENT,
+        scope: 'openid offline_access api',
+        scopeOnRefresh,
+      } as const;
+      const { bodies, deps: seen } = recording();
+      const { tokens } = await authorizationCodeFlow(auth, 3600, flow, seen);
+      const renewed = await refreshGrant(auth, tokens.refreshToken as string, 3600, seen);
+      assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`), 'the provider takes it');
+      const refresh = bodies.find((body) => body.get('grant_type') === 'refresh_token');
+      assert.ok(refresh);
+      assert.equal(refresh.get('scope'), scopeOnRefresh ? 'openid offline_access api' : null);
+    }
+  });
+
+  it('an Entra refusal that names a registration or profile setting says what to change', async () => {
+    const refusing =
+      (description: string): typeof fetch =>
+      async () =>
+        new Response(JSON.stringify({ error: 'invalid_request', error_description: description }), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
+    const auth = {
+      kind: 'oauth2-password',
+      tokenUrl: 'https://login.microsoftonline.test/contoso/oauth2/v2.0/token',
+      clientId: 'app',
+    } as const;
+    const cases: Array<[string, RegExp]> = [
+      [
+        "AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.",
+        /Cross-origin token redemption .* Register the redirect URL .* "Single-page application"/,
+      ],
+      [
+        "AADSTS700025: Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+        /remove the client secret/,
+      ],
+      [
+        "AADSTS90009: Application 'app'(app) is requesting a token for itself.",
+        /Turn on "Send the scope with each refresh"/,
+      ],
+    ];
+    for (const [description, advice] of cases) {
+      const refused = await failure(
+        refreshGrant(auth, 'rt', 3600, { ...deps, fetch: refusing(description) }),
+      );
+      assert.match(refused.message, /answered 400: invalid_request: AADSTS/);
+      assert.match(refused.message, advice);
+    }
+    // Words that name no setting get no advice: an expired grant is not a registration problem.
+    const expired = await failure(
+      refreshGrant(auth, 'rt', 3600, {
+        ...deps,
+        fetch: async () =>
+          new Response(
+            JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS700082: expired' }),
+            {
+              status: 400,
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
+      }),
+    );
+    assert.equal(
+      expired.message,
+      'login.microsoftonline.test answered 400: invalid_grant: AADSTS700082: expired',
+    );
+  });
+});

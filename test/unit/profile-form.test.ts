@@ -83,7 +83,12 @@ const auth = fc.oneof(
     { requiredKeys: ['kind', 'login'] },
   ),
   fc.record(
-    { kind: fc.constantFrom('oauth2-password', 'oauth2-client-credentials'), tokenUrl: url, ...client },
+    { kind: fc.constant('oauth2-client-credentials'), tokenUrl: url, ...client },
+    { requiredKeys: ['kind', 'tokenUrl', 'clientId'] },
+  ),
+  // `scopeOnRefresh: false` is the default, which the form writes as no key.
+  fc.record(
+    { kind: fc.constant('oauth2-password'), tokenUrl: url, ...client, scopeOnRefresh: fc.constant(true) },
     { requiredKeys: ['kind', 'tokenUrl', 'clientId'] },
   ),
   fc.record(
@@ -94,6 +99,7 @@ const auth = fc.oneof(
       tokenUrl: url,
       authorizationParameters: parameters,
       ...client,
+      scopeOnRefresh: fc.constant(true),
     },
     { requiredKeys: ['kind', 'issuer', 'clientId'] },
   ),
@@ -190,5 +196,45 @@ describe('the options form mapping', () => {
     };
     const edited = profileFromFields(fields, valid.value) as { auth: { login: { headers: object } } };
     assert.deepEqual(edited.auth.login.headers, { apikey: 'anon' });
+  });
+
+  it('“Send the scope with each refresh” is kept for the grants with a refresh token, and only there', () => {
+    const fields = {
+      ...fieldsFromProfile(),
+      name: 'Entra',
+      hosts: 'api.example.com',
+      kind: 'oauth2-authorization-code',
+      issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+      clientId: 'app',
+      scope: 'openid offline_access api://app/use',
+      scopeOnRefresh: true,
+    };
+    const code = validateProfile(profileFromFields(fields));
+    assert.ok(code.ok);
+    assert.equal(
+      code.value.auth.kind === 'oauth2-authorization-code' && code.value.auth.scopeOnRefresh,
+      true,
+    );
+    assert.equal(fieldsFromProfile(code.value).scopeOnRefresh, true);
+    const machine = profileFromFields({
+      ...fields,
+      kind: 'oauth2-client-credentials',
+      tokenUrl: 'https://id.test/t',
+    });
+    assert.equal('scopeOnRefresh' in (machine as { auth: object }).auth, false, 'no refresh there');
+    // In a file, the key is checked: a boolean, and not on a kind without a refresh token.
+    const asText = validateProfile({ ...code.value, auth: { ...code.value.auth, scopeOnRefresh: 'yes' } });
+    assert.equal(asText.ok, false);
+    const onMachine = validateProfile({
+      name: 'M',
+      hosts: ['api.example.com'],
+      auth: {
+        kind: 'oauth2-client-credentials',
+        tokenUrl: 'https://id.test/t',
+        clientId: 'm',
+        scopeOnRefresh: true,
+      },
+    });
+    assert.equal(onMachine.ok, false);
   });
 });

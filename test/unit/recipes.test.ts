@@ -191,15 +191,28 @@ describe('recipes: OAuth, against oidc-provider', () => {
         ['https://login.microsoftonline.com', provider.origin],
       ]);
       let opened: URL | undefined;
-      const deps = depsWith((url) => {
-        opened = new URL(url);
-        return provider.signInWithoutBrowser(url, 'ines');
-      });
+      const tokenRequests: URLSearchParams[] = [];
+      const deps = {
+        ...depsWith((url) => {
+          opened = new URL(url);
+          return provider.signInWithoutBrowser(url, 'ines');
+        }),
+        fetch: async (input: string | URL | Request, init?: RequestInit) => {
+          if (String(input).endsWith('/token')) tokenRequests.push(new URLSearchParams(String(init?.body)));
+          return fetch(input, init);
+        },
+      };
       const { tokens } = await signIn(profile, undefined, deps);
       assert.ok(provider.isValid(`Bearer ${tokens.accessToken}`));
       assert.equal(opened?.searchParams.get('prompt'), 'select_account', 'not consent');
       const { tokens: renewed } = await renew(profile, tokens, deps);
       assert.ok(provider.isValid(`Bearer ${renewed.accessToken}`));
+      // Microsoft's refresh names the scopes again, those of the sign-in (docs/providers.md);
+      // a public client: no secret in any request (Microsoft refuses one with an Origin).
+      const refresh = tokenRequests.find((body) => body.get('grant_type') === 'refresh_token');
+      assert.equal(refresh?.get('scope'), opened?.searchParams.get('scope'));
+      assert.equal(refresh?.get('scope'), 'openid profile offline_access api');
+      assert.ok(tokenRequests.every((body) => !body.has('client_secret')));
     } finally {
       await provider.stop();
     }
