@@ -1,11 +1,14 @@
 // Builds the one source manifest and the TypeScript entries into an unpacked extension per browser
 // (dist/chrome, dist/firefox) and a zip of each in dist/.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import CopyPlugin from 'copy-webpack-plugin';
 import { zipSync } from 'fflate';
-import type { Compiler, Configuration } from 'webpack';
+import webpack, { type Compiler, type Configuration } from 'webpack';
+import { publicSuffixListText } from './src/build/public-suffix-list.js';
+import { PUBLIC_SUFFIX_FILE } from './src/core/public-suffix.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 type Target = 'chrome' | 'firefox';
@@ -24,6 +27,37 @@ export function manifestFor(target: Target): Record<string, unknown> {
     delete manifest.minimum_chrome_version;
   }
   return manifest;
+}
+
+/**
+ * The build's identity: a digest of what it is made from (its sources, the locked dependencies,
+ * the Public Suffix List). The background checks stored profiles again when it changes.
+ */
+function buildId(): string {
+  const hash = createHash('sha256');
+  const src = path.join(root, 'src');
+  for (const name of readdirSync(src, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = path.join(src, name);
+    if (statSync(file).isFile()) hash.update(name.split(path.sep).join('/')).update(readFileSync(file));
+  }
+  hash.update(readFileSync(path.join(root, 'package-lock.json'))).update(publicSuffixListText());
+  return hash.digest('hex').slice(0, 16);
+}
+const BUILD_ID = buildId();
+
+/** Writes files made at build time into the package. */
+class GeneratedFilesPlugin {
+  constructor(private readonly files: Record<string, () => string>) {}
+  apply(compiler: Compiler): void {
+    const { Compilation, sources } = compiler.webpack;
+    compiler.hooks.thisCompilation.tap('GeneratedFilesPlugin', (compilation) => {
+      const stage = Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL;
+      compilation.hooks.processAssets.tap({ name: 'GeneratedFilesPlugin', stage }, () => {
+        for (const [name, make] of Object.entries(this.files))
+          compilation.emitAsset(name, new sources.RawSource(make()));
+      });
+    });
+  }
 }
 
 /** Zips the finished output folder to dist/autobearer-<target>.zip. */
@@ -51,10 +85,20 @@ const configFor = (target: Target, mode: Configuration['mode']): Configuration =
     popup: './src/popup/index.ts',
     options: './src/options/index.ts',
   },
-  output: { path: path.join(root, 'dist', target), filename: '[name].js', clean: true },
+  // A page's parts loaded later (the options page's validation) get their chunk's name: the same
+  // file names every build.
+  output: {
+    path: path.join(root, 'dist', target),
+    filename: '[name].js',
+    chunkFilename: '[name].js',
+    clean: true,
+  },
   resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
   module: { rules: [{ test: /\.ts$/, loader: 'esbuild-loader', options: { target: 'es2022' } }] },
   performance: { hints: false },
+  // No shared chunks: each page and the background stay one file each, and what a page loads later
+  // (the options page's validation) is one file with its libraries, named for what it holds.
+  optimization: { splitChunks: false },
   plugins: [
     new CopyPlugin({
       patterns: [
@@ -66,6 +110,9 @@ const configFor = (target: Target, mode: Configuration['mode']): Configuration =
         },
       ],
     }),
+    // Data that validation reads when it first runs, not code that every start parses.
+    new webpack.DefinePlugin({ BUILD_ID: JSON.stringify(BUILD_ID) }),
+    new GeneratedFilesPlugin({ [PUBLIC_SUFFIX_FILE]: publicSuffixListText }),
     new ZipPlugin(target),
   ],
 });

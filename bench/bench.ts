@@ -482,6 +482,20 @@ async function perRequestCost(): Promise<void> {
   log();
   log('"with header": requests of that configuration that carried one (both modes, all rounds).');
   log();
+  // The 401 reaction against what any listener costs in that browser (#28: at most 1.0).
+  log(
+    'The 401 reaction against the browser\'s own price for a response listener: AutoBearer ÷ "one header rule + listener".',
+  );
+  log();
+  log('| browser | sequential | 20 in flight |');
+  log('|---|---|---|');
+  for (const browser of new Set(open.map(({ config }) => config.browser))) {
+    const ratios = [1, 20].map((inFlight) =>
+      fmt(wallOf(browser, 'AutoBearer', inFlight) / wallOf(browser, 'one header rule + listener', inFlight)),
+    );
+    log(`| ${browser} | ${ratios.join(' | ')} |`);
+  }
+  log();
   for (const { driver } of open) await driver.close();
   for (const made of built) rmSync(made, { recursive: true, force: true });
 }
@@ -674,6 +688,10 @@ function bundleSizes(): string[] {
 
 // ---- 6. scale ------------------------------------------------------------------------------
 
+/** The steps of a reconciliation the background times (src/background/platform.ts, Diagnostics). */
+const PHASES = ['read', 'plan', 'apply', 'view'] as const;
+type Phase = (typeof PHASES)[number];
+
 async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
   const driver = await make();
   // 200 profiles over 500 hosts (2-3 hosts each), each with a pasted token.
@@ -701,9 +719,11 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
         reconciledAt: number;
         reconcileMs: number;
         rules: number;
+        phases?: Record<Phase, number>;
       };
     }, undefined);
   const times: number[] = [];
+  const phases: Record<Phase, number[]> = { read: [], plan: [], apply: [], view: [] };
   for (let i = 0; i < 5; i++) {
     await driver.stopBackground();
     const stoppedAt = Date.now();
@@ -717,6 +737,7 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
       'rebuilt',
     );
     times.push(d.reconcileMs);
+    for (const phase of PHASES) phases[phase].push(d.phases?.[phase] ?? Number.NaN);
   }
   const rules = (await driver.sessionRules()).length;
   const limits = await popup.run(() => {
@@ -729,7 +750,8 @@ async function scale(make: () => Promise<BrowserDriver>): Promise<string> {
   }, undefined);
   await driver.close();
   rmSync(work, { recursive: true, force: true });
-  return `| ${driver.name} | ${fmt(median(times), 1)} | ${fmt(Math.max(...times), 1)} | ${rules} | ${limits} |`;
+  const split = PHASES.map((phase) => fmt(median(phases[phase]), 1)).join(' / ');
+  return `| ${driver.name} | ${fmt(median(times), 1)} | ${fmt(Math.max(...times), 1)} | ${split} | ${rules} | ${limits} |`;
 }
 
 // ---- main ----------------------------------------------------------------------------------
@@ -830,8 +852,10 @@ async function main(): Promise<void> {
     log('200 profiles over 500 hosts, each with a token: time for a background start to rebuild all rules');
     log('(its whole reconciliation, measured inside the background), over 5 starts.');
     log();
-    log('| browser | rebuild ms (median) | max | session rules | browser limits |');
-    log('|---|---|---|---|---|');
+    log(
+      '| browser | rebuild ms (median) | max | read / plan / apply / view (medians) | session rules | browser limits |',
+    );
+    log('|---|---|---|---|---|---|');
     log(await scale(chromium));
     log(await scale(firefox));
     log();

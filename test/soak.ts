@@ -15,7 +15,16 @@ if (!(minutes > 0)) {
 }
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/soak.test.ts'],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/support/setup.ts',
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    'test/e2e/soak.test.ts',
+  ],
   { stdio: 'inherit', env: { ...process.env, SOAK_MINUTES: String(minutes), SOAK_BROWSERS: values.browser } },
 );
 process.exit(run.status ?? 1);

@@ -1,5 +1,7 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
+
+import { sha256Hex } from '../core/json.js';
 import {
   ALL_URLS,
   CHROMIUM_WAKES_NARROWED_LISTENERS,
@@ -26,19 +28,37 @@ import { encryptedSessionStore } from './session-store.js';
 /** The ids of the session rules this worker set; read from the browser once per worker life. */
 let ruleIds: number[] | undefined;
 
+/**
+ * A digest of the session rules last set, in storage.session, which lives exactly as long as the
+ * rules do (until the browser or the extension restarts): a start of the background whose rules
+ * are those already set leaves them alone, rather than replacing hundreds of rules with the same.
+ */
+const RULES_DIGEST_KEY = 'rulesDigest';
+let digestStored: boolean | undefined;
+
 async function setRules(rules: HeaderRule[]): Promise<void> {
-  const existing = ruleIds ?? (await browser.declarativeNetRequest.getSessionRules()).map((rule) => rule.id);
+  // The same rules built by the same build give the same text (a new build may set them again).
+  const digest = await sha256Hex(JSON.stringify(rules));
+  if (!ruleIds) {
+    const stored = (await browser.storage.session.get(RULES_DIGEST_KEY))[RULES_DIGEST_KEY];
+    digestStored = stored !== undefined;
+    // The browser holds exactly these rules (nothing else sets them): no need to read them back.
+    if (stored === digest) {
+      ruleIds = rules.map((rule) => rule.id);
+      return;
+    }
+    ruleIds = (await browser.declarativeNetRequest.getSessionRules()).map((rule) => rule.id);
+  }
+  // Gone while the rules change: a background stopped in between replaces them at its start.
+  if (digestStored) await browser.storage.session.remove(RULES_DIGEST_KEY);
+  digestStored = false;
   // One call removes the old rules and adds the new: the switch to a new token is atomic.
+  const existing = ruleIds;
   ruleIds = undefined; // unknown until the call succeeds
   await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: existing, addRules: rules });
   ruleIds = rules.map((rule) => rule.id);
-}
-
-async function missingOrigins(origins: string[]): Promise<string[]> {
-  const granted = await Promise.all(
-    origins.map((origin) => browser.permissions.contains({ origins: [origin] })),
-  );
-  return origins.filter((_, i) => !granted[i]);
+  await browser.storage.session.set({ [RULES_DIGEST_KEY]: digest });
+  digestStored = true;
 }
 
 /** The tabs given a badge of their own, in storage.session: a later worker clears them. */
@@ -163,13 +183,16 @@ function listenFromStart(onResponse: ResponseListener): void {
  * `onResponse`: where the responses go (of the hosts `observeResponses` names). Called once, at
  * top level, at every start: it registers the response listeners this start listens to.
  */
+/** This build's identity: a digest of its sources and data, written in by the build (webpack.config.ts). */
+declare const BUILD_ID: string;
+
 export function browserPlatform(onResponse: ResponseListener): Platform {
   listenFromStart(onResponse);
   return {
     now: () => Date.now(),
     fetch: (input, init) => fetch(input, init),
     newId: () => crypto.randomUUID(),
-    profiles: profileStore(browser.storage.local, tokenKey),
+    profiles: profileStore(browser.storage.local, tokenKey, BUILD_ID),
     sessions: encryptedSessionStore(browser.storage.local, tokenKey),
     apiTabs: apiTabStore(browser.storage.session),
     accounts: accountStore(browser.storage.local),
@@ -205,7 +228,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
       },
       all: () => browser.alarms.getAll(),
     },
-    missingOrigins,
+    grantedOrigins: async () => (await browser.permissions.getAll()).origins ?? [],
     publish,
     notify: async (key, title, message) => {
       await browser.notifications.create(key, {

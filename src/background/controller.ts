@@ -16,7 +16,7 @@ import {
 import { type ApiTab, afterNavigation, withoutApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, issuerOf } from '../core/auth-requests.js';
 import { stableJson } from '../core/json.js';
-import { originsFor } from '../core/permissions.js';
+import { originsFor, uncoveredOrigins } from '../core/permissions.js';
 import {
   alarmChanges,
   appState,
@@ -34,6 +34,7 @@ import {
 } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { type ProfilesInForce, profilesInForce, type StoredProfile } from '../core/profiles.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import { withListenAlarm } from '../core/response-listeners.js';
 import type { ObservedRequest } from '../core/rules.js';
 import { afterRefresh, type RefreshResult, type Session, SIGNED_OUT, signedIn } from '../core/session.js';
@@ -74,6 +75,8 @@ interface Stored {
   readonly apiTabs: ApiTab[];
   readonly choices: TabChoice[];
   readonly subscriptions: Subscription[];
+  /** The host permissions the browser has granted (match patterns). */
+  readonly granted: readonly string[];
 }
 
 export class Controller {
@@ -129,8 +132,15 @@ export class Controller {
   reconcile(): Promise<AppState> {
     return this.inChain(async () => {
       const started = performance.now();
+      // Read alongside the rest: only this reconciliation changes alarms or the trash.
+      const trashRead = this.platform.profiles.loadTrash();
+      const alarmsRead = this.platform.alarms.all();
+      // Awaited below; a failed read() before then must not leave them unhandled.
+      for (const pending of [trashRead, alarmsRead]) pending.catch(() => undefined);
       const stored = await this.read();
+      const read = performance.now();
       const planned = this.plan(stored);
+      const planDone = performance.now();
       for (const { key, profile } of planned.stale) {
         await this.platform.sessions.update(key, (current) => currentSession(profile, current));
       }
@@ -145,19 +155,23 @@ export class Controller {
           tabs.filter((tab) => planned.active.some((a) => a.id === tab.profileId)),
         );
       }
-      const trash = await this.platform.profiles.loadTrash();
+      const trash = await trashRead;
       if (trash && trashExpired(trash.removedAt, stored.now)) await this.emptyTrash();
       await this.rules.apply(planned.active, planned.guards);
       const woken = this.platform.observeResponses({
         now: responseHosts(planned.active),
         wake: wakeHosts(stored.profiles),
       });
-      const existing = await this.platform.alarms.all();
+      const existing = await alarmsRead;
       const alarms = withListenAlarm(planned.alarms, !woken, existing, stored.now);
       const { clear, set } = alarmChanges(existing, alarms);
       for (const name of clear) await this.platform.alarms.clear(name);
       for (const [name, when] of set) await this.platform.alarms.set(name, when);
-      const state = await this.publish(stored, planned, started);
+      const state = await this.publish(stored, planned, started, {
+        read,
+        planDone,
+        applied: performance.now(),
+      });
       void this.updatePolicyCopy();
       // Started after this reconciliation, so the refresh's own one queues behind it.
       for (const id of planned.due) void this.refresh(id, { onlyIfDue: true });
@@ -189,12 +203,23 @@ export class Controller {
 
   /** The organization's profiles, the subscriptions', and the user's, as they apply now. */
   async profiles(): Promise<ProfilesInForce> {
-    const subscribed = (await this.platform.subscriptions.load()).flatMap(subscriptionProfiles);
-    return profilesInForce(
-      await this.platform.policyCopy.load(),
-      await this.platform.profiles.load(),
-      subscribed,
-    );
+    return (await this.readProfiles()).inForce;
+  }
+
+  /** The profiles in force, and the subscriptions some of them come from. */
+  private async readProfiles(): Promise<{ inForce: ProfilesInForce; subscriptions: Subscription[] }> {
+    // Independent reads, asked together: each costs the browser a round trip.
+    const [subscriptions, policyFile, own] = await Promise.all([
+      this.platform.subscriptions.load(),
+      this.platform.policyCopy.load(),
+      this.platform.profiles.load(),
+    ]);
+    // The policy's and the subscriptions' files are validated as they are read (the user's own
+    // profiles when they were stored): only then is the list needed.
+    if (policyFile !== undefined || subscriptions.some((s) => s.current || s.pending))
+      await publicSuffixListReady();
+    const inForce = profilesInForce(policyFile, own, subscriptions.flatMap(subscriptionProfiles));
+    return { inForce, subscriptions };
   }
 
   /** One profile's session as it counts now (a stale one reads as signed out). */
@@ -203,20 +228,22 @@ export class Controller {
   }
 
   private async read(): Promise<Stored> {
-    const { profiles, problems } = await this.profiles();
-    const extras = await this.platform.accounts.load();
-    const sessions = new Map<string, Session>();
-    for (const { id } of profiles) {
-      for (const accountId of accountsOf(extras, id)) {
-        const key = accountKey(id, accountId);
-        sessions.set(key, (await this.platform.sessions.get(key)) ?? SIGNED_OUT);
-      }
-    }
-    const apiTabs = await this.platform.apiTabs.load();
-    const choices = await this.platform.tabChoices.load();
-    const subscriptions = await this.platform.subscriptions.load();
+    const [{ inForce, subscriptions }, extras, apiTabs, choices, granted] = await Promise.all([
+      this.readProfiles(),
+      this.platform.accounts.load(),
+      this.platform.apiTabs.load(),
+      this.platform.tabChoices.load(),
+      this.platform.grantedOrigins(),
+    ]);
+    const { profiles, problems } = inForce;
+    const keys = profiles.flatMap(({ id }) =>
+      accountsOf(extras, id).map((accountId) => accountKey(id, accountId)),
+    );
+    const storedSessions = await this.platform.sessions.getMany(keys);
+    const sessions = new Map(keys.map((key) => [key, storedSessions.get(key) ?? SIGNED_OUT]));
     return {
       subscriptions,
+      granted,
       now: this.platform.now(),
       profiles,
       managedProblems: problems,
@@ -232,13 +259,20 @@ export class Controller {
   }
 
   private async view(stored: Stored, planned: Plan): Promise<AppState> {
-    const discovered = await this.platform.discovered.load();
-    const origins = new Map<string, { all: string[]; missing: string[] }>();
-    for (const { id, profile } of stored.profiles) {
-      const all = originsFor(profile, discovered[issuerOf(profile.auth) ?? '']?.tokenEndpoint);
-      origins.set(id, { all, missing: await this.platform.missingOrigins(all) });
-    }
-    const { enabled, last, waiting } = await this.profileSync.settings();
+    const [discovered, { enabled, last, waiting }] = await Promise.all([
+      this.platform.discovered.load(),
+      this.profileSync.settings(),
+    ]);
+    const wanted = new Map(
+      stored.profiles.map(({ id, profile }) => [
+        id,
+        originsFor(profile, discovered[issuerOf(profile.auth) ?? '']?.tokenEndpoint),
+      ]),
+    );
+    const missing = new Set(uncoveredOrigins(stored.granted, [...new Set([...wanted.values()].flat())]));
+    const origins = new Map(
+      [...wanted].map(([id, all]) => [id, { all, missing: all.filter((origin) => missing.has(origin)) }]),
+    );
     const own = stored.profiles
       .filter((entry) => !entry.managed && !entry.subscription)
       .map(({ id, profile }) => ({ profile, signedIn: !!planned.sessions.get(id)?.tokens }));
@@ -247,10 +281,28 @@ export class Controller {
     return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures, sync });
   }
 
-  private async publish(stored: Stored, planned: Plan, started: number): Promise<AppState> {
+  /** `at`: when a reconciliation's steps ended (performance.now()), for the diagnostics. */
+  private async publish(
+    stored: Stored,
+    planned: Plan,
+    started: number,
+    at?: { read: number; planDone: number; applied: number },
+  ): Promise<AppState> {
     const state = await this.view(stored, planned);
-    const reconcileMs = Math.round((performance.now() - started) * 10) / 10;
-    const diagnostics = { reconciledAt: stored.now, reconcileMs, rules: this.rules.count };
+    const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+    const viewed = performance.now();
+    const phases = at && {
+      read: ms(started, at.read),
+      plan: ms(at.read, at.planDone),
+      apply: ms(at.planDone, at.applied),
+      view: ms(at.applied, viewed),
+    };
+    const diagnostics = {
+      reconciledAt: stored.now,
+      reconcileMs: ms(started, viewed),
+      rules: this.rules.count,
+      ...(phases ? { phases } : {}),
+    };
     const badge = badgeOf(state);
     await this.platform.publish(state, badge, diagnostics, badgesOfTabs(state, badge));
     return state;
@@ -543,6 +595,7 @@ export class Controller {
     { discard = false, digest }: { discard?: boolean; digest?: string } = {},
   ): Promise<void> {
     await this.subscriptionTurn(async () => {
+      await publicSuffixListReady();
       const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
       if (!subscription) throw new UserError(t('subscriptionGone'));
       const { pending, ...rest } = subscription;
@@ -556,6 +609,7 @@ export class Controller {
   /** Removes a subscription, and its profiles' sign-ins. */
   async unsubscribe(id: string): Promise<void> {
     await this.subscriptionTurn(async () => {
+      await publicSuffixListReady();
       const subscription = (await this.platform.subscriptions.load()).find((s) => s.id === id);
       if (!subscription) return;
       await this.platform.subscriptions.update((list) => list.filter((s) => s.id !== id));

@@ -4,15 +4,9 @@ import { accountInTab, accountKey, DEFAULT_ACCOUNT, withChoice, withNewAccount }
 import { withApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
-import {
-  hasClientSecret,
-  keepClientSecret,
-  parseProfileFile,
-  serializeProfileFile,
-  validateProfile,
-  withoutClientSecret,
-} from '../core/profile.js';
+import { parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
 import type { StoredProfile } from '../core/profiles.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable } from '../core/session.js';
@@ -20,6 +14,7 @@ import { parsePublicKey } from '../core/signing.js';
 import { DEFAULT_EVERY_HOURS, subscriptionUrlProblem } from '../core/subscriptions.js';
 import { type MessageKey, t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
+import { hasClientSecret, keepClientSecret, withoutClientSecret } from '../core/valid-profile.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
 import type { Controller } from './controller.js';
 import { authorizationServer } from './oauth.js';
@@ -171,6 +166,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       );
     },
     saveProfile: async ({ id, profile: input }) => {
+      await publicSuffixListReady();
       const valid = validateProfile(input);
       if (!valid.ok) throw new UserError(t('profileProblems'), valid.problems);
       // The pages never see a stored client secret: a form saved without one keeps it.
@@ -254,6 +250,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       return controller.reconcile();
     },
     previewImport: async ({ text }) => {
+      await publicSuffixListReady();
       const parsed = parseProfileFile(text);
       if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
       const current = await Promise.all(
@@ -265,6 +262,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       return previewImport(current, parsed.value.profiles);
     },
     importFile: async ({ text }) => {
+      await publicSuffixListReady();
       const parsed = parseProfileFile(text);
       if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
       const current = await platform.profiles.load();

@@ -3,6 +3,7 @@
 // await), and hands each event to the controller.
 import { browser, type Runtime, type WebRequest } from '../platform/browser.js';
 import '../platform/i18n.js'; // the core's messages in the browser's language
+import '../platform/public-suffix-list.js'; // read when validation first runs
 import { browserPlatform } from './browser-platform.js';
 import { Controller } from './controller.js';
 import { messageHandlers } from './handlers.js';
@@ -11,6 +12,8 @@ import { handleMessage } from './messages.js';
 const extensionOrigin = new URL(browser.runtime.getURL('')).origin;
 /** A response the browser reported; a 401 to a request the rules gave the token refreshes it. */
 const onResponse = (details: WebRequest.OnCompletedDetailsType): void => {
+  // Every response on the listened hosts comes here: all but a 401 cost this one comparison.
+  if (details.statusCode !== 401) return;
   // Chromium names the initiator's origin; Firefox the document URL that made the request.
   const initiator = (details as { initiator?: string }).initiator ?? details.originUrl;
   if (initiator?.startsWith(extensionOrigin)) return;

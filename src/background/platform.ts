@@ -17,6 +17,17 @@ export interface Diagnostics {
   readonly reconciledAt: number;
   readonly reconcileMs: number;
   readonly rules: number;
+  /**
+   * Where a reconciliation's time went (ms): reading storage (and unsealing the tokens), the
+   * plan, applying rules and alarms, and building the pages' view. Absent for a pass that only
+   * shows progress.
+   */
+  readonly phases?: {
+    readonly read: number;
+    readonly plan: number;
+    readonly apply: number;
+    readonly view: number;
+  };
 }
 
 export interface Platform {
@@ -51,8 +62,8 @@ export interface Platform {
     readonly clear: (name: string) => Promise<void>;
     readonly all: () => Promise<Array<{ name: string; scheduledTime: number }>>;
   };
-  /** The match patterns among `origins` that the browser has not granted. */
-  readonly missingOrigins: (origins: string[]) => Promise<string[]>;
+  /** The host permissions the browser has granted, as match patterns. */
+  readonly grantedOrigins: () => Promise<string[]>;
   /**
    * Shows the state: to the open pages, and as the toolbar badge; `tabBadges` for the tabs that
    * use another account than the default (every other tab shows `badge`).

@@ -14,6 +14,8 @@ type SealedKey = 'accessToken' | 'refreshToken' | 'idToken';
 
 export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
+  /** Many sessions in one storage read (a reconciliation reads every account's). */
+  getMany(ids: readonly string[]): Promise<Map<string, Session | undefined>>;
   /**
    * Changes one profile's session, after every earlier change to it (a refresh's answer and a
    * sign-out in the same moment); `change` gets the stored one (or SIGNED_OUT), and `undefined`
@@ -35,8 +37,7 @@ export function encryptedSessionStore(
   key: () => Promise<CryptoKey>,
 ): SessionStore {
   const queues = new Map<string, Queue>();
-  const get = async (id: string): Promise<Session | undefined> => {
-    const stored = (await area.get(PREFIX + id))[PREFIX + id] as StoredSession | undefined;
+  const unsealed = async (stored: StoredSession | undefined): Promise<Session | undefined> => {
     if (!stored) return undefined;
     const { tokens, ...rest } = stored;
     if (!tokens) return rest;
@@ -48,6 +49,8 @@ export function encryptedSessionStore(
       return { failures: 0, error: UNREADABLE };
     }
   };
+  const get = async (id: string): Promise<Session | undefined> =>
+    unsealed((await area.get(PREFIX + id))[PREFIX + id] as StoredSession | undefined);
   const set = async (id: string, session: Session): Promise<void> => {
     const { tokens, ...rest } = session;
     let stored: StoredSession = rest;
@@ -60,6 +63,14 @@ export function encryptedSessionStore(
   };
   return {
     get,
+    async getMany(ids) {
+      if (!ids.length) return new Map();
+      const stored = await area.get(ids.map((id) => PREFIX + id));
+      const sessions = await Promise.all(
+        ids.map((id) => unsealed(stored[PREFIX + id] as StoredSession | undefined)),
+      );
+      return new Map(ids.map((id, i) => [id, sessions[i]]));
+    },
     update(id, change) {
       const inTurn = queues.get(id) ?? queue();
       queues.set(id, inTurn);

@@ -2,7 +2,9 @@
 // size and time, never following a redirect, its signature checked where a key is pinned, and
 // refused with the reason where anything is wrong. Nothing is stored here: the controller keeps
 // the last good file whatever happens.
+import { sha256Hex } from '../core/json.js';
 import { parseProfileFile } from '../core/profile.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import { checkSignature } from '../core/signing.js';
 import { type FetchedFile, MAX_FILE_BYTES, type Subscription, signatureUrl } from '../core/subscriptions.js';
 import { t } from '../core/text.js';
@@ -71,11 +73,10 @@ export async function fetchSubscription(subscription: Subscription, deps: Deps):
   } catch {
     throw new SubscriptionError(t('subscriptionRefused', t('notUtf8')));
   }
+  await publicSuffixListReady();
   const parsed = parseProfileFile(text);
   if (!parsed.ok) throw new SubscriptionError(t('subscriptionRefused', parsed.problems.join('; ')));
-  const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))]
-    .map((byte) => byte.toString(16).padStart(2, '0'))
-    .join('');
+  const digest = await sha256Hex(new Uint8Array(bytes));
   const etag = response.headers.get('ETag') ?? undefined;
   const lastModified = response.headers.get('Last-Modified') ?? undefined;
   return {

@@ -1,7 +1,8 @@
 // The user's own profiles through the browser's sync storage (core/sync.ts decides; this reads
 // and writes). Opt-in per browser; what it remembers of the last sync lives in storage.local.
 import { stableJson } from '../core/json.js';
-import { type Profile, withoutClientSecret } from '../core/profile.js';
+import type { Profile } from '../core/profile.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import {
   arrivedProfile,
   EMPTY_MEMORY,
@@ -17,6 +18,7 @@ import {
   syncWidens,
 } from '../core/sync.js';
 import { t } from '../core/text.js';
+import { withoutClientSecret } from '../core/valid-profile.js';
 import { UserError } from '../messages/protocol.js';
 import type { Storage } from '../platform/browser.js';
 import type { ProfileStore } from './profile-store.js';
@@ -83,6 +85,7 @@ export class ProfileSync {
       const { sync, profiles, now: clock } = this.deps;
       const now = clock();
       const items = await sync.get(null);
+      await publicSuffixListReady();
       const remote = joinFromSync(items, now);
       if (!remote) return false; // another browser's write is still arriving: its last piece calls again
       const own = await profiles.load();

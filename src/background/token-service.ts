@@ -7,9 +7,10 @@ import {
   loginRequest,
   refreshAnswerPaths,
 } from '../core/auth-requests.js';
-import { needsIdToken, type Profile } from '../core/profile.js';
+import type { Profile } from '../core/profile.js';
 import { t } from '../core/text.js';
 import { fitForIdTokenHeader, TokenAnswerError, type Tokens } from '../core/token-answer.js';
+import { needsIdToken } from '../core/valid-profile.js';
 import {
   authorizationCodeFlow,
   clientCredentialsGrant,

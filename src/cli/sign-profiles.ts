@@ -8,7 +8,9 @@
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readPublicSuffixListFromTldts } from '../build/public-suffix-list.js';
 import { parseProfileFile } from '../core/profile.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import { useTranslate } from '../core/text.js';
 import { englishMessages } from './english.js';
 import { publicKeyText } from './keys.js';
@@ -29,6 +31,8 @@ if (!file || !keyFile) {
   console.error('usage: npm run sign-profiles -- FILE KEYFILE [--expires-in-days N] [--serial N]');
   process.exit(2);
 }
+readPublicSuffixListFromTldts();
+await publicSuffixListReady();
 const parsed = parseProfileFile(readFileSync(file, 'utf8'));
 if (!parsed.ok) {
   fail(

@@ -8,8 +8,9 @@ import {
   movedDestinations,
   secretDestination,
 } from './auth-requests.js';
-import { hasClientSecret, keepClientSecret, type Profile } from './profile.js';
+import type { Profile } from './profile.js';
 import { type MessageKey, t } from './text.js';
+import { hasClientSecret, keepClientSecret } from './valid-profile.js';
 
 export interface ImportPreviewItem {
   readonly name: string;

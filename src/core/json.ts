@@ -7,3 +7,11 @@ export function stableJson(value: unknown): string {
       : v,
   );
 }
+
+/** SHA-256 of bytes, or of a text's UTF-8, in hex. */
+export async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((byte) => byte.toString(16).padStart(2, '0'))
+    .join('');
+}

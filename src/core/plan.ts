@@ -17,7 +17,7 @@ import {
 import { type ApiTab, tabIdsOf } from './api-tabs.js';
 import { authFingerprint, canRenew, issuerOf, mayRenew, plainHttpEndpoints } from './auth-requests.js';
 import { permissionOrigins } from './hosts.js';
-import { hasClientSecret, type Profile, withoutClientSecret } from './profile.js';
+import type { Profile } from './profile.js';
 import type { StoredProfile } from './profiles.js';
 import {
   type ObservedRequest,
@@ -38,6 +38,7 @@ import {
 } from './session.js';
 import { nextCheckAt, SUBSCRIPTION_ALARM, type Subscription, subscriptionView } from './subscriptions.js';
 import { t } from './text.js';
+import { hasClientSecret, withoutClientSecret } from './valid-profile.js';
 
 export const REFRESH_ALARM = 'refresh:';
 export const DROP_ALARM = 'drop:';

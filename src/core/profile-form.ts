@@ -3,14 +3,9 @@
 // its fields unchanged (a property test holds this), except its client secret, which never
 // reaches a page: the background keeps the stored one when the form leaves it empty.
 import { isOAuth, isOAuthKind } from './auth-requests.js';
-import {
-  DEFAULT_HEADER,
-  DEFAULT_REFRESH,
-  DEFAULT_TOKEN_PATHS,
-  type Endpoint,
-  type Profile,
-} from './profile.js';
+import type { Endpoint, Profile } from './profile.js';
 import { type MessageKey, t } from './text.js';
+import { DEFAULT_HEADER, DEFAULT_REFRESH, DEFAULT_TOKEN_PATHS } from './valid-profile.js';
 
 /** One entry per form input, by its `name`: text for every input but the `enabled` checkbox. */
 export interface ProfileFields {

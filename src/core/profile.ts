@@ -4,7 +4,13 @@ import * as v from 'valibot';
 import { parseHostPattern, urlMatchesHost } from './hosts.js';
 import { sharedSuffixProblem } from './public-suffix.js';
 import { type MessageKey, t } from './text.js';
-import { OAUTH_PATHS } from './token-answer.js';
+import {
+  DEFAULT_REFRESH,
+  DEFAULT_TOKEN_PATHS,
+  headersOf,
+  MAX_FILE_BYTES,
+  needsIdToken,
+} from './valid-profile.js';
 
 /** A message looked up when the problem is reported, in the user's language. */
 const say =
@@ -14,8 +20,6 @@ const say =
 
 export const FILE_VERSION = 1;
 /** Where json-login finds the tokens in an answer, unless the profile says: the OAuth names. */
-export const DEFAULT_TOKEN_PATHS = OAUTH_PATHS;
-export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Why a host or page entry is refused, or undefined where it is fine. */
 function hostProblem(text: string, use: 'host' | 'page'): string | undefined {
@@ -309,22 +313,9 @@ const authSchema = v.variant(
   say('unknownKind'),
 );
 
-export const DEFAULT_HEADER = { name: 'Authorization', value: 'Bearer {access_token}' } as const;
-
 const headerSchema = v.strictObject({ name: injectedHeaderNameSchema, value: headerValueSchema });
 export type HeaderTemplate = v.InferOutput<typeof headerSchema>;
 
-/** The headers a profile sets: its `headers`, or its one `header`, or the default. */
-export function headersOf(profile: {
-  header?: HeaderTemplate | undefined;
-  headers?: readonly HeaderTemplate[] | undefined;
-}): readonly HeaderTemplate[] {
-  return profile.headers ?? [profile.header ?? DEFAULT_HEADER];
-}
-
-/** Whether a header carries the ID token, which only some kinds of sign-in give. */
-export const needsIdToken = (headers: readonly HeaderTemplate[]): boolean =>
-  headers.some((header) => header.value.includes('{id_token}'));
 /** The kinds whose answer may hold an ID token: client credentials and a pasted token never do. */
 const idTokenKinds = new Set(['json-login', 'oauth2-password', 'oauth2-authorization-code']);
 
@@ -335,7 +326,6 @@ function withHeaders<
   const { header: _one, headers: _several, ...rest } = profile;
   return { ...rest, headers: [...headersOf(profile)] };
 }
-export const DEFAULT_REFRESH = { leadSeconds: 300, defaultLifetimeSeconds: 3600 } as const;
 
 const seconds = (min: number, max: number) =>
   v.pipe(
@@ -560,29 +550,4 @@ export function asWritten(profile: Profile): Omit<Profile, 'headers'> & {
 export function serializeProfileFile(profiles: readonly Profile[]): string {
   const file = { autobearer: FILE_VERSION, profiles: profiles.map(asWritten) };
   return `${JSON.stringify(file, null, 2)}\n`;
-}
-
-/** Whether the profile holds a client secret (the one secret a profile may hold). */
-export function hasClientSecret(profile: Profile): boolean {
-  return 'clientSecret' in profile.auth && !!profile.auth.clientSecret;
-}
-
-/** The profile without its client secret: what pages see and what an export writes. */
-export function withoutClientSecret(profile: Profile): Profile {
-  if (!('clientSecret' in profile.auth) || profile.auth.clientSecret === undefined) return profile;
-  const { clientSecret: _secret, ...auth } = profile.auth;
-  return { ...profile, auth } as Profile;
-}
-
-/**
- * A profile saved or imported without a client secret keeps the stored profile's, when both are
- * the same kind: the pages never see it, and an export never holds it.
- */
-export function keepClientSecret(incoming: Profile, stored: Profile): Profile {
-  if (hasClientSecret(incoming) || !hasClientSecret(stored) || incoming.auth.kind !== stored.auth.kind)
-    return incoming;
-  return {
-    ...incoming,
-    auth: { ...incoming.auth, clientSecret: (stored.auth as { clientSecret: string }).clientSecret },
-  } as Profile;
 }

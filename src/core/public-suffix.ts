@@ -1,19 +1,69 @@
 // Public suffixes (`com`, `co.uk`, `github.io`): a wildcard or a page there would reach sites of
-// unrelated owners. Apart from hosts.ts so that only validation carries the Public Suffix List
-// (about 100 KB of tldts): the popup and the background's hot paths never load it.
-import { parse as parseDomain } from 'tldts';
+// unrelated owners. The Public Suffix List is data, about 170 KB of it: the extension ships it as
+// a file of its own (PUBLIC_SUFFIX_FILE, written by the build from tldts's copy of the list) that
+// validation loads when it first runs, so neither the popup nor a background start parses it.
 import type { HostPattern } from './hosts.js';
 import { t } from './text.js';
 
+/** The list's file in the extension package: one rule a line, as the list writes them. */
+export const PUBLIC_SUFFIX_FILE = 'public-suffix-list.txt';
+
+/** The list's rules: `com`, wildcards `*.ck`, exceptions `!www.ck` (ICANN and private sections). */
+export interface PublicSuffixList {
+  readonly rules: ReadonlySet<string>;
+  readonly exceptions: ReadonlySet<string>;
+}
+
+export function parsePublicSuffixList(text: string): PublicSuffixList {
+  const rules = new Set<string>();
+  const exceptions = new Set<string>();
+  for (const line of text.split('\n')) {
+    const rule = line.trim();
+    if (!rule || rule.startsWith('//')) continue;
+    if (rule.startsWith('!')) exceptions.add(rule.slice(1));
+    else rules.add(rule);
+  }
+  return { rules, exceptions };
+}
+
+let list: PublicSuffixList | undefined;
+let readList: (() => Promise<string>) | undefined;
+let loading: Promise<void> | undefined;
+
 /**
- * The public suffix (ICANN or private section of the Public Suffix List: `com`, `co.uk`,
- * `github.io`, `herokuapp.com`) that a host name is, if it is one. Names under a suffix the
- * list does not know (`test`, `localhost`, an intranet's own) are not.
+ * Where this context reads the list's text from: the extension's file in a browser
+ * (platform/public-suffix-list.ts), tldts's copy in Node (the CLI, the tests).
+ */
+export function readPublicSuffixListFrom(read: () => Promise<string>): void {
+  readList = read;
+}
+
+/** Resolves once the list is loaded; validation (validateProfile, parseProfileFile) waits for it. */
+export function publicSuffixListReady(): Promise<void> {
+  if (list) return Promise.resolve();
+  if (!readList) return Promise.reject(new Error('AutoBearer: nowhere to read the Public Suffix List from'));
+  loading ??= readList().then((text) => {
+    list = parsePublicSuffixList(text);
+  });
+  // A failed read (none is expected of the extension's own file) is tried again next time.
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
+
+/**
+ * The public suffix that a host name is, if it is one: the list has it as a rule, or a wildcard
+ * rule covers it and no exception takes it out (the list's own algorithm, asked only whether the
+ * whole name is the suffix). Names under a suffix the list does not know (`test`, `localhost`, an
+ * intranet's own) are not.
  */
 export function listedPublicSuffix(hostname: string): string | undefined {
-  const parsed = parseDomain(hostname, { allowPrivateDomains: true });
-  const listed = parsed.isIcann === true || parsed.isPrivate === true;
-  return listed && parsed.domain === null && parsed.publicSuffix === hostname ? hostname : undefined;
+  if (!list) throw new Error('AutoBearer: validation ran before publicSuffixListReady()');
+  if (list.exceptions.has(hostname)) return undefined;
+  if (list.rules.has(hostname)) return hostname;
+  const dot = hostname.indexOf('.');
+  return dot > 0 && list.rules.has(`*${hostname.slice(dot)}`) ? hostname : undefined;
 }
 
 /**

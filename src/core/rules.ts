@@ -1,7 +1,8 @@
 // The declarativeNetRequest rules a signed-in profile turns into. Pure.
 import { inScope, type TabScope } from './accounts.js';
 import { type HostPattern, hostsRegex, initiatorDomain, parseHostPattern } from './hosts.js';
-import { headersOf, type Profile } from './profile.js';
+import type { Profile } from './profile.js';
+import { headersOf } from './valid-profile.js';
 
 /** The subset of chrome.declarativeNetRequest.Rule both browsers accept and this extension uses. */
 export interface HeaderRule {

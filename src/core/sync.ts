@@ -6,9 +6,10 @@ import type { SyncWaitingView } from '../messages/protocol.js';
 import { movedDestinations } from './auth-requests.js';
 import { previewImport } from './import-preview.js';
 import { stableJson } from './json.js';
-import { keepClientSecret, type Profile, validateProfile, withoutClientSecret } from './profile.js';
+import { type Profile, validateProfile } from './profile.js';
 import { wideningOf } from './subscriptions.js';
 import { t } from './text.js';
+import { keepClientSecret, withoutClientSecret } from './valid-profile.js';
 
 /** chrome.storage.sync's quotas (Firefox's are the same): 8 KB per item, 100 KB in all. */
 export const SYNC_ITEM_BYTES = 8_192;

@@ -3,24 +3,43 @@
 import { isOAuthKind, issuerOf } from '../core/auth-requests.js';
 import type { ImportPreview } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
-import { MAX_FILE_BYTES, type Profile, validateProfile } from '../core/profile.js';
+import type { Profile, Validated } from '../core/profile.js';
 import {
   FieldProblem,
   fieldsFromProfile,
   type ProfileFields,
   profileFromFields,
 } from '../core/profile-form.js';
+import { publicSuffixListReady } from '../core/public-suffix.js';
 import { UNDO_MS } from '../core/schedule.js';
 import { TEMPLATES, templateById } from '../core/templates.js';
+import { MAX_FILE_BYTES } from '../core/valid-profile.js';
 import { followState, send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h, pagesReachNote, plainHttpWarning, stableJson } from '../pages/dom.js';
 import { browser } from '../platform/browser.js';
+import '../platform/public-suffix-list.js'; // read when the form first validates
 import { localizePage, t } from '../platform/i18n.js';
 import { previewEntry } from './preview.js';
 import { renderSubscriptions } from './subscriptions.js';
 import { renderSync } from './sync.js';
+
+/**
+ * The profile schema (valibot) and the Public Suffix List it checks hosts against: most of this
+ * page's weight, loaded when the form or a template needs it, not when the page opens.
+ */
+let validation: typeof import('../core/profile.js') | undefined;
+const loadValidation = async (): Promise<typeof import('../core/profile.js')> => {
+  const [schema] = await Promise.all([
+    import(/* webpackChunkName: "validation" */ '../core/profile.js'),
+    publicSuffixListReady(),
+  ]);
+  validation ??= schema;
+  return validation;
+};
+const validateProfile = async (input: unknown): Promise<Validated<Profile>> =>
+  (await loadValidation()).validateProfile(input);
 
 const listElement = byId('profile-list');
 const form = byId<HTMLFormElement>('profile-form');
@@ -212,6 +231,7 @@ function openForm(view?: ProfileView, { copy = false, from }: { copy?: boolean; 
   // A copy starts as a new profile with the original's settings.
   editing = copy ? undefined : view;
   source = from ?? view?.profile;
+  void loadValidation();
   form.reset();
   formProblems.hidden = true;
   formTitle.textContent = !view
@@ -247,7 +267,10 @@ form.addEventListener('submit', (event) => {
       return showProblems(formProblems, t('profileProblems'), [error.message]);
     throw error;
   }
-  const valid = validateProfile(input);
+  // Loaded when the form opened; the permission prompt below needs this very click, so the check
+  // cannot wait for a download (only a Save quicker than the page's own file could meet this).
+  if (!validation) return showProblems(formProblems, t('stillLoading'));
+  const valid = validation.validateProfile(input);
   if (!valid.ok) return showProblems(formProblems, t('profileProblems'), valid.problems);
   // Ask for the hosts straight from the click: browsers show the prompt only with a user gesture.
   // A token endpoint that discovery named on another host is asked for too, when known by now.
@@ -274,10 +297,10 @@ form.addEventListener('submit', (event) => {
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 form.addEventListener('input', () => {
   clearTimeout(typingTimer);
-  typingTimer = setTimeout(() => {
+  typingTimer = setTimeout(async () => {
     let problems: string[];
     try {
-      const valid = validateProfile(profileFromForm());
+      const valid = await validateProfile(profileFromForm());
       problems = valid.ok ? [] : valid.problems;
     } catch (error) {
       problems = [error instanceof FieldProblem ? error.message : String(error)];
@@ -310,6 +333,7 @@ function showTemplate(): void {
   const template = templateById(templateSelect.value);
   templateForm.hidden = !template;
   if (!template) return;
+  void loadValidation();
   templateProblems.hidden = true;
   byId('template-title').textContent = template.name;
   byId('template-help').textContent = t('templateHelp', template.name);
@@ -330,7 +354,7 @@ byId('template-cancel').addEventListener('click', () => {
   templateForm.hidden = true;
   templateSelect.value = '';
 });
-templateForm.addEventListener('submit', (event) => {
+templateForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   const template = templateById(templateSelect.value);
   if (!template) return;
@@ -344,7 +368,7 @@ templateForm.addEventListener('submit', (event) => {
     .filter(({ key, optional }) => !optional && !values[key])
     .map(({ label }) => `${t(label)}: ${t('isRequired')}`);
   if (missing.length) return showProblems(templateProblems, t('templateProblems'), missing);
-  const valid = validateProfile(template.profile(values));
+  const valid = await validateProfile(template.profile(values));
   if (!valid.ok) return showProblems(templateProblems, t('templateProblems'), valid.problems);
   templateForm.hidden = true;
   templateSelect.value = '';

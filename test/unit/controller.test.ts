@@ -12,8 +12,15 @@ import {
 } from '../../src/background/list-store.js';
 import { discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
 import type { Diagnostics, Platform } from '../../src/background/platform.js';
-import { profileStore } from '../../src/background/profile-store.js';
+import {
+  checkedStamp,
+  PROFILES_CHECKED_KEY,
+  PROFILES_KEY,
+  type ProfileStore,
+  profileStore,
+} from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
+import { validateProfile } from '../../src/core/profile.js';
 import { LISTEN_ALARM, wakesFor } from '../../src/core/response-listeners.js';
 import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
 import type { Badge } from '../../src/core/session.js';
@@ -30,6 +37,8 @@ const testKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }
   'encrypt',
   'decrypt',
 ]);
+/** The build the fake platform's profile store says it is (the build writes a digest). */
+const BUILD = 'this-build';
 const stored = (platform: FakePlatform, id: string) => platform.sessions.get(id);
 // Spaces keep it from ever turning up by chance inside base64 ciphertext (a two-letter one did).
 const PASSWORD = 'correct horse battery staple';
@@ -41,9 +50,13 @@ function strictStorageArea(log: string[], { whole = false } = {}) {
     data,
     async get(key: unknown) {
       if (whole && key === null) return structuredClone(Object.fromEntries(data));
-      if (typeof key !== 'string') throw new Error(`unexpected storage.get(${JSON.stringify(key)})`);
-      log.push(`get ${key}`);
-      return data.has(key) ? { [key]: structuredClone(data.get(key)) } : {};
+      const keys = typeof key === 'string' ? [key] : key;
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
+        throw new Error(`unexpected storage.get(${JSON.stringify(key)})`);
+      log.push(`get ${keys.join(' ')}`);
+      return structuredClone(
+        Object.fromEntries(keys.filter((k) => data.has(k)).map((k) => [k, data.get(k)])),
+      );
     },
     async set(items: Record<string, unknown>) {
       log.push(`set ${Object.keys(items).join(' ')}`);
@@ -72,7 +85,7 @@ class FakePlatform implements Platform {
   readonly fetch = (input: RequestInfo | URL, init?: RequestInit) =>
     fetch(String(input).replace(/^(https?:\/\/)[a-z0-9.-]+\.test(?=[:/])/, '$1127.0.0.1'), init);
   readonly newId = () => `id-${++this.ids}`;
-  readonly profiles = profileStore(this.area, async () => testKey);
+  readonly profiles = profileStore(this.area, async () => testKey, BUILD);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
   readonly setRules = async (rules: HeaderRule[]) => {
     this.log.push(`rules ${(rules[0] && setValue(rules[0])) ?? 'none'}`);
@@ -87,7 +100,7 @@ class FakePlatform implements Platform {
     },
     all: async () => [...this.alarmMap].map(([name, scheduledTime]) => ({ name, scheduledTime })),
   };
-  readonly missingOrigins = async (_origins: string[]) => [];
+  readonly grantedOrigins = async () => ['<all_urls>'];
   /** What the background last published to the pages. */
   published: AppState | undefined;
   diagnostics: Diagnostics | undefined;
@@ -829,6 +842,34 @@ describe('background controller', () => {
     assert.equal(await stored(platform, id), undefined);
     assert.deepEqual(platform.rules, []);
   });
+  describe('stored profiles, checked once per build', () => {
+    it('what this build stored is read back without validating; a change past the store, or another build, validates again', async () => {
+      const platform = new FakePlatform();
+      const validated = validateProfile({ name: 'Own', hosts: ['api.test'], auth: { kind: 'manual' } });
+      assert.ok(validated.ok);
+      await platform.profiles.save([{ id: 'a', profile: validated.value }]);
+      const entries = platform.area.data.get(PROFILES_KEY) as Array<{ profile: { hosts: string[] } }>;
+      assert.equal(platform.area.data.get(PROFILES_CHECKED_KEY), await checkedStamp(BUILD, entries));
+      const hostsOf = async (store: ProfileStore) => (await store.load()).map(({ profile }) => profile.hosts);
+
+      // Changed past the store: validated again, and a profile that no longer passes is not used.
+      for (const entry of entries) entry.profile.hosts = ['exa mple'];
+      platform.area.data.set(PROFILES_KEY, entries);
+      assert.deepEqual(await hostsOf(platform.profiles), []);
+      // The same with this build's stamp of exactly that: not validated (what a start reads).
+      platform.area.data.set(PROFILES_CHECKED_KEY, await checkedStamp(BUILD, entries));
+      assert.deepEqual(await hostsOf(platform.profiles), [['exa mple']]);
+
+      // An update of the extension validates what an earlier build stored, and stamps what passes.
+      for (const entry of entries) entry.profile.hosts = ['api.test'];
+      platform.area.data.set(PROFILES_KEY, entries);
+      platform.area.data.set(PROFILES_CHECKED_KEY, await checkedStamp(BUILD, entries));
+      const updated = profileStore(platform.area, async () => testKey, 'next-build');
+      assert.deepEqual(await hostsOf(updated), [['api.test']]);
+      assert.equal(platform.area.data.get(PROFILES_CHECKED_KEY), await checkedStamp('next-build', entries));
+    });
+  });
+
   describe('accounts per tab', () => {
     const CAROL = 'carol@example.com';
     const carolRules = () => platform.rules.filter((r) => setValue(r)?.includes(carolToken));

@@ -2,13 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  PROTOCOL_PARAMETERS,
-  type Profile,
-  validateProfile,
-  withoutClientSecret,
-} from '../../src/core/profile.js';
+import { PROTOCOL_PARAMETERS, type Profile, validateProfile } from '../../src/core/profile.js';
 import { FieldProblem, fieldsFromProfile, profileFromFields } from '../../src/core/profile-form.js';
+import { withoutClientSecret } from '../../src/core/valid-profile.js';
 import '../support/messages.js'; // the English messages
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/);

@@ -7,7 +7,6 @@ import { credentialDestinations } from '../../src/core/auth-requests.js';
 import { hostsRegex, parseHostPattern, permissionOrigins } from '../../src/core/hosts.js';
 import { previewImport } from '../../src/core/import-preview.js';
 import {
-  keepClientSecret,
   type Profile,
   parseProfileFile,
   serializeProfileFile,
@@ -16,6 +15,7 @@ import {
 import { buildRules } from '../../src/core/rules.js';
 import { wideningOf } from '../../src/core/subscriptions.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../../src/core/token-answer.js';
+import { keepClientSecret } from '../../src/core/valid-profile.js';
 import '../support/messages.js'; // the English messages
 
 const RUNS = 10_000;

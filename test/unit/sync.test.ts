@@ -2,7 +2,7 @@
 // is split under the quotas and joined again, and how two browsers' changes merge.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasClientSecret, type Profile, withoutClientSecret } from '../../src/core/profile.js';
+import type { Profile } from '../../src/core/profile.js';
 import {
   arrivedProfile,
   EMPTY_MEMORY,
@@ -17,6 +17,7 @@ import {
   splitForSync,
   syncWidens,
 } from '../../src/core/sync.js';
+import { hasClientSecret, withoutClientSecret } from '../../src/core/valid-profile.js';
 import { profile as baseProfile, T0 } from '../support/plan-fixtures.js';
 import '../support/messages.js'; // the English messages
 

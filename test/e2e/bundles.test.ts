@@ -1,0 +1,50 @@
+// What each built page loads, against its budget (issue #28): the popup opens dozens of times a
+// day and the background starts whenever the browser wakes it, so what they parse is what they
+// cost. Read from the built files, in both browsers' packages; sizes, not timings.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { describe, it } from 'node:test';
+
+const KiB = 1024;
+/** The budgets, minified, of the file each page or the background loads first. */
+const BUDGETS = { 'popup.js': 40 * KiB, 'options.js': 100 * KiB, 'background.js': 160 * KiB } as const;
+
+for (const target of ['chrome', 'firefox'] as const) {
+  describe(`the ${target} package’s bundles`, () => {
+    const dir = `dist/${target}`;
+    const size = (file: string): number => statSync(`${dir}/${file}`).size;
+
+    it('is built (npm run build)', () => {
+      assert.ok(existsSync(`${dir}/manifest.json`), `${dir} is missing: run npm run build first`);
+    });
+
+    for (const [file, budget] of Object.entries(BUDGETS)) {
+      it(`${file} is within its budget of ${budget / KiB} KiB`, () => {
+        assert.ok(size(file) <= budget, `${file}: ${(size(file) / KiB).toFixed(1)} KiB`);
+      });
+    }
+
+    it('each page loads its one script; the popup’s holds no schema, and no script the Public Suffix List', () => {
+      for (const page of ['popup', 'options']) {
+        const html = readFileSync(`${dir}/${page}.html`, 'utf8');
+        const scripts = [...html.matchAll(/<script[^>]*\ssrc=["']?([^"'\s>]+)/g)].map((m) => m[1]);
+        assert.deepEqual(scripts, [`${page}.js`], page);
+      }
+      const popup = readFileSync(`${dir}/popup.js`, 'utf8');
+      // The schema by a message key only it names; the list by a suffix it lists.
+      assert.doesNotMatch(popup, /badParameterName|herokuapp/);
+      for (const file of ['options.js', 'background.js', 'validation.js'])
+        assert.doesNotMatch(readFileSync(`${dir}/${file}`, 'utf8'), /herokuapp/, file);
+      // It is data, read when validation first runs.
+      const list = readFileSync(`${dir}/public-suffix-list.txt`, 'utf8').split('\n');
+      for (const rule of ['com', 'co.uk', 'herokuapp.com', '*.ck', '!www.ck'])
+        assert.ok(list.includes(rule), rule);
+    });
+
+    it('the options page’s validation is a chunk of its own, loaded when the form needs it', () => {
+      const options = readFileSync(`${dir}/options.js`, 'utf8');
+      assert.doesNotMatch(options, /badParameterName/, 'no schema on open');
+      assert.match(readFileSync(`${dir}/validation.js`, 'utf8'), /badParameterName/);
+    });
+  });
+}
