@@ -7,17 +7,19 @@
 //   --configs 'A;B'  with --only 1: only the configurations named (exactly; names hold commas)
 //   --requests N, --rounds N  section 1's requests per round (a multiple of 100) and rounds
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { strToU8, zipSync } from 'fflate';
+import { buildSync } from 'esbuild';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { CHROMIUM } from '../test/support/browsers.js';
+import { BUNDLE_BUDGETS } from '../test/support/budgets.js';
 import { ChromiumDriver, TEST_EXTENSION_ID } from '../test/support/chromium.js';
-import type { BrowserDriver, ExtensionPage, WebPage } from '../test/support/driver.js';
-import { FirefoxDriver } from '../test/support/firefox.js';
+import type { BrowserDriver, ExtensionPage, ExtensionPageName, WebPage } from '../test/support/driver.js';
+import { FirefoxDriver, GECKO_ID } from '../test/support/firefox.js';
 import { TestApi } from '../test/support/test-api.js';
 import { waitFor } from '../test/support/wait.js';
 
@@ -659,31 +661,93 @@ async function sleepShare(browser: 'chromium' | 'firefox'): Promise<string> {
 
 // ---- 5. popup and bundles ------------------------------------------------------------------
 
-async function popupTimes(make: () => Promise<BrowserDriver>): Promise<string> {
-  const driver = await make();
+/**
+ * The popup before the features (#28): 53e06e6's own popup, built from its sources at that commit
+ * into `reference/` of the package under test, so that both popups open side by side in one
+ * browser, against the same background (the old one reads the fields it knew of the state).
+ */
+const REFERENCE_COMMIT = '53e06e6';
+
+function referencePopupFiles(): Record<string, Uint8Array> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'autobearer-reference-'));
+  try {
+    execFileSync('sh', ['-c', `git archive ${REFERENCE_COMMIT} src extension | tar -x -C "${dir}"`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const built = buildSync({
+      entryPoints: [path.join(dir, 'src/popup/index.ts')],
+      bundle: true,
+      minify: true,
+      write: false,
+      format: 'iife',
+      target: 'es2022',
+      nodePaths: [path.resolve('node_modules')],
+      logLevel: 'silent',
+    });
+    const file = (name: string) => new Uint8Array(readFileSync(path.join(dir, 'extension', name)));
+    return {
+      'reference/popup.js': built.outputFiles[0]?.contents ?? new Uint8Array(),
+      'reference/popup.html': file('popup.html'),
+      'reference/popup.css': file('popup.css'),
+      'reference/common.css': file('common.css'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** AutoBearer's package for `browser` with the reference popup beside its own. */
+async function withReferencePopup(browser: 'chromium' | 'firefox'): Promise<BrowserDriver> {
+  const files = referencePopupFiles();
+  if (browser === 'chromium') {
+    const driver = new ChromiumDriver();
+    const dir = driver.extensionDir ?? '';
+    mkdirSync(path.join(dir, 'reference'));
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
+    return driver.launch();
+  }
+  const xpi = path.join(mkdtempSync(path.join(os.tmpdir(), 'autobearer-xpi-')), 'autobearer.xpi');
+  writeFileSync(xpi, zipSync({ ...unzipSync(readFileSync('dist/autobearer-firefox.zip')), ...files }));
+  return new FirefoxDriver({ addon: { xpi, id: GECKO_ID } }).launch();
+}
+
+/** From opening a popup page to its state on screen (the page's own performance mark). */
+async function timeToState(driver: BrowserDriver, page: ExtensionPageName): Promise<number> {
+  const popup = await driver.open(page);
+  const shown = await waitFor(
+    () =>
+      popup.run(() => performance.getEntriesByName('autobearer:state-shown')[0]?.startTime ?? 0, undefined),
+    5_000,
+    `${page}: state shown`,
+    20,
+  );
+  await popup.close();
+  return shown;
+}
+
+async function popupTimes(browser: 'chromium' | 'firefox'): Promise<string> {
+  const driver = await withReferencePopup(browser);
   await setUp(driver, profileFile());
-  const times: number[] = [];
+  const times: Record<'now' | 'reference', number[]> = { now: [], reference: [] };
   for (let i = 0; i < POPUP_OPENS; i++) {
-    const popup = await driver.open('popup.html');
-    const shown = await waitFor(
-      () =>
-        popup.run(() => performance.getEntriesByName('autobearer:state-shown')[0]?.startTime ?? 0, undefined),
-      5_000,
-      'state shown',
-      20,
-    );
-    times.push(shown);
-    await popup.close();
+    // Taking turns, the one first changing each time: neither always follows the other.
+    const order = i % 2 ? (['now', 'reference'] as const) : (['reference', 'now'] as const);
+    for (const which of order)
+      times[which].push(await timeToState(driver, which === 'now' ? 'popup.html' : 'reference/popup.html'));
   }
   await driver.close();
-  return `| ${driver.name} | ${POPUP_OPENS} | ${fmt(median(times), 0)} | ${fmt(quantile(times, 0.99), 0)} |`;
+  const p = (which: 'now' | 'reference', q: number) => quantile(times[which], q);
+  return `| ${driver.name} | ${POPUP_OPENS} | ${fmt(p('now', 0.5), 0)} | ${fmt(p('now', 0.9), 0)} | ${fmt(p('reference', 0.5), 0)} | ${fmt(p('reference', 0.9), 0)} | ${fmt(p('now', 0.5) / p('reference', 0.5))} |`;
 }
 
 function bundleSizes(): string[] {
-  return ['background.js', 'popup.js', 'options.js'].map((file) => {
-    const bytes = readFileSync(path.resolve('dist/chrome', file));
-    return `| ${file} | ${fmt(bytes.length / 1024, 1)} KiB | ${fmt(gzipSync(bytes, { level: 9 }).length / 1024, 1)} KiB |`;
-  });
+  return Object.entries(BUNDLE_BUDGETS).flatMap(([file, budget]) =>
+    (['chrome', 'firefox'] as const).map((target) => {
+      const bytes = readFileSync(path.resolve(`dist/${target}`, file));
+      const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`;
+      return `| ${target} | ${file} | ${kib(bytes.length)} | ${kib(budget)} | ${kib(gzipSync(bytes, { level: 9 }).length)} |`;
+    }),
+  );
 }
 
 // ---- 6. scale ------------------------------------------------------------------------------
@@ -770,7 +834,13 @@ async function main(): Promise<void> {
   const firefox = () => new FirefoxDriver().launch();
   log('# AutoBearer benchmarks');
   log();
-  log(`Written by \`npm run bench\`${QUICK ? ' --quick' : ''} on ${new Date().toISOString()}.`);
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    encoding: 'utf8',
+  }).trim();
+  log(
+    `Written by \`npm run bench\`${QUICK ? ' --quick' : ''} on ${new Date().toISOString()} at commit ${commit}${dirty ? ' (with changes not committed)' : ''}.`,
+  );
   log(
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`,
   );
@@ -834,15 +904,24 @@ async function main(): Promise<void> {
   if (runs(5)) {
     log('## 5. Popup');
     log();
-    log('Time from opening the popup page to its state shown (performance mark). Target p50 ≤ 100 ms.');
+    log('Time from opening the popup page to its state shown (performance mark), the popup now and');
+    log(`${REFERENCE_COMMIT}'s (the commit before the features, built from its sources) taking turns in one`);
+    log(
+      'browser, against the same background. Targets (#28): ratio ≤ 1.0; p50 ≤ 100 ms where the machine allows.',
+    );
     log();
-    log('| browser | opens | p50 ms | p99 ms |');
-    log('|---|---|---|---|');
-    log(await popupTimes(chromium));
-    log(await popupTimes(firefox));
+    log(
+      `| browser | opens each | p50 ms | p90 ms | ${REFERENCE_COMMIT} p50 | ${REFERENCE_COMMIT} p90 | ratio of p50s |`,
+    );
+    log('|---|---|---|---|---|---|---|');
+    log(await popupTimes('chromium'));
+    log(await popupTimes('firefox'));
     log();
-    log('| bundle | minified | gzipped |');
-    log('|---|---|---|');
+    log('What each page and the background load first (the options page loads its validation when the form');
+    log('opens; the Public Suffix List is data read when validation first runs), against the budgets.');
+    log();
+    log('| package | bundle | minified | budget | gzipped |');
+    log('|---|---|---|---|---|');
     for (const line of bundleSizes()) log(line);
     log();
   }

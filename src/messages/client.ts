@@ -24,13 +24,28 @@ export async function send<T extends MessageType>(
 }
 
 /**
- * Shows the state now (one message, which also wakes the background), then each state the
- * background publishes: a sign-in, a refresh, a change made in another page.
+ * Shows the state the background last published (storage.session) at once, then the state it
+ * answers now (one message, which also wakes the background), then each state it publishes: a
+ * sign-in, a refresh, a change made in another page. The first look needs no round trip to a
+ * background that the browser may have stopped.
  */
 export function followState(show: (state: AppState) => void, failed: (error: Error) => void): void {
+  /** Whether a state newer than the published copy was shown: that copy must not replace it. */
+  let current = false;
+  const showCurrent = (state: AppState) => {
+    current = true;
+    show(state);
+  };
   browser.storage.onChanged.addListener((changes, area) => {
     const published = changes[PUBLISHED_STATE_KEY]?.newValue;
-    if (area === 'session' && published) show(published as AppState);
+    if (area === 'session' && published) showCurrent(published as AppState);
   });
-  send('getState', {}).then(show, failed);
+  void browser.storage.session.get(PUBLISHED_STATE_KEY).then(
+    (items) => {
+      const published = items[PUBLISHED_STATE_KEY] as AppState | undefined;
+      if (published && !current) show(published);
+    },
+    () => undefined, // the answer below shows it
+  );
+  send('getState', {}).then(showCurrent, failed);
 }

@@ -27,7 +27,7 @@ import {
 import { debuggerServer, FirefoxRdp } from './firefox-rdp.js';
 import { waitFor } from './wait.js';
 
-const GECKO_ID = 'autobearer@autobearer.dev';
+export const GECKO_ID = 'autobearer@autobearer.dev';
 /** Fixed so the tests know the extension's origin (moz-extension://UUID). */
 const UUID = '6a1f0c52-54d2-4f6e-9f0e-4b1a1e0c7a11';
 
