@@ -2,7 +2,7 @@
 // day and the background starts whenever the browser wakes it, so what they parse is what they
 // cost. Read from the built files, in both browsers' packages; sizes, not timings.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BUNDLE_BUDGETS } from '../support/budgets.js';
 
@@ -44,6 +44,51 @@ for (const target of ['chrome', 'firefox'] as const) {
       const options = readFileSync(`${dir}/options.js`, 'utf8');
       assert.doesNotMatch(options, /badParameterName/, 'no schema on open');
       assert.match(readFileSync(`${dir}/validation.js`, 'utf8'), /badParameterName/);
+    });
+  });
+}
+
+// No remote code (issue #29, item 5): what runs is what the package holds. Profile files, recipes
+// and team files are data; no bundle evaluates text as code or loads a script from elsewhere.
+for (const target of ['chrome', 'firefox'] as const) {
+  describe(`the ${target} package runs only its own code`, () => {
+    const dir = `dist/${target}`;
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+
+    it('no bundle evaluates text or imports a script from a URL', () => {
+      const scripts = files.filter((file) => file.endsWith('.js'));
+      assert.ok(scripts.includes('background.js') && scripts.includes('popup.js'), scripts.join(', '));
+      for (const file of scripts) {
+        const code = readFileSync(`${dir}/${file}`, 'utf8');
+        assert.doesNotMatch(
+          code,
+          /\beval\s*\(|\bnew\s+Function\s*\(|\bFunction\s*\(\s*["'`]/,
+          `${file}: eval`,
+        );
+        assert.doesNotMatch(code, /\bimport\s*\(\s*["'`]\s*(?:https?:)?\/\//, `${file}: import() of a URL`);
+        assert.doesNotMatch(
+          code,
+          /\bimportScripts\s*\(\s*["'`]\s*(?:https?:)?\/\//,
+          `${file}: importScripts of a URL`,
+        );
+        assert.doesNotMatch(code, /["'`](?:https?:)?\/\/[^"'`\s]+\.m?js["'`]/, `${file}: a script URL`);
+      }
+    });
+
+    it('every page loads scripts from the package only', () => {
+      for (const page of files.filter((file) => file.endsWith('.html'))) {
+        const html = readFileSync(`${dir}/${page}`, 'utf8');
+        for (const [, src] of html.matchAll(/<script[^>]*\ssrc=["']?([^"'\s>]+)/g))
+          assert.doesNotMatch(src ?? '', /^(?:[a-z]+:)?\/\//, `${page}: ${src}`);
+        assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)[^>]*>\s*\S/, `${page}: an inline script`);
+      }
+    });
+
+    it("the manifest's policy allows scripts from the package only", () => {
+      const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));
+      assert.equal(manifest.content_security_policy?.extension_pages, "script-src 'self'; object-src 'self'");
+      assert.equal(manifest.content_security_policy?.sandbox, undefined);
+      assert.equal(manifest.sandbox, undefined);
     });
   });
 }
