@@ -93,11 +93,11 @@ export function profileStore(
       if (entries.includes(undefined))
         console.warn('AutoBearer: ignoring a stored profile that no longer validates');
       const profiles = entries.filter((entry): entry is StoredProfile => entry !== undefined);
-      // Earlier versions kept client secrets in the clear: seal them now.
-      if (raw.some((entry) => hasClearSecret(entry))) await save(profiles);
-      // All still valid: this build need not check them again (one that is not stays unchecked).
-      else if (!checked && !entries.includes(undefined))
-        await area.set({ [PROFILES_CHECKED_KEY]: await checkedStamp(build, raw) });
+      // What this build validated is stored as it reads it (an update may fill in new defaults),
+      // stamped, so that it need not be checked again; while one fails, nothing is rewritten.
+      // Earlier versions kept client secrets in the clear: sealed now, in any case.
+      const validatedAll = !checked && !entries.includes(undefined);
+      if (validatedAll || raw.some((entry) => hasClearSecret(entry))) await save(profiles);
       return profiles;
     },
     save,

@@ -848,7 +848,9 @@ describe('background controller', () => {
       const validated = validateProfile({ name: 'Own', hosts: ['api.test'], auth: { kind: 'manual' } });
       assert.ok(validated.ok);
       await platform.profiles.save([{ id: 'a', profile: validated.value }]);
-      const entries = platform.area.data.get(PROFILES_KEY) as Array<{ profile: { hosts: string[] } }>;
+      const entries = platform.area.data.get(PROFILES_KEY) as Array<{
+        profile: { hosts: string[]; enabled?: boolean };
+      }>;
       assert.equal(platform.area.data.get(PROFILES_CHECKED_KEY), await checkedStamp(BUILD, entries));
       const hostsOf = async (store: ProfileStore) => (await store.load()).map(({ profile }) => profile.hosts);
 
@@ -860,13 +862,19 @@ describe('background controller', () => {
       platform.area.data.set(PROFILES_CHECKED_KEY, await checkedStamp(BUILD, entries));
       assert.deepEqual(await hostsOf(platform.profiles), [['exa mple']]);
 
-      // An update of the extension validates what an earlier build stored, and stamps what passes.
-      for (const entry of entries) entry.profile.hosts = ['api.test'];
-      platform.area.data.set(PROFILES_KEY, entries);
-      platform.area.data.set(PROFILES_CHECKED_KEY, await checkedStamp(BUILD, entries));
+      // An update of the extension validates what an earlier build stored (which may lack what a
+      // newer one fills in: here `enabled`), and stores what passes as it reads it, stamped.
+      const older = entries.map(({ profile: { enabled: _filledIn, ...profile }, ...entry }) => ({
+        ...entry,
+        profile: { ...profile, hosts: ['api.test'] },
+      }));
+      platform.area.data.set(PROFILES_KEY, older);
+      platform.area.data.set(PROFILES_CHECKED_KEY, await checkedStamp(BUILD, older));
       const updated = profileStore(platform.area, async () => testKey, 'next-build');
       assert.deepEqual(await hostsOf(updated), [['api.test']]);
-      assert.equal(platform.area.data.get(PROFILES_CHECKED_KEY), await checkedStamp('next-build', entries));
+      const rewritten = platform.area.data.get(PROFILES_KEY) as Array<{ profile: { enabled?: boolean } }>;
+      assert.equal(rewritten[0]?.profile.enabled, true);
+      assert.equal(platform.area.data.get(PROFILES_CHECKED_KEY), await checkedStamp('next-build', rewritten));
     });
   });
 
