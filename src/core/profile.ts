@@ -19,7 +19,6 @@ const say =
     t(key, ...substitutions);
 
 export const FILE_VERSION = 1;
-/** Where json-login finds the tokens in an answer, unless the profile says: the OAuth names. */
 
 /** Why a host or page entry is refused, or undefined where it is fine. */
 function hostProblem(text: string, use: 'host' | 'page'): string | undefined {

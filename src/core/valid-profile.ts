@@ -1,7 +1,7 @@
 // What is read from a profile that has been validated: its headers, whether it carries the ID
-// token, its client secret kept or left out. Apart from profile.ts, which holds the schema (valibot)
-// and the Public Suffix List: the popup and the background's every start read profiles, and only
-// validation needs those.
+// token, its client secret kept or left out. Apart from profile.ts, which holds the schema
+// (valibot) and checks hosts against the Public Suffix List: the popup and the background's every
+// start read profiles, and only validation needs those.
 import type { HeaderTemplate, Profile } from './profile.js';
 import { OAUTH_PATHS } from './token-answer.js';
 
