@@ -16,6 +16,13 @@ type Target = 'chrome' | 'firefox';
 /** The manifest differences between the browsers, in one place. */
 export function manifestFor(target: Target): Record<string, unknown> {
   const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  // package.json holds the version (`npm version` writes it into manifest.json): a package never
+  // ships with a version its release does not say.
+  if (manifest.version !== version)
+    throw new Error(
+      `manifest.json's version ${manifest.version} is not package.json's ${version}: npm version ${version}`,
+    );
   if (target === 'chrome') {
     delete manifest.browser_specific_settings;
     // Chrome validates enterprise policy for the extension against this schema; Firefox reads
@@ -60,18 +67,31 @@ class GeneratedFilesPlugin {
   }
 }
 
-/** Zips the finished output folder to dist/autobearer-<target>.zip. */
+/**
+ * The time every zip entry carries: the earliest a zip can say, in local time because zip stores
+ * local time, so that the same files zip to the same bytes on any day, in any time zone.
+ */
+export const ZIP_ENTRY_TIME = new Date(1980, 0, 1, 0, 0, 0);
+
+/**
+ * Zips the finished output folder to dist/autobearer-<target>.zip, reproducibly: entries in one
+ * sorted order, each with the same time and no file system attributes.
+ */
 class ZipPlugin {
   constructor(private readonly target: Target) {}
   apply(compiler: Compiler): void {
     compiler.hooks.afterEmit.tap('ZipPlugin', (compilation) => {
       const outputDir = compilation.outputOptions.path as string;
       const files: Record<string, Uint8Array> = {};
-      for (const name of readdirSync(outputDir, { recursive: true, encoding: 'utf8' })) {
+      const names = readdirSync(outputDir, { recursive: true, encoding: 'utf8' })
+        .map((name) => name.split(path.sep).join('/'))
+        .sort();
+      for (const name of names) {
         const file = path.join(outputDir, name);
-        if (statSync(file).isFile()) files[name.split(path.sep).join('/')] = readFileSync(file);
+        if (statSync(file).isFile()) files[name] = readFileSync(file);
       }
-      writeFileSync(path.join(root, 'dist', `autobearer-${this.target}.zip`), zipSync(files, { level: 9 }));
+      const zip = zipSync(files, { level: 9, mtime: ZIP_ENTRY_TIME });
+      writeFileSync(path.join(root, 'dist', `autobearer-${this.target}.zip`), zip);
     });
   }
 }
@@ -93,7 +113,11 @@ const configFor = (target: Target, mode: Configuration['mode']): Configuration =
     chunkFilename: '[name].js',
     clean: true,
   },
-  resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
+  // `symlinks: false`: a module's id derives from the path (its loader's too) that it was found
+  // at, so a build whose node_modules is a link (the reproducibility test's) gives the ids a
+  // plain checkout gives.
+  resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] }, symlinks: false },
+  resolveLoader: { symlinks: false },
   module: { rules: [{ test: /\.ts$/, loader: 'esbuild-loader', options: { target: 'es2022' } }] },
   performance: { hints: false },
   // No shared chunks: each page and the background stay one file each, and what a page loads later
