@@ -148,9 +148,17 @@ export class ChromiumDriver implements BrowserDriver {
     return extensionPage(asEvaluating(page), {
       click: (selector) => page.locator(selector).click({ timeout: 5_000 }),
       setFile: (selector, file) => page.setInputFiles(selector, file),
-      screenshot: async (file, scheme) => {
+      screenshot: async (file, scheme, frame) => {
         await page.emulateMedia({ colorScheme: scheme });
-        await page.locator('main').screenshot({ path: file });
+        if (!frame)
+          return page
+            .locator('main')
+            .screenshot({ path: file })
+            .then(() => undefined);
+        const before = page.viewportSize();
+        await page.setViewportSize(frame);
+        await page.screenshot({ path: file });
+        if (before) await page.setViewportSize(before);
       },
       press: (key) => page.keyboard.press(key),
       type: (text) => page.keyboard.type(text),

@@ -31,8 +31,11 @@ export interface ExtensionPage {
   send(type: string, payload: unknown): Promise<{ ok: boolean; value?: unknown; error?: string }>;
   /** Runs a self-contained function in the page (benchmarks). */
   run<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
-  /** Saves a picture of the page, in the light or dark color scheme (where the driver can). */
-  screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
+  /**
+   * Saves a picture of the page, in the light or dark color scheme (where the driver can): its
+   * `main` element, or with `frame` the whole page in a window of that size (a store's size).
+   */
+  screenshot(file: string, scheme: 'light' | 'dark', frame?: ScreenshotFrame): Promise<void>;
   /** A real key press, as the keyboard sends it: `Tab`, `Enter`, `Space`, `ArrowDown`, `Control+a`. */
   press(key: string): Promise<void>;
   /** Types text into the focused element, key by key. */
@@ -254,13 +257,20 @@ export const dom = {
   },
 };
 
+/** A picture's size in CSS pixels: the Chrome Web Store's and AMO's screenshots are 1280×800. */
+export interface ScreenshotFrame {
+  width: number;
+  height: number;
+}
+export const STORE_SCREENSHOT: ScreenshotFrame = { width: 1280, height: 800 };
+
 /** The shared part of both drivers' extension pages; `click` and `setFile` use native input. */
 export function extensionPage(
   page: EvaluatingPage,
   native: {
     click(selector: string): Promise<void>;
     setFile(selector: string, file: string): Promise<void>;
-    screenshot(file: string, scheme: 'light' | 'dark'): Promise<void>;
+    screenshot(file: string, scheme: 'light' | 'dark', frame?: ScreenshotFrame): Promise<void>;
     press(key: string): Promise<void>;
     type(text: string): Promise<void>;
     close(): Promise<void>;
@@ -299,7 +309,7 @@ export function extensionPage(
       await this.click('#import-preview', 'Import');
     },
     html: () => page.evaluate(() => document.documentElement.outerHTML, undefined),
-    screenshot: (file, scheme) => native.screenshot(file, scheme),
+    screenshot: (file, scheme, frame) => native.screenshot(file, scheme, frame),
     send: (type, payload) =>
       page.evaluate(
         ({ type, payload }: { type: string; payload: unknown }) => {

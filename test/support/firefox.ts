@@ -205,8 +205,9 @@ export class FirefoxDriver implements BrowserDriver {
         if (!input) throw new Error(`no ${selector}`);
         await (input as unknown as { uploadFile(f: string): Promise<void> }).uploadFile(file);
       },
-      screenshot: async (file) => {
-        await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+      screenshot: async (file, _scheme, frame) => {
+        if (frame) await page.setViewport(frame);
+        await page.screenshot({ path: file as `${string}.png`, fullPage: !frame });
       },
       press: async (key) => {
         // Puppeteer presses one key at a time: `Control+a` is held modifiers around a press.

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { zipSync } from 'fflate';
+import { packageDifferences, packageFiles } from '../../src/build/package-check.js';
 import { releaseProblems, sha256sums } from '../../src/build/release.js';
 
 const ready = {
@@ -52,5 +54,55 @@ describe('what npm run release refuses', () => {
 describe('SHA256SUMS', () => {
   it('is what sha256sum --check reads: digest, two spaces, name; one line a file, by name', () => {
     assert.equal(sha256sums({ 'b.zip': 'bb', 'a.zip': 'aa' }), 'aa  a.zip\nbb  b.zip\n');
+  });
+});
+
+describe('checking a store’s package against a release', () => {
+  const text = (value: string) => new TextEncoder().encode(value);
+  const release = {
+    'manifest.json': text('{"name":"AutoBearer","version":"1.2.0"}'),
+    'background.js': text('console.log(1)'),
+    'icons/icon-16.png': new Uint8Array([137, 80, 78, 71]),
+  };
+  const releaseZip = zipSync(release);
+  /** A CRX3 file: magic, version 3, the header's length, a header, then the zip. */
+  const crx = (zip: Uint8Array) => {
+    const header = new Uint8Array(12 + 5);
+    header.set(text('Cr24'));
+    new DataView(header.buffer).setUint32(4, 3, true);
+    new DataView(header.buffer).setUint32(8, 5, true);
+    return new Uint8Array([...header, ...zip]);
+  };
+
+  it('finds nothing to say of the release itself, AMO’s signed copy, or the Chrome Web Store’s CRX', () => {
+    assert.deepEqual(packageDifferences(packageFiles(releaseZip), packageFiles(releaseZip)), []);
+    const signed = zipSync({
+      ...release,
+      'META-INF/mozilla.rsa': text('sig'),
+      'META-INF/manifest.mf': text('m'),
+    });
+    assert.deepEqual(packageDifferences(packageFiles(signed), packageFiles(releaseZip)), []);
+    const fromStore = zipSync({
+      ...release,
+      'manifest.json': text(
+        '{"name":"AutoBearer","update_url":"https://clients2.google.com/service/update2/crx","version":"1.2.0"}',
+      ),
+      '_metadata/verified_contents.json': text('[]'),
+    });
+    assert.deepEqual(packageDifferences(packageFiles(crx(fromStore)), packageFiles(releaseZip)), []);
+  });
+
+  it('names a file that differs by one byte, a file missing, a file added and a manifest changed', () => {
+    const tampered = zipSync({
+      'manifest.json': text('{"name":"AutoBearer","version":"1.2.0","permissions":["cookies"]}'),
+      'background.js': text('console.log(2)'),
+      'extra.js': text('fetch("https://example.com")'),
+    });
+    assert.deepEqual(packageDifferences(packageFiles(tampered), packageFiles(releaseZip)), [
+      'background.js: differs',
+      'icons/icon-16.png: missing from the store’s package',
+      'manifest.json: differs',
+      'extra.js: not in the release',
+    ]);
   });
 });

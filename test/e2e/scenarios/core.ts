@@ -3,12 +3,17 @@
 // the browser stops the background, survives a browser restart, and stops at sign-out.
 // Written once; each browser's test file runs it with its driver.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CHROMIUM_WAKES_NARROWED_LISTENERS } from '../../../src/core/response-listeners.js';
-import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
+import {
+  type BrowserDriver,
+  type ExtensionPage,
+  STORE_SCREENSHOT,
+  type WebPage,
+} from '../../support/driver.js';
 import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -252,6 +257,27 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
                 `${scheme} background, lightness ${shade}`,
               );
             }
+          }
+          // The stores' screenshots (docs/store-listing.md), at their size: the options page as it
+          // opens, and the popup as it drops from the toolbar, drawn larger on a plain backdrop.
+          await popup.run(() => {
+            const frame = document.createElement('style');
+            frame.id = 'store-frame';
+            frame.textContent =
+              'html{background:#dfe3e8;min-height:100vh}body{margin:40px auto 0;zoom:1.6;box-shadow:0 4px 18px rgb(0 0 0/.3);border-radius:6px}';
+            document.head.append(frame);
+          }, undefined);
+          await popup.screenshot(path.resolve('docs/store/popup-1280x800.png'), 'light', STORE_SCREENSHOT);
+          await popup.run(() => document.getElementById('store-frame')?.remove(), undefined);
+          await options.screenshot(
+            path.resolve('docs/store/options-1280x800.png'),
+            'light',
+            STORE_SCREENSHOT,
+          );
+          for (const name of ['popup', 'options']) {
+            // A PNG's width and height, from its header chunk.
+            const png = readFileSync(`docs/store/${name}-1280x800.png`);
+            assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1280, 800], name);
           }
           await options.close();
         }
