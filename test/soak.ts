@@ -23,7 +23,8 @@ const run = spawnSync(
     '--test',
     '--test-concurrency=1',
     '--test-reporter=spec',
-    'test/e2e/soak.test.ts',
+    'test/e2e/soak-chromium.test.ts',
+    'test/e2e/soak-firefox.test.ts',
   ],
   { stdio: 'inherit', env: { ...process.env, SOAK_MINUTES: String(minutes), SOAK_BROWSERS: values.browser } },
 );

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserDriver, ExtensionPage, WebPage } from '../../support/driver.js';
 import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
+import { accountsScenario } from './accounts.js';
 
 const TTL_SECONDS = 60;
 /** How long after a token endpoint comes back a request may still go out with no token at all. */
@@ -210,4 +211,25 @@ export function soakScenario(
       for (const name of PROFILES) assert.match(await popup.text(card(name)), /Signed in as soak|Refreshing/);
     });
   });
+}
+
+/**
+ * What a soak file runs, from the environment `npm run soak` sets: the soak for SOAK_MINUTES
+ * (2.5 in `npm test`) in the browsers SOAK_BROWSERS names; a long run also soaks the two-tab
+ * page with two accounts, which `npm test` runs over two token lifetimes already
+ * (scenarios/accounts.ts, in chromium.test.ts and firefox.test.ts).
+ */
+export function soakRun(): {
+  browsers: string[];
+  scenarios: (launch: () => Promise<BrowserDriver>) => void;
+} {
+  const minutes = Number(process.env.SOAK_MINUTES ?? 2.5);
+  const longRun = process.env.SOAK_MINUTES !== undefined;
+  return {
+    browsers: (process.env.SOAK_BROWSERS ?? 'chromium,firefox').split(','),
+    scenarios: (launch) => {
+      soakScenario(launch, minutes);
+      if (longRun) accountsScenario(launch, { minutes });
+    },
+  };
 }
