@@ -1,19 +1,23 @@
 // The header rules as this worker set them in the browser, and why the browser refused any.
+
+import { sha256Hex } from '../core/json.js';
 import type { ActiveToken } from '../core/plan.js';
-import { buildRules, type HeaderRule, type TabGuard } from '../core/rules.js';
+import { buildRules, ruleInputs, type TabGuard } from '../core/rules.js';
 import type { Tokens } from '../core/token-answer.js';
+import type { Platform } from './platform.js';
 
 export class AppliedRules {
   /** What the rules carry; `undefined` until this worker first set them. */
   private active: ActiveToken[] | undefined;
   /** The tabs' guards the rules hold (core/rules.ts). */
   private guards: readonly TabGuard[] = [];
-  private key = '';
+  /** What the rules set were built from (ruleInputs): the same inputs, the same rules. */
+  private inputs = '';
   private ruleCount = 0;
   /** Why the browser refused a profile's rules at the last update, by profile id. */
   readonly failures = new Map<string, string>();
 
-  constructor(private readonly setRules: (rules: HeaderRule[]) => Promise<void>) {}
+  constructor(private readonly browser: Pick<Platform, 'setRules' | 'rulesBuiltFrom'>) {}
 
   /** How many rules are set. */
   get count(): number {
@@ -32,26 +36,37 @@ export class AppliedRules {
    */
   async apply(active: ActiveToken[], guards: readonly TabGuard[] = this.guards): Promise<void> {
     this.guards = guards;
-    const rules = buildRules(active, guards);
-    if (this.active && JSON.stringify(rules) === this.key) {
+    const inputs = ruleInputs(active, guards);
+    if (this.active && inputs === this.inputs) {
       this.active = active; // the same rules; what the 401 reaction reads may have changed
       return;
     }
+    // A worker's first rules: an earlier worker may have set these very ones (the browser keeps
+    // session rules while the background sleeps). Then nothing is built or set.
+    if (!this.active) {
+      const count = await this.browser.rulesBuiltFrom(await sha256Hex(inputs));
+      if (count !== undefined) {
+        this.active = active;
+        this.inputs = inputs;
+        this.ruleCount = count;
+        return;
+      }
+    }
     this.failures.clear();
     try {
-      await this.set(active, rules);
+      await this.set(active, guards);
     } catch {
       const kept: ActiveToken[] = [];
       for (const entry of active) {
         try {
-          await this.setRules(buildRules([...kept, entry], guards));
+          await this.browser.setRules(buildRules([...kept, entry], guards), '');
           kept.push(entry);
         } catch (error) {
           this.failures.set(entry.id, (error as Error).message);
         }
       }
       // The last attempt may have been a refused one: the browser must hold exactly the kept rules.
-      await this.set(kept, buildRules(kept, guards));
+      await this.set(kept, guards);
     }
   }
 
@@ -66,10 +81,12 @@ export class AppliedRules {
     await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken, idToken, issuedAt } : a)));
   }
 
-  private async set(active: ActiveToken[], rules: HeaderRule[]): Promise<void> {
-    await this.setRules(rules);
+  private async set(active: ActiveToken[], guards: readonly TabGuard[]): Promise<void> {
+    const inputs = ruleInputs(active, guards);
+    const rules = buildRules(active, guards);
+    await this.browser.setRules(rules, await sha256Hex(inputs));
     this.active = active;
-    this.key = JSON.stringify(rules);
+    this.inputs = inputs;
     this.ruleCount = rules.length;
   }
 }

@@ -1,7 +1,6 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
 
-import { sha256Hex } from '../core/json.js';
 import {
   ALL_URLS,
   CHROMIUM_WAKES_NARROWED_LISTENERS,
@@ -25,40 +24,41 @@ import type { Diagnostics, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
 
-/** The ids of the session rules this worker set; read from the browser once per worker life. */
+/** The ids of the session rules this worker set; read from the browser when first needed. */
 let ruleIds: number[] | undefined;
 
 /**
- * A digest of the session rules last set, in storage.session, which lives exactly as long as the
- * rules do (until the browser or the extension restarts): a start of the background whose rules
- * are those already set leaves them alone, rather than replacing hundreds of rules with the same.
+ * What the session rules were built from (a digest of core/rules.ts's ruleInputs) and how many
+ * there are, in storage.session, which lives exactly as long as the rules do (until the browser
+ * or the extension restarts): a start of the background whose rules are those already set leaves
+ * them alone, rather than building hundreds of rules to replace them with the same.
  */
-const RULES_DIGEST_KEY = 'rulesDigest';
-let digestStored: boolean | undefined;
+const RULES_SET_KEY = 'rulesSet';
+interface RulesSet {
+  inputs: string;
+  count: number;
+}
+let recordStored: boolean | undefined;
 
-async function setRules(rules: HeaderRule[]): Promise<void> {
-  // The same rules built by the same build give the same text (a new build may set them again).
-  const digest = await sha256Hex(JSON.stringify(rules));
-  if (!ruleIds) {
-    const stored = (await browser.storage.session.get(RULES_DIGEST_KEY))[RULES_DIGEST_KEY];
-    digestStored = stored !== undefined;
-    // The browser holds exactly these rules (nothing else sets them): no need to read them back.
-    if (stored === digest) {
-      ruleIds = rules.map((rule) => rule.id);
-      return;
-    }
-    ruleIds = (await browser.declarativeNetRequest.getSessionRules()).map((rule) => rule.id);
-  }
+async function rulesBuiltFrom(inputs: string): Promise<number | undefined> {
+  const stored = (await browser.storage.session.get(RULES_SET_KEY))[RULES_SET_KEY] as RulesSet | undefined;
+  recordStored = stored !== undefined;
+  return stored?.inputs === inputs ? stored.count : undefined;
+}
+
+async function setRules(rules: HeaderRule[], inputs: string): Promise<void> {
+  ruleIds ??= (await browser.declarativeNetRequest.getSessionRules()).map((rule) => rule.id);
   // Gone while the rules change: a background stopped in between replaces them at its start.
-  if (digestStored) await browser.storage.session.remove(RULES_DIGEST_KEY);
-  digestStored = false;
+  if (recordStored !== false) await browser.storage.session.remove(RULES_SET_KEY);
+  recordStored = false;
   // One call removes the old rules and adds the new: the switch to a new token is atomic.
   const existing = ruleIds;
   ruleIds = undefined; // unknown until the call succeeds
   await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: existing, addRules: rules });
   ruleIds = rules.map((rule) => rule.id);
-  await browser.storage.session.set({ [RULES_DIGEST_KEY]: digest });
-  digestStored = true;
+  if (!inputs) return; // a step of a fallback (applied-rules.ts): never taken for a finished set
+  await browser.storage.session.set({ [RULES_SET_KEY]: { inputs, count: rules.length } satisfies RulesSet });
+  recordStored = true;
 }
 
 /** The tabs given a badge of their own, in storage.session: a later worker clears them. */
@@ -219,6 +219,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
       return wakesFor(hostsAtStart, wake);
     },
     setRules,
+    rulesBuiltFrom,
     alarms: {
       set: async (name, when) => {
         await browser.alarms.create(name, { when });

@@ -89,6 +89,8 @@ export class Controller {
   private readonly rules: AppliedRules;
   /** Reconciliations, and the hand-off of a refreshed token, run one after another. */
   private readonly inTurn = queue();
+  /** The reconciliation running now, if one is. */
+  private reconciling: Promise<AppState> | undefined;
   /** Subscription checks, one at a time: two would both store their outcome. */
   private readonly subscriptionTurn: Queue = queue();
 
@@ -96,7 +98,7 @@ export class Controller {
   readonly profileSync: ProfileSync;
 
   constructor(private readonly platform: Platform) {
-    this.rules = new AppliedRules((rules) => platform.setRules(rules));
+    this.rules = new AppliedRules(platform);
     this.profileSync = new ProfileSync({
       ...platform.syncAreas,
       profiles: platform.profiles,
@@ -130,7 +132,8 @@ export class Controller {
 
   /** Rebuilds rules and alarms from storage, publishes the state, and starts the refreshes due. */
   reconcile(): Promise<AppState> {
-    return this.inChain(async () => {
+    const run: Promise<AppState> = this.inChain(async () => {
+      this.reconciling = run;
       const started = performance.now();
       // Read alongside the rest: only this reconciliation changes alarms or the trash.
       const trashRead = this.platform.profiles.loadTrash();
@@ -178,10 +181,28 @@ export class Controller {
       for (const id of planned.dueSubscriptions) void this.checkSubscription(id, { onlyIfDue: true });
       return state;
     });
+    run
+      .finally(() => {
+        if (this.reconciling === run) this.reconciling = undefined;
+      })
+      .catch(() => undefined);
+    return run;
   }
 
-  /** The state the pages see, without changing anything. */
+  /**
+   * The state the pages see, without changing anything. A reconciliation under way (a start that
+   * a page's question woke, a change) is about to publish it: the answer is its state, rather
+   * than a second read of everything beside it.
+   */
   async state(): Promise<AppState> {
+    const running = this.reconciling;
+    if (running) {
+      try {
+        return await running;
+      } catch {
+        // It failed (it says why on the console): the state as stored, read here.
+      }
+    }
     const stored = await this.read();
     return this.view(stored, this.plan(stored));
   }
@@ -228,18 +249,20 @@ export class Controller {
   }
 
   private async read(): Promise<Stored> {
-    const [{ inForce, subscriptions }, extras, apiTabs, choices, granted] = await Promise.all([
-      this.readProfiles(),
-      this.platform.accounts.load(),
-      this.platform.apiTabs.load(),
-      this.platform.tabChoices.load(),
-      this.platform.grantedOrigins(),
-    ]);
+    const [{ inForce, subscriptions }, extras, apiTabs, choices, granted, storedSessions] = await Promise.all(
+      [
+        this.readProfiles(),
+        this.platform.accounts.load(),
+        this.platform.apiTabs.load(),
+        this.platform.tabChoices.load(),
+        this.platform.grantedOrigins(),
+        this.platform.sessions.all(),
+      ],
+    );
     const { profiles, problems } = inForce;
     const keys = profiles.flatMap(({ id }) =>
       accountsOf(extras, id).map((accountId) => accountKey(id, accountId)),
     );
-    const storedSessions = await this.platform.sessions.getMany(keys);
     const sessions = new Map(keys.map((key) => [key, storedSessions.get(key) ?? SIGNED_OUT]));
     return {
       subscriptions,

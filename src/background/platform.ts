@@ -55,8 +55,13 @@ export interface Platform {
   readonly discovered: DiscoveryStore;
   /** The policy's `profileFile` (storage.managed), or undefined where there is no policy. */
   readonly policyFile: () => Promise<unknown>;
-  /** Replaces every session rule with these, atomically. */
-  readonly setRules: (rules: HeaderRule[]) => Promise<void>;
+  /**
+   * Replaces every session rule with these, atomically; `inputs` is a digest of what they were
+   * built from (core/rules.ts, ruleInputs), kept for as long as the rules themselves.
+   */
+  readonly setRules: (rules: HeaderRule[], inputs: string) => Promise<void>;
+  /** How many rules the browser holds, if they are the ones built from `inputs`; else undefined. */
+  readonly rulesBuiltFrom: (inputs: string) => Promise<number | undefined>;
   readonly alarms: {
     readonly set: (name: string, when: number) => Promise<void>;
     readonly clear: (name: string) => Promise<void>;

@@ -181,6 +181,23 @@ export function rulesForProfile(
 }
 
 /**
+ * Everything `buildRules` reads, as one text: the same text builds the same rules, so a start of
+ * the background whose rules were built from it leaves them as they are without building them.
+ */
+export function ruleInputs(active: readonly RuleInput[], guards: readonly TabGuard[]): string {
+  return JSON.stringify([
+    active.map(({ profile, accessToken, idToken, tabIds, scope }) => [
+      profile,
+      accessToken,
+      idToken,
+      tabIds,
+      scope,
+    ]),
+    guards,
+  ]);
+}
+
+/**
  * An account whose token the rules carry, the tabs its API was opened in ("Open in a tab"), and
  * the tabs it covers.
  */

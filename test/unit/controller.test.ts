@@ -77,7 +77,7 @@ class FakePlatform implements Platform {
 
   /** Storage reads and writes and rule updates, in order. */
   readonly log: string[] = [];
-  readonly area = strictStorageArea(this.log);
+  readonly area = strictStorageArea(this.log, { whole: true });
   badge: Badge | undefined;
   ids = 0;
   readonly now = () => this.clock;
@@ -87,10 +87,15 @@ class FakePlatform implements Platform {
   readonly newId = () => `id-${++this.ids}`;
   readonly profiles = profileStore(this.area, async () => testKey, BUILD);
   readonly sessions = encryptedSessionStore(this.area, async () => testKey);
-  readonly setRules = async (rules: HeaderRule[]) => {
+  /** What the rules were built from, kept as long as they are (storage.session in the browser). */
+  rulesSet: { inputs: string; count: number } | undefined;
+  readonly setRules = async (rules: HeaderRule[], inputs: string) => {
     this.log.push(`rules ${(rules[0] && setValue(rules[0])) ?? 'none'}`);
     this.rules = structuredClone(rules);
+    this.rulesSet = inputs ? { inputs, count: rules.length } : undefined;
   };
+  readonly rulesBuiltFrom = async (inputs: string) =>
+    this.rulesSet?.inputs === inputs ? this.rulesSet.count : undefined;
   readonly alarms = {
     set: async (name: string, when: number) => {
       this.alarmMap.set(name, when);
@@ -479,7 +484,7 @@ describe('background controller', () => {
     await controller.handlers.refreshNow({ id });
     const fresh = headerValue();
     assert.ok(api.isValid(fresh));
-    const stored = platform.log.lastIndexOf(`set session:${id}`);
+    const stored = platform.log.lastIndexOf('set sessions');
     const applied = platform.log.indexOf(`rules ${fresh}`);
     assert.ok(stored >= 0 && applied > stored, platform.log.join('\n'));
     assert.deepEqual(platform.log.slice(stored + 1, applied), [], 'nothing between the store and the rules');
@@ -489,9 +494,9 @@ describe('background controller', () => {
     const setRules = platform.setRules;
     let refusals = 1;
     Object.assign(platform, {
-      setRules: async (rules: HeaderRule[]) => {
+      setRules: async (rules: HeaderRule[], inputs: string) => {
         if (refusals-- > 0) throw new Error('the browser refused the rules');
-        await setRules(rules);
+        await setRules(rules, inputs);
       },
     });
     await controller.handlers.refreshNow({ id });
@@ -504,10 +509,10 @@ describe('background controller', () => {
   it('one profile’s rule the browser refuses keeps neither the others’ rules out nor a signed-out one’s in', async () => {
     const setRules = platform.setRules;
     Object.assign(platform, {
-      setRules: async (rules: HeaderRule[]) => {
+      setRules: async (rules: HeaderRule[], inputs: string) => {
         if (rules.some((rule) => setValue(rule)?.includes('refuse-me')))
           throw new Error('Rule with id 3 has an invalid header value');
-        await setRules(rules);
+        await setRules(rules, inputs);
       },
     });
     const manual = (name: string, value: string) => ({
@@ -710,6 +715,22 @@ describe('background controller', () => {
       profile: { ...stored, testUrl: at('/redirect?to=/whoami') },
     });
     assert.equal((await controller.handlers.testRequest({ id })).redirected, true);
+  });
+
+  it('a worker start leaves the rules an earlier worker set from the same inputs, and sets them after a browser restart', async () => {
+    const before = headerValue();
+    platform.log.length = 0;
+    await background(platform).reconcile();
+    assert.deepEqual(
+      platform.log.filter((entry) => entry.startsWith('rules')),
+      [],
+      'the rules are those already set',
+    );
+    // A browser restart clears the session rules and storage.session with them.
+    platform.rules = [];
+    platform.rulesSet = undefined;
+    await background(platform).reconcile();
+    assert.equal(headerValue(), before, 'set again, with the same token');
   });
 
   it('a token already due at a worker start is refreshed at once', async () => {
