@@ -19,7 +19,7 @@ import { browser } from '../platform/browser.js';
 import { tokenKey } from '../platform/secret-store.js';
 import { keptListenerCleanup, type NumberedListeners } from './chromium-kept-listeners.js';
 import { accountStore, apiTabStore, subscriptionStore, tabChoiceStore } from './list-store.js';
-import { discoveryStore, policyCopyStore } from './local-stores.js';
+import { checkedFileStore, discoveryStore, policyCopyStore } from './local-stores.js';
 import type { Diagnostics, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
@@ -205,6 +205,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
         () => false,
       ),
     policyCopy: policyCopyStore(browser.storage.local),
+    checkedFiles: checkedFileStore(browser.storage.local, BUILD_ID),
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,

@@ -15,7 +15,7 @@ import {
 } from '../core/accounts.js';
 import { type ApiTab, afterNavigation, withoutApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, issuerOf } from '../core/auth-requests.js';
-import { stableJson } from '../core/json.js';
+import { sha256Hex, stableJson } from '../core/json.js';
 import { originsFor, uncoveredOrigins } from '../core/permissions.js';
 import {
   alarmChanges,
@@ -32,7 +32,7 @@ import {
   trashExpired,
   wakeHosts,
 } from '../core/plan.js';
-import type { Profile } from '../core/profile.js';
+import { type Profile, type ProfileFile, parseProfileFile, type Validated } from '../core/profile.js';
 import { type ProfilesInForce, profilesInForce, type StoredProfile } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import { withListenAlarm } from '../core/response-listeners.js';
@@ -78,6 +78,9 @@ interface Stored {
   /** The host permissions the browser has granted (match patterns). */
   readonly granted: readonly string[];
 }
+
+/** A profile file's text, as the policy or a subscription holds it (none: nothing to validate). */
+const isFileText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 export class Controller {
   /** Refreshes in flight, one per account (by key): a second trigger joins the first. */
@@ -230,16 +233,39 @@ export class Controller {
   /** The profiles in force, and the subscriptions some of them come from. */
   private async readProfiles(): Promise<{ inForce: ProfilesInForce; subscriptions: Subscription[] }> {
     // Independent reads, asked together: each costs the browser a round trip.
-    const [subscriptions, policyFile, own] = await Promise.all([
+    const [subscriptions, policyFile, own, checked] = await Promise.all([
       this.platform.subscriptions.load(),
       this.platform.policyCopy.load(),
       this.platform.profiles.load(),
+      this.platform.checkedFiles.load(),
     ]);
-    // The policy's and the subscriptions' files are validated as they are read (the user's own
-    // profiles when they were stored): only then is the list needed.
-    if (policyFile !== undefined || subscriptions.some((s) => s.current || s.pending))
-      await publicSuffixListReady();
-    const inForce = profilesInForce(policyFile, own, subscriptions.flatMap(subscriptionProfiles));
+    // The policy's and the subscriptions' files: validated once per text and build (the user's own
+    // profiles are, when stored), and read from that copy after. Validation needs the list.
+    const texts = [...new Set([policyFile, ...subscriptions.map((s) => s.current?.text)].filter(isFileText))];
+    const digests = await Promise.all(texts.map((text) => sha256Hex(text)));
+    const known = new Map(texts.flatMap((text, i) => (checked[digests[i] ?? ''] ? [[text, i]] : [])));
+    if (known.size < texts.length || subscriptions.some((s) => s.pending)) await publicSuffixListReady();
+    const validated = new Map<string, ProfileFile>();
+    const parse = (text: string): Validated<ProfileFile> => {
+      const i = known.get(text);
+      const copy = i === undefined ? undefined : checked[digests[i] ?? ''];
+      if (copy) return { ok: true, value: copy };
+      const parsed = parseProfileFile(text);
+      if (parsed.ok) validated.set(text, parsed.value);
+      return parsed;
+    };
+    const subscribed = subscriptions.flatMap((subscription) => subscriptionProfiles(subscription, parse));
+    const inForce = profilesInForce(policyFile, own, subscribed, parse);
+    if (validated.size > 0) {
+      // The files in use now, and nothing else: a replaced file's copy goes.
+      const files = Object.fromEntries(
+        texts.flatMap((text, i) => {
+          const file = validated.get(text) ?? checked[digests[i] ?? ''];
+          return file ? [[digests[i], file]] : [];
+        }),
+      );
+      void this.platform.checkedFiles.save(files).catch(() => undefined);
+    }
     return { inForce, subscriptions };
   }
 

@@ -1,9 +1,11 @@
-// Two small records in storage.local beside the profiles: the last policy file read, and the
-// endpoints each issuer's discovery named. Neither holds a secret.
+// Small records in storage.local beside the profiles: the last policy file read, the endpoints
+// each issuer's discovery named, and the profile files this build validated. None holds a secret.
+import type { ProfileFile } from '../core/profile.js';
 import type { Storage } from '../platform/browser.js';
 
 export const POLICY_COPY_KEY = 'managedProfileFile';
 export const DISCOVERED_KEY = 'discovered';
+export const CHECKED_FILES_KEY = 'checkedFiles';
 
 type Area = Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>;
 
@@ -66,6 +68,30 @@ export function discoveryStore(area: Area): DiscoveryStore {
       const all = await load();
       if (JSON.stringify(all[issuer]) === JSON.stringify(discovered)) return;
       await area.set({ [DISCOVERED_KEY]: { ...all, [issuer]: discovered } });
+    },
+  };
+}
+
+/**
+ * The policy's and the subscriptions' files as this build's validation passed them, by a digest
+ * of their text: a start reads their profiles rather than validating the same text again (which
+ * needs the Public Suffix List). Another build's record is not used: its rules may differ.
+ */
+export interface CheckedFileStore {
+  load(): Promise<Record<string, ProfileFile>>;
+  save(files: Record<string, ProfileFile>): Promise<void>;
+}
+
+export function checkedFileStore(area: Area, build: string): CheckedFileStore {
+  return {
+    async load() {
+      const stored = (await area.get(CHECKED_FILES_KEY))[CHECKED_FILES_KEY] as
+        | { build?: unknown; files?: Record<string, ProfileFile> }
+        | undefined;
+      return stored?.build === build && stored.files ? stored.files : {};
+    },
+    async save(files) {
+      await area.set({ [CHECKED_FILES_KEY]: { build, files } });
     },
   };
 }

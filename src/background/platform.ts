@@ -7,7 +7,7 @@ import type { Subscription } from '../core/subscriptions.js';
 import type { AppState } from '../messages/protocol.js';
 import type { Storage } from '../platform/browser.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
-import type { DiscoveryStore, PolicyCopyStore } from './local-stores.js';
+import type { CheckedFileStore, DiscoveryStore, PolicyCopyStore } from './local-stores.js';
 import type { WebAuthFlow } from './oauth.js';
 import type { ProfileStore } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
@@ -52,6 +52,7 @@ export interface Platform {
   readonly tabExists: (tabId: number) => Promise<boolean>;
   /** The last policy file read, kept because storage.managed can take seconds to answer. */
   readonly policyCopy: PolicyCopyStore;
+  readonly checkedFiles: CheckedFileStore;
   readonly discovered: DiscoveryStore;
   /** The policy's `profileFile` (storage.managed), or undefined where there is no policy. */
   readonly policyFile: () => Promise<unknown>;

@@ -1,5 +1,8 @@
 // The profiles in force: the organization's (from a policy) and the user's, each with its id. Pure.
-import { type Profile, parseProfileFile } from './profile.js';
+import { type Profile, type ProfileFile, parseProfileFile, type Validated } from './profile.js';
+
+/** How a profile file's text becomes profiles: parseProfileFile, or a copy of what it said before. */
+export type ParseProfileFile = (text: string) => Validated<ProfileFile>;
 
 export interface StoredProfile {
   /** Internal, stable across renames; never in the profile file. */
@@ -18,12 +21,15 @@ export interface ManagedProfiles {
   readonly problems: string[];
 }
 
-export function managedProfiles(profileFileText: unknown): ManagedProfiles {
+export function managedProfiles(
+  profileFileText: unknown,
+  parse: ParseProfileFile = parseProfileFile,
+): ManagedProfiles {
   if (profileFileText === undefined || profileFileText === null || profileFileText === '')
     return { profiles: [], problems: [] };
   if (typeof profileFileText !== 'string')
     return { profiles: [], problems: ['profileFile: must be the profile file as JSON text'] };
-  const parsed = parseProfileFile(profileFileText);
+  const parsed = parse(profileFileText);
   if (!parsed.ok) return { profiles: [], problems: parsed.problems };
   return {
     profiles: parsed.value.profiles.map((profile) => ({
@@ -49,8 +55,9 @@ export function profilesInForce(
   policyFile: unknown,
   own: readonly StoredProfile[],
   subscribed: readonly StoredProfile[] = [],
+  parse: ParseProfileFile = parseProfileFile,
 ): ProfilesInForce {
-  const managed = managedProfiles(policyFile);
+  const managed = managedProfiles(policyFile, parse);
   const names = new Set<string>();
   const profiles = [...managed.profiles, ...subscribed, ...own].filter((entry) => {
     if (names.has(entry.profile.name)) return false;

@@ -3,7 +3,7 @@
 import type { SubscriptionView } from '../messages/protocol.js';
 import { type ImportPreview, movedText, previewImport } from './import-preview.js';
 import { parseProfileFile } from './profile.js';
-import type { StoredProfile } from './profiles.js';
+import type { ParseProfileFile, StoredProfile } from './profiles.js';
 import { t } from './text.js';
 
 /** A file as fetched: its text, when, and what the next request sends to ask "changed since?". */
@@ -88,9 +88,12 @@ export function subscriptionUrlProblem(url: string, pinned: boolean): string | u
 }
 
 /** The profiles a subscription's file in force holds, read-only, marked with its name. */
-export function subscriptionProfiles(subscription: Subscription): StoredProfile[] {
+export function subscriptionProfiles(
+  subscription: Subscription,
+  parse: ParseProfileFile = parseProfileFile,
+): StoredProfile[] {
   if (!subscription.current) return [];
-  const parsed = parseProfileFile(subscription.current.text);
+  const parsed = parse(subscription.current.text);
   if (!parsed.ok) return []; // never stored so: a file is checked before it is kept
   return parsed.value.profiles.map((profile) => ({
     id: subscriptionProfileId(subscription.id, profile.name),

@@ -10,7 +10,7 @@ import {
   subscriptionStore,
   tabChoiceStore,
 } from '../../src/background/list-store.js';
-import { discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
+import { checkedFileStore, discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
 import type { Diagnostics, Platform } from '../../src/background/platform.js';
 import {
   checkedStamp,
@@ -20,6 +20,7 @@ import {
   profileStore,
 } from '../../src/background/profile-store.js';
 import { encryptedSessionStore, UNREADABLE } from '../../src/background/session-store.js';
+import { sha256Hex } from '../../src/core/json.js';
 import { validateProfile } from '../../src/core/profile.js';
 import { LISTEN_ALARM, wakesFor } from '../../src/core/response-listeners.js';
 import type { HeaderRule, ObservedRequest } from '../../src/core/rules.js';
@@ -123,6 +124,7 @@ class FakePlatform implements Platform {
     this.tabBadges = new Map(tabBadges);
   };
   readonly policyCopy = policyCopyStore(this.area);
+  readonly checkedFiles = checkedFileStore(this.area, BUILD);
   readonly discovered = discoveryStore(this.area);
   managedFile: unknown;
   readonly policyFile = async () => this.managedFile;
@@ -825,6 +827,39 @@ describe('background controller', () => {
     );
     assert.ok(refused.managedProblems.some((p) => p.startsWith('profiles[0].hosts')));
     assert.ok(!refused.profiles.some((p) => p.managed));
+  });
+
+  it('a policy’s file is validated once per text and build: a start reads the copy validation passed', async () => {
+    const file = JSON.stringify({
+      autobearer: 1,
+      profiles: [{ name: 'Team API', hosts: ['team.example.com'], auth: { kind: 'manual' } }],
+    });
+    const teamHosts = (state: AppState) =>
+      state.profiles.find((p) => p.profile.name === 'Team API')?.profile.hosts;
+    platform.managedFile = file;
+    await controller.reconcile();
+    await waitFor(async () => teamHosts(await controller.handlers.getState({})), 5_000, 'the policy applies');
+    type Checked = { build: string; files: Record<string, { profiles: Array<{ hosts: string[] }> }> };
+    const digest = await sha256Hex(file);
+    const record = await waitFor(
+      async () => {
+        const now = platform.area.data.get('checkedFiles') as Checked | undefined;
+        return now?.files[digest] && now;
+      },
+      5_000,
+      'the validated copy is kept',
+    );
+    assert.equal(record.build, BUILD);
+    assert.deepEqual(Object.keys(record.files), [digest], 'the copy of the file in use, and no other');
+    // A start reads the copy, not the text: a copy changed past the store (by hand) shows.
+    record.files[digest]?.profiles[0]?.hosts.splice(0, 1, 'copy.example.com');
+    platform.area.data.set('checkedFiles', record);
+    assert.deepEqual(teamHosts(await background(platform).reconcile()), ['copy.example.com']);
+    // Another build's copy is not read: the text is validated again.
+    platform.area.data.set('checkedFiles', { ...record, build: 'an-older-build' });
+    assert.deepEqual(teamHosts(await background(platform).reconcile()), ['team.example.com']);
+    platform.managedFile = undefined;
+    await controller.reconcile();
   });
 
   it('a token endpoint that discovery named on another host is among the origins the profile asks for', async () => {
