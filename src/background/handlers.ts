@@ -4,12 +4,13 @@ import { accountInTab, accountKey, DEFAULT_ACCOUNT, withChoice, withNewAccount }
 import { withApiTab } from '../core/api-tabs.js';
 import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
+import { currentSession } from '../core/plan.js';
 import { parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
 import type { StoredProfile } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
-import { isUsable } from '../core/session.js';
+import { isUsable, signedIn } from '../core/session.js';
 import { parsePublicKey } from '../core/signing.js';
 import { DEFAULT_EVERY_HOURS, subscriptionUrlProblem } from '../core/subscriptions.js';
 import { type MessageKey, t } from '../core/text.js';
@@ -115,8 +116,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
         if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
         throw error;
       }
-      const signedInWith = authFingerprint(profile.auth);
-      await platform.sessions.update(key, () => ({ tokens, failures: 0, signedInWith }));
+      await platform.sessions.update(key, () => signedIn(tokens, undefined, authFingerprint(profile.auth)));
       return controller.reconcile();
     },
     signOut: async ({ id, account = DEFAULT_ACCOUNT }) => {
@@ -253,12 +253,12 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       await publicSuffixListReady();
       const parsed = parseProfileFile(text);
       if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
-      const current = await Promise.all(
-        (await platform.profiles.load()).map(async ({ id, profile }) => ({
-          profile,
-          signedIn: !!(await platform.sessions.get(id))?.tokens,
-        })),
-      );
+      // Signed in as the plan counts it: a session made with other sign-in settings is not.
+      const [own, sessions] = await Promise.all([platform.profiles.load(), platform.sessions.all()]);
+      const current = own.map(({ id, profile }) => ({
+        profile,
+        signedIn: !!currentSession(profile, sessions.get(id)).tokens,
+      }));
       return previewImport(current, parsed.value.profiles);
     },
     importFile: async ({ text }) => {

@@ -30,6 +30,7 @@ import { dropAt, minRefreshGap, refreshDueAt, retryAt, UNDO_MS } from './schedul
 import {
   type Badge,
   badgeFor,
+  isSending,
   isUsable,
   type PublicStatus,
   publicStatus,
@@ -369,7 +370,7 @@ export function badgesOfTabs(state: AppState, global: Badge): Map<number, Badge>
     const first = used[0];
     if (!first) continue;
     const { username } = first.account.status;
-    const sending = used.every(({ account }) => ['signed-in', 'refreshing'].includes(account.status.phase));
+    const sending = used.every(({ account }) => isSending(account.status));
     badges.set(tabId, {
       text: sending ? shortLabel(username, first.account.accountId) : '!',
       color: sending ? '#6a1b9a' : '#c5221f',

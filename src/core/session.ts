@@ -135,6 +135,13 @@ export function badgeFor(profiles: readonly BadgeInput[]): Badge {
   return { text: '', color: '#5f6368', title };
 }
 
+/**
+ * Whether an account's token is being sent: signed in, refreshing, or retrying a refresh that
+ * failed (its token is sent until it expires). The plan's rules, the popup and the badges agree.
+ */
+export const isSending = (status: Pick<PublicStatus, 'phase'>): boolean =>
+  status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
+
 /** A fresh sign-in's session. `signedInWith`: the fingerprint of the sign-in settings used. */
 export function signedIn(
   tokens: Tokens,

@@ -9,7 +9,7 @@ import {
 } from '../core/accounts.js';
 import { secretDestination, signInMethod } from '../core/auth-requests.js';
 import { appliesToPage, tabUrlFor } from '../core/rules.js';
-import type { PublicStatus } from '../core/session.js';
+import { isSending, type PublicStatus } from '../core/session.js';
 import { followState, send } from '../messages/client.js';
 import type { AccountView, AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
@@ -202,9 +202,6 @@ function signInControls(view: ProfileView, target: Target = { id: view.id }): HT
       return tokenForm(view, target);
   }
 }
-
-const isSending = (status: PublicStatus): boolean =>
-  status.phase === 'signed-in' || status.phase === 'retrying' || status.phase === 'refreshing';
 
 function noticeLine(key: string): HTMLElement | false {
   const notice = notices.get(key);

@@ -293,5 +293,25 @@ describe('the plan with accounts', () => {
       ruleFailures: new Map(),
     });
     assert.equal(badgesOfTabs(signedOut, badgeOf(signedOut)).get(7)?.text, '!');
+    // A refresh that failed and will be tried again: the token is still sent until it expires, and
+    // the tab's badge says whose (not "!", which says no token is sent).
+    const sessions = new Map(input().sessions);
+    const retrying = { ...session(p, 'bob-1', 'bob'), failures: 1, lastRefresh: { at: T0, ok: false } };
+    sessions.set(accountKey('a', '2'), retrying);
+    const stillSent = plan(input({ sessions }));
+    assert.ok(
+      stillSent.active.some((a) => a.accessToken === 'bob-1'),
+      'the rules still carry it',
+    );
+    const shown = appState(stillSent, {
+      profiles: [{ id: 'a', profile: p }],
+      managedProblems: [],
+      now: T0,
+      discovered: {},
+      origins: new Map(),
+      ruleFailures: new Map(),
+    });
+    assert.equal(shown.profiles[0]?.accounts[0]?.status.phase, 'retrying');
+    assert.equal(badgesOfTabs(shown, badgeOf(shown)).get(7)?.text, 'bob');
   });
 });

@@ -313,6 +313,22 @@ describe('background controller', () => {
     await assert.rejects(controller.handlers.previewImport({ text: '{' }), /nothing was changed/);
   });
 
+  it('an import preview counts a sign-in as the plan does: one made with other sign-in settings is none', async () => {
+    // Stored with tokens, but from sign-in settings the profile no longer has (the next
+    // reconciliation signs it out): the popup shows it signed out, and so does the preview.
+    await platform.sessions.update(id, (current) => ({ ...current, signedInWith: 'other settings' }));
+    const otherLogin = {
+      ...profile(),
+      auth: { ...profile().auth, login: { url: `http://127.0.0.1:${api.port}/v3/login` } },
+    };
+    const preview = await controller.handlers.previewImport({
+      text: JSON.stringify({ autobearer: 1, profiles: [otherLogin] }),
+    });
+    assert.equal(preview.profiles[0]?.signedIn, false);
+    assert.equal(preview.profiles[0]?.signsOut, false, 'nothing to sign out of');
+    assert.equal((await phase())?.phase, 'signed-out');
+  });
+
   it('a client secret is sealed at rest, never shown to the pages or exported, and asked for when missing', async () => {
     const machine = (clientSecret?: string) => ({
       name: 'Machine',
