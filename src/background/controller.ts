@@ -19,9 +19,6 @@ import { sha256Hex, stableJson } from '../core/json.js';
 import { originsFor, uncoveredOrigins } from '../core/permissions.js';
 import {
   alarmChanges,
-  appState,
-  badgeOf,
-  badgesOfTabs,
   currentSession,
   nextAttemptAt,
   type Plan,
@@ -51,6 +48,7 @@ import {
 } from '../core/subscriptions.js';
 import { waitingView } from '../core/sync.js';
 import { t } from '../core/text.js';
+import { appState, badgeOf, badgesOfTabs } from '../core/view.js';
 import type { AppState } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { AppliedRules } from './applied-rules.js';

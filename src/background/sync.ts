@@ -3,6 +3,7 @@
 import { stableJson } from '../core/json.js';
 import type { Profile } from '../core/profile.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
+import type { Outcome } from '../core/session.js';
 import {
   arrivedProfile,
   EMPTY_MEMORY,
@@ -30,7 +31,7 @@ export const SYNC_SETTINGS_KEY = 'sync';
 export interface SyncSettings {
   readonly enabled: boolean;
   readonly memory: SyncMemory;
-  readonly last?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+  readonly last?: Outcome;
   /**
    * Another browser's versions of profiles here that widen where they send a token or a
    * credential (syncWidens), by name: they wait for the user's Accept, and this browser keeps its

@@ -1,21 +1,17 @@
 // What the background should be doing, decided from what is stored: which tokens the rules carry,
-// which alarms are set, what each profile's status is, which refreshes are due, and what the
-// pages and the badge show. Pure: the controller reads the inputs, calls plan(), applies the result.
-import type { AccountView, AppState, ProfileView } from '../messages/protocol.js';
+// which alarms are set, what each profile's status is, which refreshes are due (what the pages and
+// the badge show of it: view.ts). Pure: the controller reads the inputs, calls plan(), applies it.
 import {
   accountInTab,
   accountKey,
-  accountLabel,
   accountsOf,
-  DEFAULT_ACCOUNT,
   type ExtraAccount,
-  shortLabel,
   standingChoices,
   type TabChoice,
   tabScope,
 } from './accounts.js';
 import { type ApiTab, tabIdsOf } from './api-tabs.js';
-import { authFingerprint, canRenew, issuerOf, mayRenew, plainHttpEndpoints } from './auth-requests.js';
+import { authFingerprint, canRenew, mayRenew } from './auth-requests.js';
 import { permissionOrigins } from './hosts.js';
 import type { Profile } from './profile.js';
 import type { StoredProfile } from './profiles.js';
@@ -27,19 +23,9 @@ import {
   type TabGuard,
 } from './rules.js';
 import { dropAt, minRefreshGap, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
-import {
-  type Badge,
-  badgeFor,
-  isSending,
-  isUsable,
-  type PublicStatus,
-  publicStatus,
-  type Session,
-  SIGNED_OUT,
-} from './session.js';
-import { nextCheckAt, SUBSCRIPTION_ALARM, type Subscription, subscriptionView } from './subscriptions.js';
+import { isUsable, type PublicStatus, publicStatus, type Session, SIGNED_OUT } from './session.js';
+import { nextCheckAt, SUBSCRIPTION_ALARM, type Subscription } from './subscriptions.js';
 import { t } from './text.js';
-import { hasClientSecret, withoutClientSecret } from './valid-profile.js';
 
 export const REFRESH_ALARM = 'refresh:';
 export const DROP_ALARM = 'drop:';
@@ -276,111 +262,3 @@ export const wakeHosts = (profiles: readonly StoredProfile[]): string[] =>
 
 /** Whether the removed profile kept for "Undo" is past its time. */
 export const trashExpired = (removedAt: number, now: number): boolean => now - removedAt > UNDO_MS;
-
-/** What only the browser or the running background knows, for the pages' view of a plan. */
-export interface ViewInput {
-  readonly profiles: readonly StoredProfile[];
-  readonly managedProblems: readonly string[];
-  /** What each issuer's discovery named: every endpoint (for the plain-http warning). */
-  readonly discovered: Readonly<Record<string, { readonly endpoints: readonly string[] }>>;
-  /** The host permissions each profile needs, and those of them the browser has not granted. */
-  readonly origins: ReadonlyMap<string, { all: readonly string[]; missing: readonly string[] }>;
-  /** Why the browser refused a profile's rules, by profile id. */
-  readonly ruleFailures: ReadonlyMap<string, string>;
-  readonly sync?: AppState['sync'];
-  /** The time the view is for (a team file past its expiry shows as expired). */
-  readonly now: number;
-}
-
-/** What the pages show: every profile without its secret, its status, what it still needs. */
-export function appState(
-  {
-    statuses,
-    extras,
-    choices,
-    subscriptions,
-    sessions,
-  }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions'>,
-  { profiles, managedProblems, discovered, origins, ruleFailures, now, sync = { enabled: false } }: ViewInput,
-): AppState {
-  const withFailure = (key: string): PublicStatus => {
-    const status = statuses[key] as PublicStatus;
-    const failure = ruleFailures.get(key);
-    return failure === undefined ? status : { ...status, error: t('rulesRefused', failure) };
-  };
-  const signedIn = (id: string) => !!sessions.get(id)?.tokens;
-  return {
-    managedProblems,
-    sync,
-    tabChoices: choices,
-    subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn, now)),
-    profiles: profiles.map(({ id, profile, managed, subscription }): ProfileView => {
-      const accounts = accountsOf(extras, id)
-        .slice(1)
-        .map((accountId): AccountView => ({ accountId, status: withFailure(accountKey(id, accountId)) }));
-      return {
-        id,
-        profile: withoutClientSecret(profile),
-        hasClientSecret: hasClientSecret(profile),
-        plainHttp: plainHttpEndpoints(
-          profile.auth,
-          discovered[issuerOf(profile.auth) ?? '']?.endpoints ?? [],
-        ),
-        managed: !!managed,
-        ...(subscription !== undefined ? { subscription } : {}),
-        origins: origins.get(id)?.all ?? [],
-        missingOrigins: origins.get(id)?.missing ?? [],
-        status: withFailure(accountKey(id, DEFAULT_ACCOUNT)),
-        accounts,
-      };
-    }),
-  };
-}
-
-/** The toolbar badge for what the pages show: every account of every profile. */
-export const badgeOf = (state: AppState): Badge =>
-  badgeFor(
-    state.profiles.flatMap((view) => {
-      const missingPermission = view.missingOrigins.length > 0;
-      return [
-        { name: view.profile.name, status: view.status, missingPermission },
-        ...view.accounts.map(({ accountId, status }) => ({
-          name: t('accountOfProfile', view.profile.name, accountLabel(status.username, accountId)),
-          status,
-          missingPermission,
-        })),
-      ];
-    }),
-  );
-
-/**
- * The badges of the tabs that use another account than a profile's default: the account, in
- * a color of its own, or "!" where that account has no token to send; the title says which,
- * above the `global` badge's.
- */
-export function badgesOfTabs(state: AppState, global: Badge): Map<number, Badge> {
-  const badges = new Map<number, Badge>();
-  for (const tabId of new Set(state.tabChoices.map((c) => c.tabId))) {
-    const used = state.tabChoices.flatMap((choice) => {
-      if (choice.tabId !== tabId) return [];
-      const view = state.profiles.find((p) => p.id === choice.profileId);
-      const account = view?.accounts.find((a) => a.accountId === choice.accountId);
-      return view && account ? [{ profile: view.profile.name, account }] : [];
-    });
-    const first = used[0];
-    if (!first) continue;
-    const { username } = first.account.status;
-    const sending = used.every(({ account }) => isSending(account.status));
-    badges.set(tabId, {
-      text: sending ? shortLabel(username, first.account.accountId) : '!',
-      color: sending ? '#6a1b9a' : '#c5221f',
-      title: [
-        ...used.map(({ profile, account }) =>
-          t('tabBadgeLine', profile, accountLabel(account.status.username, account.accountId)),
-        ),
-        global.title,
-      ].join('\n'),
-    });
-  }
-  return badges;
-}

@@ -10,7 +10,7 @@ export interface Session {
   readonly error?: string;
   /** Consecutive transient refresh failures: drives the backoff. */
   readonly failures: number;
-  readonly lastRefresh?: RefreshOutcome;
+  readonly lastRefresh?: Outcome;
   /** The profile's sign-in settings the tokens came from (`authFingerprint`). */
   readonly signedInWith?: string;
   /** Who signed in, where a checked ID token proved it: a sign-in without a window must prove the same. */
@@ -19,7 +19,8 @@ export interface Session {
   readonly doubtful?: number;
 }
 
-export interface RefreshOutcome {
+/** How an attempt ended: a refresh, a team file's check, a sync. */
+export interface Outcome {
   readonly at: number;
   readonly ok: boolean;
   readonly message?: string;
@@ -41,7 +42,7 @@ export interface PublicStatus {
   readonly username?: string;
   readonly expiresAt?: number;
   readonly error?: string;
-  readonly lastRefresh?: RefreshOutcome;
+  readonly lastRefresh?: Outcome;
   readonly nextAttemptAt?: number;
   readonly canRefresh: boolean;
   /** A sign-in is in progress (the provider's page is open, or a grant is in flight). */

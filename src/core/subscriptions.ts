@@ -1,10 +1,12 @@
 // Subscriptions to a team's profile file (docs/teams.md): what one holds, where it may be fetched
 // from, which update applies at once and which waits for the user. Pure.
-import type { SubscriptionView } from '../messages/protocol.js';
+
 import { type ImportPreview, movedText, previewImport } from './import-preview.js';
 import { parseProfileFile } from './profile.js';
 import type { ParseProfileFile, StoredProfile } from './profiles.js';
+import type { Outcome } from './session.js';
 import { t } from './text.js';
+import type { SubscriptionView } from './view.js';
 
 /** A file as fetched: its text, when, and what the next request sends to ask "changed since?". */
 export interface FetchedFile {
@@ -30,7 +32,7 @@ export interface Subscription {
   /** An update that widens where a token or a secret goes, waiting for the user's confirmation. */
   readonly pending?: FetchedFile;
   /** The last check: when, and why it failed where it did. */
-  readonly lastCheck?: { readonly at: number; readonly ok: boolean; readonly message?: string };
+  readonly lastCheck?: Outcome;
 }
 
 const isFile = (value: unknown): value is FetchedFile =>

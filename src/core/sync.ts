@@ -2,7 +2,6 @@
 // client secret; split into items under the per-item quota; merged per profile, the later change
 // winning (a removal is a change too). Pure: background/sync.ts reads and writes the areas.
 
-import type { SyncWaitingView } from '../messages/protocol.js';
 import { movedDestinations } from './auth-requests.js';
 import { previewImport } from './import-preview.js';
 import { stableJson } from './json.js';
@@ -10,6 +9,7 @@ import { type Profile, validateProfile } from './profile.js';
 import { wideningOf } from './subscriptions.js';
 import { t } from './text.js';
 import { keepClientSecret, withoutClientSecret } from './valid-profile.js';
+import type { SyncWaitingView } from './view.js';
 
 /** chrome.storage.sync's quotas (Firefox's are the same): 8 KB per item, 100 KB in all. */
 export const SYNC_ITEM_BYTES = 8_192;

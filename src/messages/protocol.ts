@@ -1,87 +1,9 @@
 // The one message protocol between the extension's pages and its background. A renamed field
 // fails the type check on both sides. No message ever carries a token back to a page.
-import type { TabChoice } from '../core/accounts.js';
-import type { ImportPreview, ImportPreviewItem } from '../core/import-preview.js';
-import type { Profile } from '../core/profile.js';
-import type { PublicStatus } from '../core/session.js';
+import type { ImportPreview } from '../core/import-preview.js';
+import type { AppState } from '../core/view.js';
 
-export interface ProfileView {
-  readonly id: string;
-  /** Without its client secret, which never leaves the background. */
-  readonly profile: Profile;
-  /** A client secret is stored (sealed) for it. */
-  readonly hasClientSecret: boolean;
-  /** The plain-http endpoints it signs in or refreshes at: configured, and found by discovery. */
-  readonly plainHttp: readonly string[];
-  /** Pushed by the organization's policy: shown, used, but not editable here. */
-  readonly managed: boolean;
-  /** The subscription (a team's file) it comes from: shown, used, but not editable here either. */
-  readonly subscription?: string;
-  readonly status: PublicStatus;
-  /** Host-permission match patterns the profile needs and the browser has not granted. */
-  readonly missingOrigins: readonly string[];
-  /** All the match patterns the profile needs, to ask for them with a user gesture. */
-  readonly origins: readonly string[];
-  /** The default account's state is `status`; these are the accounts the user added. */
-  readonly accounts: readonly AccountView[];
-}
-
-/** An account the user added to a profile (src/core/accounts.ts). */
-export interface AccountView {
-  readonly accountId: string;
-  readonly status: PublicStatus;
-}
-
-export interface AppState {
-  readonly profiles: readonly ProfileView[];
-  /** Why the organization's profile file was refused, when it was. */
-  readonly managedProblems: readonly string[];
-  /** The tabs that use another account than a profile's default. */
-  readonly tabChoices: readonly TabChoice[];
-  readonly subscriptions: readonly SubscriptionView[];
-  /** Whether this browser syncs the user's own profiles, and how the last sync went. */
-  readonly sync: {
-    readonly enabled: boolean;
-    readonly last?: { readonly at: number; readonly ok: boolean; readonly message?: string };
-    /** Other browsers' versions that widen a profile here: each waits for Accept (acceptSyncedChange). */
-    readonly waiting?: readonly SyncWaitingView[];
-  };
-}
-
-/** Another browser's version of a profile here, waiting: what it changes, as an import's preview. */
-export interface SyncWaitingView {
-  readonly name: string;
-  /** When the other browser changed it: Accept names it, so that it applies the version shown. */
-  readonly changedAt: number;
-  readonly item: ImportPreviewItem;
-  readonly widening: readonly string[];
-}
-
-/** A subscription to a team's profile file, as the pages show it. */
-export interface SubscriptionView {
-  readonly id: string;
-  readonly name: string;
-  readonly url: string;
-  /** The pinned key (public), where one is. */
-  readonly publicKey?: string;
-  readonly everyHours: number;
-  /** When the file in force was fetched, and its profiles' names. */
-  readonly fetchedAt?: number;
-  /** The file in force's serial, and when it stops vouching for itself: `expired` once past. */
-  readonly serial?: number;
-  readonly expiresAt?: number;
-  readonly expired?: boolean;
-  readonly profiles: readonly string[];
-  readonly lastCheck?: { readonly at: number; readonly ok: boolean; readonly message?: string };
-  /** An update that waits for the user: what it changes (as an import's preview) and what widens. */
-  readonly pending?: {
-    readonly at: number;
-    /** Names this very file: Apply sends it back (acceptSubscriptionUpdate). */
-    readonly digest: string;
-    readonly preview: ImportPreview;
-    readonly widening: readonly string[];
-  };
-}
+export type { AccountView, AppState, ProfileView, SubscriptionView, SyncWaitingView } from '../core/view.js';
 
 /**
  * Which account of a profile a message is about: `account` absent or '' is the default one (the

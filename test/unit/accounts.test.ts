@@ -15,18 +15,11 @@ import {
   withNewAccount,
 } from '../../src/core/accounts.js';
 import { authFingerprint } from '../../src/core/auth-requests.js';
-import {
-  appState,
-  badgeOf,
-  badgesOfTabs,
-  type PlanInput,
-  plan,
-  REFRESH_ALARM,
-  refreshesFor401,
-} from '../../src/core/plan.js';
+import { type PlanInput, plan, REFRESH_ALARM, refreshesFor401 } from '../../src/core/plan.js';
 import type { Profile } from '../../src/core/profile.js';
 import { buildRules, type HeaderRule, rulesWouldMatch } from '../../src/core/rules.js';
 import { type Session, signedIn } from '../../src/core/session.js';
+import { appState, badgeOf, badgesOfTabs } from '../../src/core/view.js';
 import '../support/messages.js'; // the English messages
 import { profile as baseProfile, HOUR, setValue, T0 } from '../support/plan-fixtures.js';
 

@@ -7,8 +7,6 @@ import { authFingerprint, canRenew } from '../../src/core/auth-requests.js';
 import { originsFor } from '../../src/core/permissions.js';
 import {
   alarmChanges,
-  appState,
-  badgeOf,
   DROP_ALARM,
   type PlanInput,
   plan,
@@ -26,6 +24,7 @@ import {
   SIGNED_OUT,
   signedIn,
 } from '../../src/core/session.js';
+import { appState, badgeOf } from '../../src/core/view.js';
 import { stableJson } from '../../src/pages/dom.js';
 import '../support/messages.js'; // the English messages
 import { HOUR, profile, T0 } from '../support/plan-fixtures.js';
