@@ -240,28 +240,28 @@ export class Controller {
     // The policy's and the subscriptions' files: validated once per text and build (the user's own
     // profiles are, when stored), and read from that copy after. Validation needs the list.
     const texts = [...new Set([policyFile, ...subscriptions.map((s) => s.current?.text)].filter(isFileText))];
-    const digests = await Promise.all(texts.map((text) => sha256Hex(text)));
-    const known = new Map(texts.flatMap((text, i) => (checked[digests[i] ?? ''] ? [[text, i]] : [])));
-    if (known.size < texts.length || subscriptions.some((s) => s.pending)) await publicSuffixListReady();
-    const validated = new Map<string, ProfileFile>();
+    const digests = new Map(
+      await Promise.all(texts.map(async (text) => [text, await sha256Hex(text)] as const)),
+    );
+    const copies = new Map<string, ProfileFile>();
+    for (const [text, digest] of digests) if (checked[digest]) copies.set(text, checked[digest]);
+    if (copies.size < texts.length || subscriptions.some((s) => s.pending)) await publicSuffixListReady();
+    let validatedNow = false;
     const parse = (text: string): Validated<ProfileFile> => {
-      const i = known.get(text);
-      const copy = i === undefined ? undefined : checked[digests[i] ?? ''];
+      const copy = copies.get(text);
       if (copy) return { ok: true, value: copy };
       const parsed = parseProfileFile(text);
-      if (parsed.ok) validated.set(text, parsed.value);
+      if (parsed.ok) {
+        copies.set(text, parsed.value);
+        validatedNow = true;
+      }
       return parsed;
     };
     const subscribed = subscriptions.flatMap((subscription) => subscriptionProfiles(subscription, parse));
     const inForce = profilesInForce(policyFile, own, subscribed, parse);
-    if (validated.size > 0) {
-      // The files in use now, and nothing else: a replaced file's copy goes.
-      const files = Object.fromEntries(
-        texts.flatMap((text, i) => {
-          const file = validated.get(text) ?? checked[digests[i] ?? ''];
-          return file ? [[digests[i], file]] : [];
-        }),
-      );
+    // The copies of the files in use now, and of nothing else: a replaced file's copy goes.
+    if (validatedNow) {
+      const files = Object.fromEntries([...copies].map(([text, file]) => [digests.get(text), file]));
       void this.platform.checkedFiles.save(files).catch(() => undefined);
     }
     return { inForce, subscriptions };
