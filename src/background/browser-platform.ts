@@ -1,6 +1,8 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
 
+import { browser } from '../browser-api/browser.js';
+import { tokenKey } from '../browser-api/secret-store.js';
 import {
   ALL_URLS,
   CHROMIUM_WAKES_NARROWED_LISTENERS,
@@ -15,8 +17,6 @@ import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import { t } from '../core/text.js';
 import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
-import { browser } from '../platform/browser.js';
-import { tokenKey } from '../platform/secret-store.js';
 import { keptListenerCleanup, type NumberedListeners } from './chromium-kept-listeners.js';
 import { accountStore, apiTabStore, subscriptionStore, tabChoiceStore } from './list-store.js';
 import { checkedFileStore, discoveryStore, policyCopyStore } from './local-stores.js';

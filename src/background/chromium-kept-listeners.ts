@@ -13,7 +13,7 @@
 //
 // These listeners number themselves as Chromium does, remember the highest number still
 // registered, and at the next start add and remove placeholders up to that number.
-import type { Storage, WebRequest } from '../platform/browser.js';
+import type { Storage, WebRequest } from '../browser-api/browser.js';
 
 type Listener = (details: WebRequest.OnCompletedDetailsType) => void;
 type Filter = WebRequest.RequestFilter;

@@ -1,9 +1,9 @@
 // Background entry (service worker in Chromium, event page in Firefox). It only registers
 // listeners, synchronously at top level (an MV3 worker misses events registered after an
 // await), and hands each event to the controller.
-import { browser, type Runtime, type WebRequest } from '../platform/browser.js';
-import '../platform/i18n.js'; // the core's messages in the browser's language
-import '../platform/public-suffix-list.js'; // read when validation first runs
+import { browser, type Runtime, type WebRequest } from '../browser-api/browser.js';
+import '../browser-api/i18n.js'; // the core's messages in the browser's language
+import '../browser-api/public-suffix-list.js'; // read when validation first runs
 import { browserPlatform } from './browser-platform.js';
 import { Controller } from './controller.js';
 import { messageHandlers } from './handlers.js';

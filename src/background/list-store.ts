@@ -2,11 +2,12 @@
 // tabs' account choices in storage.session (they live as long as the browser session, as tabs
 // do, and survive the background being stopped), the added accounts and the subscriptions to
 // teams' profile files in storage.local.
+
+import type { Storage } from '../browser-api/browser.js';
 import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import { isExtraAccount, isTabChoice } from '../core/accounts.js';
 import { type ApiTab, isApiTab } from '../core/api-tabs.js';
 import { isSubscription, type Subscription } from '../core/subscriptions.js';
-import type { Storage } from '../platform/browser.js';
 import { queue } from './queue.js';
 
 export interface ListStore<T> {

@@ -1,7 +1,8 @@
 // Small records in storage.local beside the profiles: the last policy file read, the endpoints
 // each issuer's discovery named, and the profile files this build validated. None holds a secret.
+
+import type { Storage } from '../browser-api/browser.js';
 import type { ProfileFile } from '../core/profile.js';
-import type { Storage } from '../platform/browser.js';
 
 export const POLICY_COPY_KEY = 'managedProfileFile';
 export const DISCOVERED_KEY = 'discovered';

@@ -1,8 +1,9 @@
 // The background's side of the protocol: checks who is asking, dispatches, and turns errors into data.
+
+import { browser, type Runtime } from '../browser-api/browser.js';
+import { t } from '../browser-api/i18n.js';
 import { isOwnPage } from '../core/sender.js';
 import { type Envelope, type Protocol, type Reply, UserError } from '../messages/protocol.js';
-import { browser, type Runtime } from '../platform/browser.js';
-import { t } from '../platform/i18n.js';
 import type { Handlers } from './handlers.js';
 
 function isEnvelope(message: unknown, handlers: object): message is Envelope {

@@ -1,11 +1,12 @@
 // The port the background's logic runs on: storage, rules, alarms, tabs and the network, as the
 // controller needs them. browser-platform.ts adapts it to a real browser; unit tests to memory.
+
+import type { Storage } from '../browser-api/browser.js';
 import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import type { Subscription } from '../core/subscriptions.js';
 import type { AppState } from '../messages/protocol.js';
-import type { Storage } from '../platform/browser.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
 import type { CheckedFileStore, DiscoveryStore, PolicyCopyStore } from './local-stores.js';
 import type { WebAuthFlow } from './oauth.js';

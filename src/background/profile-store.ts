@@ -5,12 +5,12 @@
 // A profile's client secret is the one secret a profile holds: it is kept sealed beside it (as
 // tokens are), never in the clear.
 
+import type { Storage } from '../browser-api/browser.js';
 import { sha256Hex, stableJson } from '../core/json.js';
 import { type Profile, validateProfile } from '../core/profile.js';
 import type { StoredProfile } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import { hasClientSecret, withoutClientSecret } from '../core/valid-profile.js';
-import type { Storage } from '../platform/browser.js';
 import { isSealed, open, type Sealed, seal } from './sealing.js';
 
 export const PROFILES_KEY = 'profiles';

@@ -1,5 +1,5 @@
 // Secrets at rest (tokens, client secrets): AES-GCM with a fresh IV per write, under the
-// non-extractable key kept in IndexedDB (src/platform/secret-store.ts).
+// non-extractable key kept in IndexedDB (src/browser-api/secret-store.ts).
 
 export interface Sealed {
   readonly iv: string;

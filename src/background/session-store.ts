@@ -6,9 +6,10 @@
 // One record, not one per session: a background start reads every account's session, and one
 // storage read and one decryption cost a browser far less than two hundred of each (BENCHMARKS.md,
 // section 6). Sessions change seldom (a sign-in, a refresh), and each change writes the record.
+
+import type { Storage } from '../browser-api/browser.js';
 import { type Session, SIGNED_OUT } from '../core/session.js';
 import type { Tokens } from '../core/token-answer.js';
-import type { Storage } from '../platform/browser.js';
 import { queue } from './queue.js';
 import { open, type Sealed, seal } from './sealing.js';
 

@@ -1,5 +1,7 @@
 // The user's own profiles through the browser's sync storage (core/sync.ts decides; this reads
 // and writes). Opt-in per browser; what it remembers of the last sync lives in storage.local.
+
+import type { Storage } from '../browser-api/browser.js';
 import { stableJson } from '../core/json.js';
 import type { Profile } from '../core/profile.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
@@ -21,7 +23,6 @@ import {
 import { t } from '../core/text.js';
 import { withoutClientSecret } from '../core/valid-profile.js';
 import { UserError } from '../messages/protocol.js';
-import type { Storage } from '../platform/browser.js';
 import type { ProfileStore } from './profile-store.js';
 import { type Queue, queue } from './queue.js';
 

@@ -1,5 +1,5 @@
 // Every user-visible string comes from _locales. The core names a message and its substitutions;
-// the browser's i18n (registered by src/platform/i18n.ts) or, in tests, the English file turns it
+// the browser's i18n (registered by src/browser-api/i18n.ts) or, in tests, the English file turns it
 // into words. Messages are looked up when they are shown, never at module load, so the
 // translator registered at start is the one used.
 

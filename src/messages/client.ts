@@ -1,7 +1,7 @@
 // The pages' side of the protocol: one typed call per message, errors thrown as UserError.
 
-import { browser } from '../platform/browser.js';
-import { t } from '../platform/i18n.js';
+import { browser } from '../browser-api/browser.js';
+import { t } from '../browser-api/i18n.js';
 import {
   type AppState,
   type Envelope,

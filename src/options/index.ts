@@ -1,5 +1,6 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
 
+import { browser } from '../browser-api/browser.js';
 import { isOAuthKind, issuerOf } from '../core/auth-requests.js';
 import type { ImportPreview } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
@@ -18,9 +19,8 @@ import { followState, send } from '../messages/client.js';
 import type { AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h, pagesReachNote, plainHttpWarning, stableJson } from '../pages/dom.js';
-import { browser } from '../platform/browser.js';
-import '../platform/public-suffix-list.js'; // read when the form first validates
-import { localizePage, t } from '../platform/i18n.js';
+import '../browser-api/public-suffix-list.js'; // read when the form first validates
+import { localizePage, t } from '../browser-api/i18n.js';
 import { previewEntry } from './preview.js';
 import { renderSubscriptions } from './subscriptions.js';
 import { renderSync } from './sync.js';

@@ -1,8 +1,9 @@
 // One profile of an import's preview, also a subscription update's: where its token goes,
 // where a secret goes, what widens.
+
+import { t } from '../browser-api/i18n.js';
 import { type ImportPreviewItem, movedText } from '../core/import-preview.js';
 import { h } from '../pages/dom.js';
-import { t } from '../platform/i18n.js';
 
 /** One profile of the preview: where its token goes, where a secret goes, what widens. */
 export function previewEntry(item: ImportPreviewItem): HTMLLIElement {

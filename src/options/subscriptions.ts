@@ -1,12 +1,13 @@
 // The options page's team subscriptions (docs/teams.md): subscribe, see each one's state, apply
 // or put off an update that waits, update now, unsubscribe.
+
+import { browser } from '../browser-api/browser.js';
+import { type MessageKey, t } from '../browser-api/i18n.js';
 import { permissionOriginForUrl } from '../core/hosts.js';
 import { send } from '../messages/client.js';
 import type { AppState, SubscriptionView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h, stableJson } from '../pages/dom.js';
-import { browser } from '../platform/browser.js';
-import { type MessageKey, t } from '../platform/i18n.js';
 import { previewEntry } from './preview.js';
 
 const listElement = byId('subscription-list');

@@ -1,10 +1,11 @@
 // The options page's profile sync switch (background/sync.ts): on or off in this browser, and
 // how the last sync went (a total above the browser's quota says so here).
+
+import { t } from '../browser-api/i18n.js';
 import { send } from '../messages/client.js';
 import type { AppState, SyncWaitingView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, h } from '../pages/dom.js';
-import { t } from '../platform/i18n.js';
 import { previewEntry } from './preview.js';
 
 const box = byId<HTMLInputElement>('sync-enabled');

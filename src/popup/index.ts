@@ -1,5 +1,8 @@
 // The popup: every profile with its state, and the buttons to sign in, refresh, sign out; the
 // profiles that apply to the tab it was opened on come first, with the account that tab uses.
+
+import { browser } from '../browser-api/browser.js';
+import { localizePage, t } from '../browser-api/i18n.js';
 import {
   accountInTab,
   accountKey,
@@ -14,8 +17,6 @@ import { followState, send } from '../messages/client.js';
 import type { AccountView, AppState, ProfileView } from '../messages/protocol.js';
 import { UserError } from '../messages/protocol.js';
 import { byId, countdown, h, plainHttpWarning, stableJson } from '../pages/dom.js';
-import { browser } from '../platform/browser.js';
-import { localizePage, t } from '../platform/i18n.js';
 
 const list = byId('profiles');
 /** Per-profile message from the last action (sign-in error etc.), kept across re-renders. */
