@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserDriver, ExtensionPage, OpenedPage, SessionRule, WebPage } from '../../support/driver.js';
+import {
+  type BrowserDriver,
+  type ExtensionPage,
+  type OpenedPage,
+  refreshedTokensInRules,
+  type SessionRule,
+  tokensInRules,
+  type WebPage,
+} from '../../support/driver.js';
 import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -180,6 +188,7 @@ export function accountsScenario(
         api.refreshCalls.filter((c) => c.ok && c.user === user && c.at >= since).length;
       if (minutes === undefined) {
         for (let cycle = 1; cycle <= 2; cycle++) {
+          const before = await tokensInRules(driver);
           await driver.stopBackground();
           await waitFor(
             () => refreshed(ALICE) >= cycle && refreshed(BOB) >= cycle,
@@ -187,6 +196,7 @@ export function accountsScenario(
             `both accounts refreshed ${cycle} time(s)`,
             200,
           );
+          await refreshedTokensInRules(driver, before, `both accounts' refresh ${cycle} is in the rules`);
         }
       } else {
         // The soak: a fixed time is the point here, not an event to wait for.

@@ -11,7 +11,9 @@ import { CHROMIUM_WAKES_NARROWED_LISTENERS } from '../../../src/core/response-li
 import {
   type BrowserDriver,
   type ExtensionPage,
+  refreshedTokensInRules,
   STORE_SCREENSHOT,
+  tokensInRules,
   type WebPage,
 } from '../../support/driver.js';
 import { TestApi } from '../../support/test-api.js';
@@ -386,6 +388,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
         await app.startPolling(url('api.test', '/poll'), 500);
         let previous = signedInAt;
         for (let cycle = 1; cycle <= 3; cycle++) {
+          const before = await tokensInRules(driver);
           await driver.stopBackground();
           const done = await waitFor(
             () => api.refreshCalls.filter((c) => c.ok)[cycle - 1],
@@ -393,6 +396,7 @@ export function coreScenario(launch: () => Promise<BrowserDriver>): void {
             `refresh ${cycle} came before the token expired`,
             200,
           );
+          await refreshedTokensInRules(driver, before, `refresh ${cycle}'s token is in the rules`);
           assert.ok(
             done.at - previous < (TTL_SECONDS - 2) * 1000,
             `refresh ${cycle} came before the previous token expired`,

@@ -6,7 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserDriver, ExtensionPage } from '../../support/driver.js';
+import {
+  type BrowserDriver,
+  type ExtensionPage,
+  refreshedTokensInRules,
+  tokensInRules,
+} from '../../support/driver.js';
 import { MACHINE_CLIENT, MACHINE_SECRET, PUBLIC_CLIENT, TestProvider } from '../../support/oidc.js';
 import { TestApi } from '../../support/test-api.js';
 import { waitFor } from '../../support/wait.js';
@@ -151,6 +156,7 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
       await app.startPolling(url('api.test', '/provider-poll'), 500);
       const rotatedBefore = provider.refreshTokens.length;
       for (let cycle = 1; cycle <= 2; cycle++) {
+        const before = await tokensInRules(driver);
         await driver.stopBackground();
         await waitFor(
           () => provider.refreshGrants.length >= cycle,
@@ -158,6 +164,7 @@ export function oauthScenario(launch: () => Promise<BrowserDriver>): void {
           `refresh ${cycle} came in time`,
           200,
         );
+        await refreshedTokensInRules(driver, before, `refresh ${cycle}'s token is in the rules`);
       }
       await app.stopPolling();
       await app.close();
