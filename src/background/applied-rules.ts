@@ -54,7 +54,7 @@ export class AppliedRules {
     }
     this.failures.clear();
     try {
-      await this.set(active, guards);
+      await this.set(active, guards, inputs);
     } catch {
       const kept: ActiveToken[] = [];
       for (const entry of active) {
@@ -66,7 +66,7 @@ export class AppliedRules {
         }
       }
       // The last attempt may have been a refused one: the browser must hold exactly the kept rules.
-      await this.set(kept, guards);
+      await this.set(kept, guards, ruleInputs(kept, guards));
     }
   }
 
@@ -81,8 +81,7 @@ export class AppliedRules {
     await this.apply(this.active.map((a) => (a.id === id ? { ...a, accessToken, idToken, issuedAt } : a)));
   }
 
-  private async set(active: ActiveToken[], guards: readonly TabGuard[]): Promise<void> {
-    const inputs = ruleInputs(active, guards);
+  private async set(active: ActiveToken[], guards: readonly TabGuard[], inputs: string): Promise<void> {
     const rules = buildRules(active, guards);
     await this.browser.setRules(rules, await sha256Hex(inputs));
     this.active = active;

@@ -251,15 +251,17 @@ describe('the plan with accounts', () => {
   });
 
   it('the pages see each account’s status, no token; the badge counts accounts; a switched tab has its own', () => {
-    const planned = plan(input());
-    const state = appState(planned, {
+    /** What the view knows besides the plan: the one profile, nothing refused or missing. */
+    const known = {
       profiles: [{ id: 'a', profile: p }],
       managedProblems: [],
       now: T0,
       discovered: {},
       origins: new Map(),
       ruleFailures: new Map(),
-    });
+    };
+    const planned = plan(input());
+    const state = appState(planned, known);
     const [view] = state.profiles;
     assert.deepEqual(
       view?.accounts.map((a) => [a.accountId, a.status.phase, a.status.username]),
@@ -277,14 +279,10 @@ describe('the plan with accounts', () => {
     assert.equal(tabs.get(7)?.text, 'bob');
     assert.match(tabs.get(7)?.title ?? '', /This tab uses bob for API/);
     // The account the tab uses lost its token: the tab says so, whatever the others do.
-    const signedOut = appState(plan(input({ sessions: new Map([['a', session(p, 'alice-1', 'alice')]]) })), {
-      profiles: [{ id: 'a', profile: p }],
-      managedProblems: [],
-      now: T0,
-      discovered: {},
-      origins: new Map(),
-      ruleFailures: new Map(),
-    });
+    const signedOut = appState(
+      plan(input({ sessions: new Map([['a', session(p, 'alice-1', 'alice')]]) })),
+      known,
+    );
     assert.equal(badgesOfTabs(signedOut, badgeOf(signedOut)).get(7)?.text, '!');
     // A refresh that failed and will be tried again: the token is still sent until it expires, and
     // the tab's badge says whose (not "!", which says no token is sent).
@@ -296,14 +294,7 @@ describe('the plan with accounts', () => {
       stillSent.active.some((a) => a.accessToken === 'bob-1'),
       'the rules still carry it',
     );
-    const shown = appState(stillSent, {
-      profiles: [{ id: 'a', profile: p }],
-      managedProblems: [],
-      now: T0,
-      discovered: {},
-      origins: new Map(),
-      ruleFailures: new Map(),
-    });
+    const shown = appState(stillSent, known);
     assert.equal(shown.profiles[0]?.accounts[0]?.status.phase, 'retrying');
     assert.equal(badgesOfTabs(shown, badgeOf(shown)).get(7)?.text, 'bob');
   });
