@@ -1,32 +1,45 @@
-// What each message of the protocol does. Every change ends in one reconciliation, whose
-// published state is the answer; what must not run twice at once is the controller's.
+// What each message of the protocol does. Every change goes through the controller's `commit`
+// (the only way a message writes storage) and ends in one reconciliation, whose published state
+// is the answer; the workflows (sign-in, refresh, subscriptions, sync) are the controller's.
 import { accountInTab, accountKey, DEFAULT_ACCOUNT, withChoice, withNewAccount } from '../core/accounts.js';
 import { withApiTab } from '../core/api-tabs.js';
-import { authFingerprint, canRenew, signInMethod } from '../core/auth-requests.js';
+import { lacksClientSecret, signInMethod, traitsOf } from '../core/auth-kinds.js';
+import { authFingerprint, canRenew } from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
 import { currentSession } from '../core/plan.js';
 import { parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
-import type { StoredProfile } from '../core/profiles.js';
+import { mergeByName, type StoredProfile } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable, signedIn } from '../core/session.js';
 import { parsePublicKey } from '../core/signing.js';
+import type { Subscription } from '../core/subscriptions.js';
 import { DEFAULT_EVERY_HOURS, subscriptionUrlProblem } from '../core/subscriptions.js';
 import { type MessageKey, t } from '../core/text.js';
 import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
 import { hasClientSecret, keepClientSecret, withoutClientSecret } from '../core/valid-profile.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
 import type { Controller } from './controller.js';
+import type { ListStore } from './list-store.js';
 import { authorizationServer } from './oauth.js';
 import type { Platform } from './platform.js';
+import type { ProfileStore } from './profile-store.js';
+import type { SessionStore } from './session-store.js';
 import { signIn } from './token-service.js';
 
 export type Handlers = {
   [T in keyof Protocol]: (request: Protocol[T]['request']) => Promise<Protocol[T]['response']>;
 };
 
-export function messageHandlers(controller: Controller, platform: Platform): Handlers {
+/** What the handlers use of the platform: storage only to read (changes go through `commit`). */
+export type HandlerPlatform = Pick<Platform, 'now' | 'newId' | 'fetch' | 'tabExists' | 'openTab'> & {
+  readonly profiles: Pick<ProfileStore, 'load' | 'loadTrash'>;
+  readonly sessions: Pick<SessionStore, 'all' | 'get'>;
+  readonly subscriptions: Pick<ListStore<Subscription>, 'load'>;
+};
+
+export function messageHandlers(controller: Controller, platform: HandlerPlatform): Handlers {
   const profileById = async (id: string): Promise<StoredProfile> => {
     const entry = (await controller.profiles()).profiles.find((p) => p.id === id);
     if (!entry) throw new UserError(t('profileGone'));
@@ -41,10 +54,8 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     return entry;
   };
   /** Changes the user's own profiles, then reconciles. */
-  const editProfiles = async (change: (list: StoredProfile[]) => StoredProfile[]): Promise<AppState> => {
-    await platform.profiles.save(change(await platform.profiles.load()));
-    return controller.reconcile();
-  };
+  const editProfiles = (change: (list: StoredProfile[]) => StoredProfile[]): Promise<AppState> =>
+    controller.commit(async ({ profiles }) => profiles.save(change(await profiles.load())));
   /**
    * The account a message names (`account` absent: the default), with its profile and key;
    * refuses one that was removed meanwhile.
@@ -89,13 +100,13 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       if (method !== 'provider' && method !== 'connect')
         throw new UserError(t('notProviderKind', stored.name));
       // A machine identity needs its secret: an export or a shared file never holds it.
-      const needsSecret = stored.auth.kind === 'oauth2-client-credentials' && !hasClientSecret(stored);
+      const needsSecret = lacksClientSecret(stored);
       if (needsSecret && !clientSecret) throw new UserError(t('needsClientSecret', stored.name));
       const profile = needsSecret ? { ...stored, auth: { ...stored.auth, clientSecret } } : stored;
       if (needsSecret) {
         await editable(id);
-        await platform.profiles.save(
-          (await platform.profiles.load()).map((entry) => (entry.id === id ? { id, profile } : entry)),
+        await controller.commit(async ({ profiles }) =>
+          profiles.save((await profiles.load()).map((entry) => (entry.id === id ? { id, profile } : entry))),
         );
       }
       const attempt = () => signIn(profile, undefined, controller.tokenDeps, { anotherUser });
@@ -103,7 +114,7 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     },
     useToken: async ({ token, lifetimeSeconds, ...target }) => {
       const { profile, key } = await accountOf(target);
-      if (profile.auth.kind !== 'manual') throw new UserError(t('notManualKind', profile.name));
+      if (signInMethod(profile.auth) !== 'token') throw new UserError(t('notManualKind', profile.name));
       if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
         throw new UserError(t('badLifetime'));
       }
@@ -116,12 +127,12 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
         if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
         throw error;
       }
-      await platform.sessions.update(key, () => signedIn(tokens, undefined, authFingerprint(profile.auth)));
-      return controller.reconcile();
+      return controller.commit(({ sessions }) =>
+        sessions.update(key, () => signedIn(tokens, undefined, authFingerprint(profile.auth))),
+      );
     },
     signOut: async ({ id, account = DEFAULT_ACCOUNT }) => {
-      await platform.sessions.update(accountKey(id, account), () => undefined);
-      return controller.reconcile();
+      return controller.commit(({ sessions }) => sessions.update(accountKey(id, account), () => undefined));
     },
     refreshNow: async (target) => {
       const { profile, key } = await accountOf(target);
@@ -132,32 +143,36 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     },
     addAccount: async ({ id }) => {
       const { profile } = await profileById(id);
-      if (profile.auth.kind === 'oauth2-client-credentials')
+      if (!traitsOf(profile.auth.kind).allowsAddedAccounts)
         throw new UserError(t('oneAccountOnly', profile.name));
       let account = '';
-      await platform.accounts.update((extras) => {
-        const added = withNewAccount(extras, id);
-        account = added.accountId;
-        return added.extras;
+      const state = await controller.commit(async ({ accounts }) => {
+        await accounts.update((extras) => {
+          const added = withNewAccount(extras, id);
+          account = added.accountId;
+          return added.extras;
+        });
       });
-      return { account, state: await controller.reconcile() };
+      return { account, state };
     },
     removeAccount: async ({ id, account }) => {
       if (account === DEFAULT_ACCOUNT) throw new UserError(t('accountGone'));
-      await platform.sessions.update(accountKey(id, account), () => undefined);
-      await platform.accounts.update((extras) =>
-        extras.filter((a) => !(a.profileId === id && a.accountId === account)),
-      );
       // The reconciliation drops the tabs' choices of it: they use the default account again.
-      return controller.reconcile();
+      return controller.commit(async ({ sessions, accounts }) => {
+        await sessions.update(accountKey(id, account), () => undefined);
+        await accounts.update((extras) =>
+          extras.filter((a) => !(a.profileId === id && a.accountId === account)),
+        );
+      });
     },
     useInTab: async ({ id, account, tabId }) => {
       await accountOf({ id, account });
       if (!(await platform.tabExists(tabId))) throw new UserError(t('noSuchTab'));
-      await platform.tabChoices.update((choices) =>
-        accountInTab(choices, tabId, id) === account ? choices : withChoice(choices, tabId, id, account),
-      );
-      return controller.reconcile();
+      return controller.commit(async ({ tabChoices }) => {
+        await tabChoices.update((choices) =>
+          accountInTab(choices, tabId, id) === account ? choices : withChoice(choices, tabId, id, account),
+        );
+      });
     },
     setEnabled: async ({ id, enabled }) => {
       await editable(id);
@@ -187,17 +202,21 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
     deleteProfile: async ({ id }) => {
       const entry = await editable(id);
       // The rules go at once; the sealed sign-in stays only while "Undo" is offered.
-      await controller.emptyTrash();
-      await platform.profiles.saveTrash({ entry, removedAt: platform.now() });
-      return editProfiles((list) => list.filter((e) => e.id !== id));
+      return controller.commit(async ({ profiles }) => {
+        await controller.emptyTrash();
+        await profiles.saveTrash({ entry, removedAt: platform.now() });
+        await profiles.save((await profiles.load()).filter((e) => e.id !== id));
+      });
     },
     undoDelete: async () => {
       const trash = await platform.profiles.loadTrash();
       if (!trash || platform.now() - trash.removedAt > UNDO_MS) throw new UserError(t('nothingToUndo'));
-      await platform.profiles.saveTrash(undefined);
-      return editProfiles((list) =>
-        list.some((e) => e.profile.name === trash.entry.profile.name) ? list : [...list, trash.entry],
-      );
+      return controller.commit(async ({ profiles }) => {
+        await profiles.saveTrash(undefined);
+        const list = await profiles.load();
+        if (!list.some((e) => e.profile.name === trash.entry.profile.name))
+          await profiles.save([...list, trash.entry]);
+      });
     },
     subscribe: async ({ name, url, publicKey, everyHours = DEFAULT_EVERY_HOURS }) => {
       const trimmed = name.trim();
@@ -208,15 +227,14 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       if (problem) throw new UserError(problem);
       if (!(Number.isFinite(everyHours) && everyHours >= 1)) throw new UserError(t('badEveryHours'));
       const id = platform.newId();
-      let taken = false;
-      await platform.subscriptions.update((list) => {
-        taken = list.some((s) => s.name === trimmed);
-        return taken
-          ? list
-          : [...list, { id, name: trimmed, url, everyHours, ...(key ? { publicKey: key } : {}) }];
+      const added = await controller.subscribe({
+        id,
+        name: trimmed,
+        url,
+        everyHours,
+        ...(key ? { publicKey: key } : {}),
       });
-      if (taken) throw new UserError(t('subscriptionNameTaken', trimmed));
-      await controller.checkSubscription(id);
+      if (!added) throw new UserError(t('subscriptionNameTaken', trimmed));
       return controller.state();
     },
     acceptSyncedChange: async ({ name, changedAt }) => {
@@ -238,16 +256,13 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       return controller.state();
     },
     acceptSubscriptionUpdate: async ({ id, digest }) => {
-      await controller.settleSubscriptionUpdate(id, { digest });
-      return controller.reconcile();
+      return controller.settleSubscriptionUpdate(id, { digest });
     },
     discardSubscriptionUpdate: async ({ id }) => {
-      await controller.settleSubscriptionUpdate(id, { discard: true });
-      return controller.reconcile();
+      return controller.settleSubscriptionUpdate(id, { discard: true });
     },
     unsubscribe: async ({ id }) => {
-      await controller.unsubscribe(id);
-      return controller.reconcile();
+      return controller.unsubscribe(id);
     },
     previewImport: async ({ text }) => {
       await publicSuffixListReady();
@@ -265,18 +280,13 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       await publicSuffixListReady();
       const parsed = parseProfileFile(text);
       if (!parsed.ok) throw new UserError(t('fileRefusedPlain'), parsed.problems);
-      const current = await platform.profiles.load();
-      const byName = new Map(current.map((entry) => [entry.profile.name, entry]));
-      const next = parsed.value.profiles.map((profile) => {
-        const stored = byName.get(profile.name);
-        return stored
-          ? { id: stored.id, profile: keepClientSecret(profile, stored.profile) }
-          : { id: platform.newId(), profile };
+      return controller.commit(async ({ profiles }) => {
+        const current = await profiles.load();
+        const next = mergeByName(current, parsed.value.profiles, platform.newId, keepClientSecret);
+        await profiles.save(next);
+        const kept = new Set(next.map((entry) => entry.id));
+        for (const { id } of current) if (!kept.has(id)) await controller.forgetSignIns(id);
       });
-      await platform.profiles.save(next);
-      const kept = new Set(next.map((entry) => entry.id));
-      for (const { id } of current) if (!kept.has(id)) await controller.forgetSignIns(id);
-      return controller.reconcile();
     },
     openInTab: async (target) => {
       const { id, account = DEFAULT_ACCOUNT } = target;
@@ -285,10 +295,11 @@ export function messageHandlers(controller: Controller, platform: Platform): Han
       const url = tabUrlFor(profile);
       if (!url) throw new UserError(t('noTabUrl', profile.name));
       await platform.openTab(url, async (tabId) => {
-        await platform.apiTabs.update((tabs) => withApiTab(tabs, tabId, id));
-        if (account !== DEFAULT_ACCOUNT)
-          await platform.tabChoices.update((choices) => withChoice(choices, tabId, id, account));
-        await controller.reconcile();
+        await controller.commit(async ({ apiTabs, tabChoices }) => {
+          await apiTabs.update((tabs) => withApiTab(tabs, tabId, id));
+          if (account !== DEFAULT_ACCOUNT)
+            await tabChoices.update((choices) => withChoice(choices, tabId, id, account));
+        });
       });
       return controller.state();
     },

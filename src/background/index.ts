@@ -60,10 +60,11 @@ browser.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (tab.url?.startsWith(extensionOrigin)) return;
   void controller.onTabNavigated(tabId, tab.url, change.status === 'complete');
 });
-browser.storage.onChanged.addListener((changes, area) => {
+browser.storage.onChanged.addListener((_changes, area) => {
   if (area === 'managed') void controller.reconcile();
-  // The user's own profiles, synced (when turned on): another browser's change, or one here.
-  if (area === 'sync' || (area === 'local' && 'profiles' in changes)) void controller.syncProfiles();
+  // Another browser's change to the synced profiles (when sync is on). A change here goes to
+  // sync from the controller's commit: a storage write is never a signal.
+  if (area === 'sync') void controller.syncProfiles();
 });
 browser.permissions.onAdded.addListener(() => {
   listenToNavigationTargets();

@@ -4,6 +4,7 @@
 import type { Storage } from '../browser-api/browser.js';
 import { stableJson } from '../core/json.js';
 import type { Profile } from '../core/profile.js';
+import { mergeByName } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import type { Outcome } from '../core/session.js';
 import {
@@ -100,26 +101,27 @@ export class ProfileSync {
 
       // This browser: the merged profiles, each keeping its id (and its client secret where its
       // destinations stay); a version that widens one of them waits for the user, this one stays.
-      const byName = new Map(own.map((entry) => [entry.profile.name, entry]));
       const waiting: Record<string, SyncState['profiles'][string]> = {};
       const memory = {
         known: { ...memoryOf(merged).known } as Record<string, SyncMemory['known'][string]>,
         removed: merged.removed,
       };
-      const next = Object.values(merged.profiles).map((arrival) => {
-        const { profile } = arrival;
-        const here = byName.get(profile.name);
-        if (!here) return { id: this.deps.newId(), profile };
-        const mine = withoutClientSecret(here.profile);
-        if (stableJson(mine) !== stableJson(profile) && syncWidens(here.profile, profile)) {
+      const next = mergeByName(
+        own,
+        Object.values(merged.profiles).map((arrival) => arrival.profile),
+        this.deps.newId,
+        (profile, here) => {
+          const mine = withoutClientSecret(here);
+          if (stableJson(mine) === stableJson(profile) || !syncWidens(here, profile))
+            return arrivedProfile(profile, here);
+          const arrival = merged.profiles[profile.name] as SyncState['profiles'][string];
           waiting[profile.name] = arrival;
           // Remembered as a change just before the other browser's: it keeps winning the merge
           // (so sync keeps it) until the user accepts it, discards it, or edits the profile here.
           memory.known[profile.name] = { text: stableJson(mine), changedAt: arrival.changedAt - 1 };
           return here;
-        }
-        return { id: here.id, profile: arrivedProfile(profile, here.profile) };
-      });
+        },
+      );
       const changedHere = stableJson(next) !== stableJson(own);
       if (changedHere) {
         await profiles.save(next);

@@ -1,5 +1,6 @@
 // The sign-in and refresh requests each auth kind sends, as plain data. Pure: sending is the
 // token client's job (src/background/token-client.ts).
+import { traitsOf } from './auth-kinds.js';
 import { stableJson } from './json.js';
 import type { Auth, Endpoint, JsonLoginAuth } from './profile.js';
 
@@ -103,31 +104,8 @@ export type OAuthAuth = Extract<
   { kind: 'oauth2-password' | 'oauth2-client-credentials' | 'oauth2-authorization-code' }
 >;
 
-/** Whether a kind's name is one of the OAuth 2.0 kinds (the form's value, before validation). */
-export const isOAuthKind = (kind: string): boolean => kind.startsWith('oauth2-');
-
 export function isOAuth(auth: Auth): auth is OAuthAuth {
-  return isOAuthKind(auth.kind);
-}
-
-/**
- * How the popup signs in for each kind: a username and password, the provider's own page,
- * a machine identity ("Connect"), or a pasted token.
- */
-export type SignInMethod = 'password' | 'provider' | 'connect' | 'token';
-
-export function signInMethod(auth: Auth): SignInMethod {
-  switch (auth.kind) {
-    case 'json-login':
-    case 'oauth2-password':
-      return 'password';
-    case 'oauth2-authorization-code':
-      return 'provider';
-    case 'oauth2-client-credentials':
-      return 'connect';
-    case 'manual':
-      return 'token';
-  }
+  return traitsOf(auth.kind).oauth;
 }
 
 /** Whether some sign-in of this kind can be renewed (given the refresh token it may bring). */

@@ -1,6 +1,7 @@
 // What an import would change, shown before anything is stored: per profile, where its token
 // goes and where a password or secret goes, and what widens against the profile stored under
 // the same name. Pure.
+import { lacksClientSecret } from './auth-kinds.js';
 import {
   authFingerprint,
   type Credential,
@@ -10,7 +11,7 @@ import {
 } from './auth-requests.js';
 import type { Profile } from './profile.js';
 import { type MessageKey, t } from './text.js';
-import { hasClientSecret, keepClientSecret } from './valid-profile.js';
+import { keepClientSecret } from './valid-profile.js';
 
 export interface ImportPreviewItem {
   readonly name: string;
@@ -60,7 +61,7 @@ export function previewImport(
     const stored = byName.get(file.name);
     // As the import stores it: a file without the secret keeps the stored one.
     const profile = stored ? keepClientSecret(file, stored.profile) : file;
-    const needsSecret = profile.auth.kind === 'oauth2-client-credentials' && !hasClientSecret(profile);
+    const needsSecret = lacksClientSecret(profile);
     const secretTo = secretDestination(profile.auth);
     const common = {
       name: profile.name,

@@ -2,7 +2,8 @@
 // only copies these values into its inputs and out again. Every valid profile comes back from
 // its fields unchanged (a property test holds this), except its client secret, which never
 // reaches a page: the background keeps the stored one when the form leaves it empty.
-import { isOAuth, isOAuthKind } from './auth-requests.js';
+import { isAuthKind, traitsOf } from './auth-kinds.js';
+import { isOAuth } from './auth-requests.js';
 import type { Endpoint, Profile } from './profile.js';
 import { type MessageKey, t } from './text.js';
 import { DEFAULT_HEADER, DEFAULT_REFRESH, DEFAULT_TOKEN_PATHS } from './valid-profile.js';
@@ -195,8 +196,8 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
         expiresIn: fields.expiresInPath.trim() || DEFAULT_TOKEN_PATHS.expiresIn,
       },
     };
-  } else if (isOAuthKind(kind)) {
-    const codeFlow = kind === 'oauth2-authorization-code';
+  } else if (isAuthKind(kind) && traitsOf(kind).oauth) {
+    const codeFlow = traitsOf(kind).hasIssuer;
     auth = {
       kind,
       ...(codeFlow ? optional('issuer', fields.issuer.trim()) : {}),
@@ -208,7 +209,7 @@ export function profileFromFields(fields: ProfileFields, previous?: Profile): un
       ...optional('clientAuthMethod', fields.clientAuthMethod),
       ...optional('tokenParameters', parseJson(fields.tokenParameters, 'fieldTokenParameters')),
       // Written only when on, as files without it read: off.
-      ...(fields.scopeOnRefresh && kind !== 'oauth2-client-credentials' ? { scopeOnRefresh: true } : {}),
+      ...(fields.scopeOnRefresh && traitsOf(kind).mayResendScope ? { scopeOnRefresh: true } : {}),
       ...(codeFlow
         ? optional(
             'authorizationParameters',

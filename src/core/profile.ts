@@ -1,6 +1,8 @@
 // The profile file format (../shared/spec/profile-format.md), version 1, as a schema. The schema is
 // the one source of the types; every read (import, storage, options form) goes through it.
+
 import * as v from 'valibot';
+import { traitsOf } from './auth-kinds.js';
 import { parseHostPattern, urlMatchesHost } from './hosts.js';
 import { sharedSuffixProblem } from './public-suffix.js';
 import { type MessageKey, t } from './text.js';
@@ -315,9 +317,6 @@ const authSchema = v.variant(
 const headerSchema = v.strictObject({ name: injectedHeaderNameSchema, value: headerValueSchema });
 export type HeaderTemplate = v.InferOutput<typeof headerSchema>;
 
-/** The kinds whose answer may hold an ID token: client credentials and a pasted token never do. */
-const idTokenKinds = new Set(['json-login', 'oauth2-password', 'oauth2-authorization-code']);
-
 /** Every profile is read with `headers`, whichever key its file used. */
 function withHeaders<
   T extends { header?: HeaderTemplate | undefined; headers?: HeaderTemplate[] | undefined },
@@ -411,7 +410,7 @@ export const profileSchema = v.pipe(
   v.forward(
     v.partialCheck(
       [['header'], ['headers'], ['auth']],
-      (profile) => !needsIdToken(headersOf(profile)) || idTokenKinds.has(profile.auth.kind),
+      (profile) => !needsIdToken(headersOf(profile)) || traitsOf(profile.auth.kind).mayBringIdToken,
       (issue) => t('noIdTokenForKind', (issue.input as { auth: { kind: string } }).auth.kind),
     ),
     ['headers'],

@@ -66,3 +66,25 @@ export function profilesInForce(
   });
   return { profiles, problems: managed.problems };
 }
+
+/**
+ * Profiles that arrive (an import, another browser's sync) in place of the user's own: one that
+ * has a stored namesake keeps its id, so its sign-ins stay its own, and becomes what `arrived`
+ * makes of the two (which decides whether the stored client secret stays: an import's preview
+ * shows where it goes, sync must not move it unseen); a new name gets a new id. The stored
+ * profiles the arrivals do not name are not in the result.
+ */
+export function mergeByName(
+  stored: readonly StoredProfile[],
+  arrivals: readonly Profile[],
+  newId: () => string,
+  arrived: (incoming: Profile, stored: Profile) => Profile,
+): StoredProfile[] {
+  const byName = new Map(stored.map((entry) => [entry.profile.name, entry]));
+  return arrivals.map((profile) => {
+    const here = byName.get(profile.name);
+    if (!here) return { id: newId(), profile };
+    const next = arrived(profile, here.profile);
+    return next === here.profile ? here : { id: here.id, profile: next };
+  });
+}

@@ -1,7 +1,8 @@
 // The options page: list, add, edit, remove profiles; import and export the profile file.
 
 import { browser } from '../browser-api/browser.js';
-import { isOAuthKind, issuerOf } from '../core/auth-requests.js';
+import { isAuthKind, traitsOf } from '../core/auth-kinds.js';
+import { issuerOf } from '../core/auth-requests.js';
 import type { ImportPreview } from '../core/import-preview.js';
 import { originsFor } from '../core/permissions.js';
 import type { Profile, Validated } from '../core/profile.js';
@@ -193,9 +194,10 @@ async function load(): Promise<void> {
 
 function showKindFields(): void {
   const kind = field('kind').value;
-  byId('auth-json-login').hidden = kind !== 'json-login';
-  byId('auth-manual').hidden = kind !== 'manual';
-  byId('auth-oauth').hidden = !isOAuthKind(kind);
+  const fields = isAuthKind(kind) ? traitsOf(kind).formFields : undefined;
+  byId('auth-json-login').hidden = fields !== 'json-login';
+  byId('auth-manual').hidden = fields !== 'manual';
+  byId('auth-oauth').hidden = fields !== 'oauth';
   for (const label of byId('auth-oauth').querySelectorAll<HTMLElement>('[data-kinds]')) {
     label.hidden = !label.dataset.kinds?.split(' ').includes(kind);
   }
@@ -374,7 +376,7 @@ templateForm.addEventListener('submit', async (event) => {
   templateSelect.value = '';
   openForm(undefined, { from: valid.value });
   showOk(formProblems, t('templateFilled', template.name));
-  if (valid.value.auth.kind === 'oauth2-authorization-code') discoverIssuer();
+  if (traitsOf(valid.value.auth.kind).hasIssuer) discoverIssuer();
 });
 
 /** The token endpoint each issuer's discovery named, found while the form is filled in. */

@@ -10,7 +10,8 @@ import {
   DEFAULT_ACCOUNT,
   parseAccountKey,
 } from '../core/accounts.js';
-import { secretDestination, signInMethod } from '../core/auth-requests.js';
+import { signInMethod, traitsOf } from '../core/auth-kinds.js';
+import { secretDestination } from '../core/auth-requests.js';
 import { appliesToPage, tabUrlFor } from '../core/rules.js';
 import { isSending, type PublicStatus } from '../core/session.js';
 import { followState, send } from '../messages/client.js';
@@ -190,8 +191,8 @@ function secretForm(view: ProfileView): HTMLFormElement {
 }
 
 function signInControls(view: ProfileView, target: Target = { id: view.id }): HTMLElement {
-  if (view.profile.auth.kind === 'oauth2-client-credentials' && !view.hasClientSecret)
-    return secretForm(view);
+  // The pages never see a stored secret, only whether there is one.
+  if (traitsOf(view.profile.auth.kind).needsClientSecret && !view.hasClientSecret) return secretForm(view);
   switch (signInMethod(view.profile.auth)) {
     case 'password':
       return signInForm(view, target);
@@ -220,7 +221,7 @@ function noticeLine(key: string): HTMLElement | false {
  */
 function accountsSection(view: ProfileView, now: number): HTMLElement | false {
   const { id, profile } = view;
-  if (profile.auth.kind === 'oauth2-client-credentials') return false;
+  if (!traitsOf(profile.auth.kind).allowsAddedAccounts) return false;
   const add = h(
     'button',
     {

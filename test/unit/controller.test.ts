@@ -1179,6 +1179,20 @@ describe('background controller', () => {
     });
   });
   describe('own profiles synced between two browsers', () => {
+    it('a profile saved or removed here goes to sync by the change itself, with no storage event to carry it', async () => {
+      await controller.handlers.setSync({ enabled: true });
+      const synced = () => JSON.stringify([...platform.syncAreas.sync.data]);
+      const { id } = await controller.handlers.saveProfile({
+        profile: { ...profile(), name: 'Second', hosts: ['http://second.test'] },
+      });
+      assert.ok(synced().includes('second.test'), 'saved: in sync');
+      platform.clock += 1_000; // the later change wins the merge
+      await controller.handlers.deleteProfile({ id });
+      assert.ok(!synced().includes('second.test'), 'removed: gone from sync');
+      platform.clock += 1_000;
+      await controller.handlers.undoDelete({});
+      assert.ok(synced().includes('second.test'), 'back: in sync again');
+    });
     it('a profile reaches the other browser signed out; edits, removals and the later change travel; secrets and tokens never', async () => {
       const other = new FakePlatform();
       other.syncAreas = { local: other.area, sync: platform.syncAreas.sync };
