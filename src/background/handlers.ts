@@ -4,7 +4,7 @@
 import { accountInTab, accountKey, DEFAULT_ACCOUNT, withChoice, withNewAccount } from '../core/accounts.js';
 import { withApiTab } from '../core/api-tabs.js';
 import { lacksClientSecret, signInMethod, traitsOf } from '../core/auth-kinds.js';
-import { authFingerprint, canRenew } from '../core/auth-requests.js';
+import { canRenew } from '../core/auth-requests.js';
 import { previewImport } from '../core/import-preview.js';
 import { currentSession } from '../core/plan.js';
 import { parseProfileFile, serializeProfileFile, validateProfile } from '../core/profile.js';
@@ -12,12 +12,9 @@ import { mergeByName, type StoredProfile } from '../core/profiles.js';
 import { publicSuffixListReady } from '../core/public-suffix.js';
 import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
-import { isUsable, signedIn } from '../core/session.js';
-import { parsePublicKey } from '../core/signing.js';
-import type { Subscription } from '../core/subscriptions.js';
-import { DEFAULT_EVERY_HOURS, subscriptionUrlProblem } from '../core/subscriptions.js';
+import { isUsable, pastedSession } from '../core/session.js';
+import { newSubscription, type Subscription } from '../core/subscriptions.js';
 import { type MessageKey, t } from '../core/text.js';
-import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError } from '../core/token-answer.js';
 import { hasClientSecret, keepClientSecret, withoutClientSecret } from '../core/valid-profile.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
 import type { Controller } from './controller.js';
@@ -115,21 +112,9 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
     useToken: async ({ token, lifetimeSeconds, ...target }) => {
       const { profile, key } = await accountOf(target);
       if (signInMethod(profile.auth) !== 'token') throw new UserError(t('notManualKind', profile.name));
-      if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0)) {
-        throw new UserError(t('badLifetime'));
-      }
-      const answer = { access_token: token.trim(), expires_in: lifetimeSeconds };
-      const lifetime = profile.refresh.defaultLifetimeSeconds;
-      let tokens: ReturnType<typeof parseTokenAnswer>;
-      try {
-        tokens = parseTokenAnswer(answer, OAUTH_PATHS, platform.now(), lifetime);
-      } catch (error) {
-        if (error instanceof TokenAnswerError) throw new UserError(t('badToken'));
-        throw error;
-      }
-      return controller.commit(({ sessions }) =>
-        sessions.update(key, () => signedIn(tokens, undefined, authFingerprint(profile.auth))),
-      );
+      const session = pastedSession(profile, token, lifetimeSeconds, platform.now());
+      if (typeof session === 'string') throw new UserError(t(session));
+      return controller.commit(({ sessions }) => sessions.update(key, () => session));
     },
     signOut: async ({ id, account = DEFAULT_ACCOUNT }) => {
       return controller.commit(({ sessions }) => sessions.update(accountKey(id, account), () => undefined));
@@ -218,23 +203,11 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
           await profiles.save([...list, trash.entry]);
       });
     },
-    subscribe: async ({ name, url, publicKey, everyHours = DEFAULT_EVERY_HOURS }) => {
-      const trimmed = name.trim();
-      if (!trimmed) throw new UserError(t('subscriptionNameMissing'));
-      const key = publicKey?.trim() || undefined;
-      if (key && !parsePublicKey(key)) throw new UserError(t('badPublicKey'));
-      const problem = subscriptionUrlProblem(url, !!key);
-      if (problem) throw new UserError(problem);
-      if (!(Number.isFinite(everyHours) && everyHours >= 1)) throw new UserError(t('badEveryHours'));
-      const id = platform.newId();
-      const added = await controller.subscribe({
-        id,
-        name: trimmed,
-        url,
-        everyHours,
-        ...(key ? { publicKey: key } : {}),
-      });
-      if (!added) throw new UserError(t('subscriptionNameTaken', trimmed));
+    subscribe: async (request) => {
+      const subscription = newSubscription(request, platform.newId());
+      if (!subscription.ok) throw new UserError(subscription.problems.join(' '));
+      if (!(await controller.subscribe(subscription.value)))
+        throw new UserError(t('subscriptionNameTaken', subscription.value.name));
       return controller.state();
     },
     acceptSyncedChange: async ({ name, changedAt }) => {

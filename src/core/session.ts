@@ -1,6 +1,9 @@
 // A profile's sign-in session, what of it the pages may see, and the toolbar badge. Pure.
+
+import { authFingerprint } from './auth-requests.js';
+import type { Profile } from './profile.js';
 import { type MessageKey, t } from './text.js';
-import type { Tokens } from './token-answer.js';
+import { OAUTH_PATHS, parseTokenAnswer, TokenAnswerError, type Tokens } from './token-answer.js';
 
 /** Kept by the background only (tokens sealed at rest, see session-store.ts), never sent to a page. */
 export interface Session {
@@ -157,6 +160,28 @@ export function signedIn(
     failures: 0,
     signedInWith,
   };
+}
+
+/**
+ * A token the user pasted (a `manual` profile) as a session, good for `lifetimeSeconds` or the
+ * profile's default lifetime; or what is wrong with it (a message key).
+ */
+export function pastedSession(
+  profile: Profile,
+  token: string,
+  lifetimeSeconds: number | undefined,
+  now: number,
+): Session | 'badLifetime' | 'badToken' {
+  if (lifetimeSeconds !== undefined && !(Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0))
+    return 'badLifetime';
+  const answer = { access_token: token.trim(), expires_in: lifetimeSeconds };
+  try {
+    const tokens = parseTokenAnswer(answer, OAUTH_PATHS, now, profile.refresh.defaultLifetimeSeconds);
+    return signedIn(tokens, undefined, authFingerprint(profile.auth));
+  } catch (error) {
+    if (error instanceof TokenAnswerError) return 'badToken';
+    throw error;
+  }
 }
 
 /** How a refresh ended: new tokens, or a failure that is transient (retry) or final (signed out). */

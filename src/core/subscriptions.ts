@@ -2,9 +2,10 @@
 // from, which update applies at once and which waits for the user. Pure.
 
 import { type ImportPreview, movedText, previewImport } from './import-preview.js';
-import { parseProfileFile } from './profile.js';
+import { parseProfileFile, type Validated } from './profile.js';
 import type { ParseProfileFile, StoredProfile } from './profiles.js';
 import type { Outcome } from './session.js';
+import { parsePublicKey } from './signing.js';
 import { t } from './text.js';
 import type { SubscriptionView } from './view.js';
 
@@ -87,6 +88,29 @@ export function subscriptionUrlProblem(url: string, pinned: boolean): string | u
   if (parsed.protocol === 'https:') return undefined;
   if (parsed.protocol === 'http:' && (pinned || isLoopbackHost(parsed.hostname))) return undefined;
   return t('subscriptionUrlNotHttps', url);
+}
+
+/** What the user enters to subscribe. */
+export interface SubscriptionRequest {
+  readonly name: string;
+  readonly url: string;
+  readonly publicKey?: string | undefined;
+  readonly everyHours?: number | undefined;
+}
+
+/** A new subscription (`id`) as the user entered it, or what is wrong with it. */
+export function newSubscription(request: SubscriptionRequest, id: string): Validated<Subscription> {
+  const { url, everyHours = DEFAULT_EVERY_HOURS } = request;
+  const name = request.name.trim();
+  const publicKey = request.publicKey?.trim() || undefined;
+  const problem = !name
+    ? t('subscriptionNameMissing')
+    : publicKey && !parsePublicKey(publicKey)
+      ? t('badPublicKey')
+      : (subscriptionUrlProblem(url, !!publicKey) ??
+        (Number.isFinite(everyHours) && everyHours >= 1 ? undefined : t('badEveryHours')));
+  if (problem) return { ok: false, problems: [problem] };
+  return { ok: true, value: { id, name, url, everyHours, ...(publicKey ? { publicKey } : {}) } };
 }
 
 /** The profiles a subscription's file in force holds, read-only, marked with its name. */

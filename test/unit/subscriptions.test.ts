@@ -9,8 +9,10 @@ import { previewImport } from '../../src/core/import-preview.js';
 import { type Profile, validateProfile } from '../../src/core/profile.js';
 import { profilesInForce } from '../../src/core/profiles.js';
 import {
+  DEFAULT_EVERY_HOURS,
   type FetchedFile,
   MAX_FILE_BYTES,
+  newSubscription,
   removedBy,
   type Subscription,
   signatureUrl,
@@ -51,6 +53,36 @@ describe('subscriptions, pure', () => {
     assert.match(subscriptionUrlProblem('http://localhost.evil.com/t.json', false) ?? '', /is not https/);
     assert.match(subscriptionUrlProblem('ftp://files.example.com/team.json', true) ?? '', /is not https/);
     assert.match(subscriptionUrlProblem('team.json', false) ?? '', /is not a URL/);
+  });
+
+  it('a new subscription: trimmed, with its key; refused without a name, with a bad key, URL or interval', () => {
+    const key = publicKeyText(generateKeyPairSync('ed25519').publicKey);
+    const made = newSubscription(
+      { name: ' Team ', url: 'http://files.example.com/t.json', publicKey: ` ${key} `, everyHours: 6 },
+      'id-1',
+    );
+    assert.deepEqual(made, {
+      ok: true,
+      value: {
+        id: 'id-1',
+        name: 'Team',
+        url: 'http://files.example.com/t.json',
+        everyHours: 6,
+        publicKey: key,
+      },
+    });
+    const plain = newSubscription({ name: 'Team', url: 'https://files.example.com/t.json' }, 'id-2');
+    assert.ok(plain.ok && plain.value.everyHours === DEFAULT_EVERY_HOURS && !('publicKey' in plain.value));
+    const refused = (request: Parameters<typeof newSubscription>[0]) => {
+      const result = newSubscription(request, 'id');
+      return result.ok ? undefined : result.problems;
+    };
+    const url = 'https://files.example.com/t.json';
+    assert.ok(refused({ name: '  ', url }));
+    assert.ok(refused({ name: 'Team', url, publicKey: 'abc' }));
+    assert.ok(refused({ name: 'Team', url: 'http://files.example.com/t.json' }), 'plain http, no key');
+    assert.ok(refused({ name: 'Team', url, everyHours: 0.5 }));
+    assert.ok(refused({ name: 'Team', url, everyHours: Number.NaN }));
   });
 
   it('the signature is beside the file, its query kept', () => {
