@@ -4,8 +4,7 @@
 import { t } from '../browser-api/i18n.js';
 import { send } from '../messages/client.js';
 import type { AppState, SyncWaitingView } from '../messages/protocol.js';
-import { UserError } from '../messages/protocol.js';
-import { byId, h } from '../pages/dom.js';
+import { byId, errorText, h, messageLine } from '../pages/dom.js';
 import { previewEntry } from './preview.js';
 
 const box = byId<HTMLInputElement>('sync-enabled');
@@ -30,7 +29,7 @@ box.addEventListener('change', async () => {
   } catch (error) {
     status.hidden = false;
     status.className = 'error';
-    status.textContent = error instanceof UserError ? error.message : String(error);
+    status.textContent = errorText(error);
   }
 });
 
@@ -39,9 +38,7 @@ async function settle(entry: HTMLElement, action: () => Promise<AppState>): Prom
   try {
     renderSync(await action());
   } catch (error) {
-    entry.append(
-      h('p', { class: 'error', role: 'alert' }, error instanceof UserError ? error.message : String(error)),
-    );
+    entry.append(messageLine(errorText(error), true));
   }
 }
 

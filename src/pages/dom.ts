@@ -3,6 +3,7 @@ import { pageReach } from '../core/hosts.js';
 import type { Profile } from '../core/profile.js';
 import { parsedHosts } from '../core/rules.js';
 import { t } from '../core/text.js';
+import { UserError } from '../messages/protocol.js';
 
 type Child = Node | string | false | null | undefined;
 type Attributes = Record<string, string | boolean | number | EventListener | undefined>;
@@ -24,6 +25,34 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     element.append(child);
   }
   return element;
+}
+
+/** What went wrong, in words: a refusal's own message (UserError), else the error as text. */
+export const errorText = (error: unknown): string =>
+  error instanceof UserError ? error.message : String(error);
+
+/**
+ * An outcome in a page's result area: a refusal with its problems, announced at once (an alert),
+ * or what went well, announced politely. The one way the pages show either.
+ */
+export function showProblems(target: HTMLElement, message: string, problems: readonly string[] = []): void {
+  target.replaceChildren(h('p', {}, message));
+  if (problems.length > 0) target.append(h('ul', {}, ...problems.map((problem) => h('li', {}, problem))));
+  target.className = 'problems';
+  target.setAttribute('role', 'alert');
+  target.hidden = false;
+}
+
+export function showOk(target: HTMLElement, message: string): void {
+  target.replaceChildren(h('p', {}, message));
+  target.className = 'ok';
+  target.setAttribute('role', 'status');
+  target.hidden = false;
+}
+
+/** A message where the user is looking: an error is announced at once (role=alert), a notice politely. */
+export function messageLine(text: string, error: boolean): HTMLParagraphElement {
+  return h('p', { class: error ? 'error' : 'notice', role: error ? 'alert' : 'status' }, text);
 }
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -52,17 +81,6 @@ export function pagesReachNote(profile: Profile): HTMLParagraphElement | false {
   const reach = parsedHosts(profile.pages).map(pageReach);
   if (reach.length === 0) return false;
   return h('p', { class: 'note pages-reach' }, `${t('pagesReachTitle')} ${reach.join('; ')}.`);
-}
-
-/** `mm:ss` (or `h:mm:ss`) until a moment; `0:00` once it has passed. */
-export function countdown(until: number, now: number): string {
-  const total = Math.max(0, Math.floor((until - now) / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, '0');
-  return hours > 0
-    ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}`
-    : `${String(minutes).padStart(2, '0')}:${seconds}`;
 }
 
 export { stableJson } from '../core/json.js';

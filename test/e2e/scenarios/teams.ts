@@ -217,7 +217,7 @@ export function teamsScenario(launch: () => Promise<BrowserDriver>): void {
 
     it('own profiles sync through the browser’s sync storage when turned on: no token, password or secret in it', async () => {
       // The test browsers have no sync account: storage.sync then keeps the items locally, which
-      // is what is checked here; two browsers syncing is unit-tested (controller.test.ts).
+      // is what is checked here; two browsers syncing is unit-tested (background-sync.test.ts).
       await options.close();
       options = await driver.open('options.html');
       await options.importFile(writeOwnFile());
