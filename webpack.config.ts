@@ -141,7 +141,27 @@ const configFor = (target: Target, mode: Configuration['mode']): Configuration =
   ],
 });
 
+/**
+ * The `autobearer` command (src/terminal/cli.ts), which is also the native messaging host: one
+ * file for Node with nothing to install beside it (package.json's bin runs it).
+ */
+const cliConfig = (mode: Configuration['mode']): Configuration => ({
+  name: 'cli',
+  mode,
+  devtool: false,
+  target: 'node20',
+  entry: { autobearer: './src/terminal/cli.ts' },
+  output: { path: path.join(root, 'dist', 'cli'), filename: '[name].cjs', clean: true },
+  resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] }, symlinks: false },
+  resolveLoader: { symlinks: false },
+  module: { rules: [{ test: /\.ts$/, loader: 'esbuild-loader', options: { target: 'node20' } }] },
+  performance: { hints: false },
+  // Readable: a user may want to see what the program that hands out tokens does.
+  optimization: { minimize: false },
+});
+
 export default (_env: unknown, argv: { mode?: Configuration['mode'] }): Configuration[] => [
   configFor('chrome', argv.mode ?? 'production'),
   configFor('firefox', argv.mode ?? 'production'),
+  cliConfig(argv.mode ?? 'production'),
 ];

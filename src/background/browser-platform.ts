@@ -1,7 +1,7 @@
 // The Platform the controller runs on in a real browser: thin adapters over browser.*, fetch,
 // the clock and IndexedDB.
 
-import { browser } from '../browser-api/browser.js';
+import { browser, type Runtime } from '../browser-api/browser.js';
 import { tokenKey } from '../browser-api/secret-store.js';
 import {
   ALL_URLS,
@@ -15,12 +15,19 @@ import {
 } from '../core/response-listeners.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
+import { NATIVE_HOST } from '../core/terminal.js';
 import { t } from '../core/text.js';
 import { type AppState, PUBLISHED_STATE_KEY } from '../messages/protocol.js';
 import { keptListenerCleanup, type NumberedListeners } from './chromium-kept-listeners.js';
-import { accountStore, apiTabStore, subscriptionStore, tabChoiceStore } from './list-store.js';
+import {
+  accountStore,
+  apiTabStore,
+  subscriptionStore,
+  tabChoiceStore,
+  terminalGrantStore,
+} from './list-store.js';
 import { checkedFileStore, discoveryStore, policyCopyStore } from './local-stores.js';
-import type { Diagnostics, Platform } from './platform.js';
+import type { Diagnostics, NativeBridge, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
 
@@ -179,6 +186,34 @@ function listenFromStart(onResponse: ResponseListener): void {
   }
 }
 
+/** The port to the `autobearer` host, while terminal access is on (platform.ts, NativeBridge). */
+let nativePort: Runtime.Port | undefined;
+const nativeBridge: NativeBridge = {
+  permitted: () => browser.permissions.contains({ permissions: ['nativeMessaging'] }),
+  isOpen: () => nativePort !== undefined,
+  open: (answer, closed) => {
+    if (nativePort) return;
+    // Present once the optional permission is granted.
+    if (!browser.runtime.connectNative) return closed(t('terminalNeedsPermission'));
+    const port = browser.runtime.connectNative(NATIVE_HOST);
+    nativePort = port;
+    port.onMessage.addListener((message: unknown) => {
+      const { id, request } = (message ?? {}) as { id?: unknown; request?: unknown };
+      if (typeof id !== 'number') return; // the host's "ready"
+      void answer(request).then((reply) => port.postMessage({ id, answer: reply }));
+    });
+    port.onDisconnect.addListener((gone) => {
+      if (nativePort === port) nativePort = undefined;
+      closed((gone.error ?? browser.runtime.lastError)?.message);
+    });
+  },
+  close: () => {
+    const port = nativePort;
+    nativePort = undefined;
+    port?.disconnect();
+  },
+};
+
 /**
  * `onResponse`: where the responses go (of the hosts `observeResponses` names). Called once, at
  * top level, at every start: it registers the response listeners this start listens to.
@@ -209,6 +244,14 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
     discovered: discoveryStore(browser.storage.local),
     // Firefox throws where no policy configures the extension: that is "no managed profiles".
     policyFile: async () => (await browser.storage.managed.get('profileFile')).profileFile,
+    terminalGrants: terminalGrantStore(browser.storage.session),
+    // Only an explicit `false` turns it off (no policy: the user decides).
+    policyAllowsTerminal: () =>
+      browser.storage.managed.get('terminalAccess').then(
+        (items) => items.terminalAccess !== false,
+        () => true,
+      ),
+    nativeBridge,
     observeResponses: ({ now, wake }) => {
       if (!pageStorage) {
         // The start's listener (every host) keeps its key, and so stays the one registered.

@@ -17,13 +17,14 @@ import type { ProfileStore } from './profile-store.js';
 import { Reconciler } from './reconciler.js';
 import { SubscriptionWorkflow } from './subscription-workflow.js';
 import { ProfileSync } from './sync.js';
+import { TerminalWorkflow } from './terminal-workflow.js';
 import type { SignedIn, TokenServiceDeps } from './token-service.js';
 import { TokenWorkflow } from './token-workflow.js';
 
 /** What a change may write: the records the user's actions change. */
 export type Stores = Pick<
   Platform,
-  'profiles' | 'sessions' | 'accounts' | 'tabChoices' | 'apiTabs' | 'subscriptions'
+  'profiles' | 'sessions' | 'accounts' | 'tabChoices' | 'apiTabs' | 'subscriptions' | 'terminalGrants'
 >;
 
 export class Controller {
@@ -31,6 +32,7 @@ export class Controller {
   private readonly tokens: TokenWorkflow;
   private readonly subscriptions: SubscriptionWorkflow;
   private readonly book: AccountBook;
+  private readonly terminal: TerminalWorkflow;
   /** The user's own profiles through the browser's sync storage, where the user turned it on. */
   readonly profileSync: ProfileSync;
   readonly tokenDeps: TokenServiceDeps;
@@ -56,10 +58,17 @@ export class Controller {
           session?.tokens ? { failures: 0, error: reason } : session,
         ),
     });
+    this.terminal = new TerminalWorkflow({
+      ...platform,
+      profiles: () => this.profiles(),
+      refresh: (key) => this.tokens.refresh(key),
+      showProgress: () => this.reconciler.showProgress(),
+    });
     this.reconciler = new Reconciler(platform, {
       inProgress: () => ({ refreshing: this.tokens.refreshing, signingIn: this.tokens.signingIn }),
       emptyTrash: () => this.book.emptyTrash(),
       syncSettings: () => this.profileSync.settings(),
+      terminalView: () => this.terminal.view(),
     });
     this.tokens = new TokenWorkflow(
       { ...platform, tokenDeps: this.tokenDeps },
@@ -84,7 +93,7 @@ export class Controller {
    * profiles, if it changed them, go to sync (where it is on); then one reconciliation, whose
    * state is the answer.
    */
-  async commit(change: (stores: Stores) => Promise<void>): Promise<AppState> {
+  async commit(change: (stores: Stores) => Promise<unknown>): Promise<AppState> {
     let profilesChanged = false;
     const profiles: ProfileStore = {
       ...this.platform.profiles,
@@ -102,6 +111,8 @@ export class Controller {
   async reconcile(): Promise<AppState> {
     const { state, plan } = await this.reconciler.pass();
     void this.updatePolicyCopy();
+    // The bridge to the terminal is open exactly while terminal access is on for some profile.
+    void this.terminal.apply(plan.terminal).catch(() => undefined);
     // Each ends in a reconciliation of its own, which queues behind this one.
     for (const key of plan.due) void this.tokens.refresh(key, { onlyIfDue: true });
     for (const id of plan.dueSubscriptions) void this.checkSubscription(id, { onlyIfDue: true });

@@ -14,6 +14,7 @@ import { headersFor, tabUrlFor } from '../core/rules.js';
 import { dropAt, UNDO_MS } from '../core/schedule.js';
 import { isUsable, pastedSession } from '../core/session.js';
 import { newSubscription, type Subscription } from '../core/subscriptions.js';
+import { curlCommand, newGrant } from '../core/terminal.js';
 import { type MessageKey, t } from '../core/text.js';
 import { hasClientSecret, keepClientSecret, withoutClientSecret } from '../core/valid-profile.js';
 import { type AppState, type Protocol, UserError } from '../messages/protocol.js';
@@ -30,7 +31,10 @@ export type Handlers = {
 };
 
 /** What the handlers use of the platform: storage only to read (changes go through `commit`). */
-export type HandlerPlatform = Pick<Platform, 'now' | 'newId' | 'fetch' | 'tabExists' | 'openTab'> & {
+export type HandlerPlatform = Pick<
+  Platform,
+  'now' | 'newId' | 'fetch' | 'tabExists' | 'openTab' | 'policyAllowsTerminal'
+> & {
   readonly profiles: Pick<ProfileStore, 'load' | 'loadTrash'>;
   readonly sessions: Pick<SessionStore, 'all' | 'get'>;
   readonly subscriptions: Pick<ListStore<Subscription>, 'load'>;
@@ -303,6 +307,28 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
       } catch (error) {
         throw new UserError(t('testFailed', (error as Error).message));
       }
+    },
+    setTerminalAccess: async ({ id, hours }) => {
+      const { profile } = await profileById(id);
+      if (!(await platform.policyAllowsTerminal())) throw new UserError(t('terminalForbidden'));
+      const grant = newGrant(id, hours, platform.now());
+      if (!grant) throw new UserError(t('terminalBadHours'));
+      if (!profile.enabled) throw new UserError(t('terminalAccessOff', profile.name));
+      return controller.commit(({ terminalGrants }) =>
+        terminalGrants.update((grants) => [...grants.filter((g) => g.profileId !== id), grant]),
+      );
+    },
+    endTerminalAccess: async ({ id }) =>
+      controller.commit(({ terminalGrants }) =>
+        terminalGrants.update((grants) =>
+          grants.some((g) => g.profileId === id) ? grants.filter((g) => g.profileId !== id) : grants,
+        ),
+      ),
+    curlCommand: async (target) => {
+      const { profile: bare } = await profileById(target.id);
+      if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
+      const { profile, tokens } = await usableToken(target, 'signInFirst');
+      return { command: curlCommand(bare.testUrl, headersFor(profile, tokens)) };
     },
     exportFile: async () => {
       // A file meant to be shared never holds a secret; it says whose must be entered again.

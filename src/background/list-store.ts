@@ -8,6 +8,7 @@ import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import { isExtraAccount, isTabChoice } from '../core/accounts.js';
 import { type ApiTab, isApiTab } from '../core/api-tabs.js';
 import { isSubscription, type Subscription } from '../core/subscriptions.js';
+import { isTerminalGrant, type TerminalGrant } from '../core/terminal.js';
 import { queue } from './queue.js';
 
 export interface ListStore<T> {
@@ -24,6 +25,7 @@ export const API_TABS_KEY = 'apiTabs';
 export const TAB_CHOICES_KEY = 'tabChoices';
 export const ACCOUNTS_KEY = 'accounts';
 export const SUBSCRIPTIONS_KEY = 'subscriptions';
+export const TERMINAL_GRANTS_KEY = 'terminalGrants';
 
 /** A list under `key`; items that do not pass `isItem` (an older or damaged entry) are dropped. */
 export function listStore<T>(
@@ -58,3 +60,7 @@ export const accountStore = (area: Pick<Storage.StorageArea, 'get' | 'set'>): Li
   listStore(area, ACCOUNTS_KEY, isExtraAccount);
 export const subscriptionStore = (area: Pick<Storage.StorageArea, 'get' | 'set'>): ListStore<Subscription> =>
   listStore(area, SUBSCRIPTIONS_KEY, isSubscription);
+/** Terminal access (core/terminal.ts), in storage.session: a browser that closes ends it all. */
+export const terminalGrantStore = (
+  area: Pick<Storage.StorageArea, 'get' | 'set'>,
+): ListStore<TerminalGrant> => listStore(area, TERMINAL_GRANTS_KEY, isTerminalGrant);

@@ -6,6 +6,7 @@ import type { ExtraAccount, TabChoice } from '../core/accounts.js';
 import type { HeaderRule } from '../core/rules.js';
 import type { Badge } from '../core/session.js';
 import type { Subscription } from '../core/subscriptions.js';
+import type { TerminalGrant } from '../core/terminal.js';
 import type { AppState } from '../messages/protocol.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
 import type { CheckedFileStore, DiscoveryStore, PolicyCopyStore } from './local-stores.js';
@@ -49,6 +50,12 @@ export interface Platform {
   };
   /** The teams' profile files the user subscribed to, with the file in force of each. */
   readonly subscriptions: ListStore<Subscription>;
+  /** Terminal access, per profile (core/terminal.ts): in storage.session. */
+  readonly terminalGrants: ListStore<TerminalGrant>;
+  /** Whether the organization's policy lets the user turn terminal access on (`terminalAccess`). */
+  readonly policyAllowsTerminal: () => Promise<boolean>;
+  /** The port to the `autobearer` host, open while terminal access is on. */
+  readonly nativeBridge: NativeBridge;
   /** Whether a tab of this id is open. */
   readonly tabExists: (tabId: number) => Promise<boolean>;
   /** The last policy file read, kept because storage.managed can take seconds to answer. */
@@ -101,4 +108,21 @@ export interface Platform {
    * see core/response-listeners.ts) the controller sets the listen alarm.
    */
   readonly observeResponses: (hosts: { now: readonly string[]; wake: readonly string[] }) => boolean;
+}
+
+/**
+ * The native messaging port to the `autobearer` host (docs/terminal.md). The browser starts the
+ * host when the port opens and stops it when it closes; an open port keeps the background awake,
+ * so it is open only while terminal access is on for some profile.
+ */
+export interface NativeBridge {
+  /** Whether the user granted the optional `nativeMessaging` permission. */
+  readonly permitted: () => Promise<boolean>;
+  /**
+   * Opens the port, unless it is open: each request from the host goes to `answer`, whose answer
+   * goes back; `closed` says why the port closed (the host is not installed, it stopped).
+   */
+  readonly open: (answer: (request: unknown) => Promise<unknown>, closed: (error?: string) => void) => void;
+  readonly close: () => void;
+  readonly isOpen: () => boolean;
 }

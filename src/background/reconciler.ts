@@ -29,6 +29,7 @@ import { withListenAlarm } from '../core/response-listeners.js';
 import { type Session, SIGNED_OUT } from '../core/session.js';
 import { type Subscription, subscriptionProfiles } from '../core/subscriptions.js';
 import { waitingView } from '../core/sync.js';
+import type { TerminalGrant } from '../core/terminal.js';
 import type { Tokens } from '../core/token-answer.js';
 import { type AppState, appState, badgeOf, badgesOfTabs } from '../core/view.js';
 import { AppliedRules } from './applied-rules.js';
@@ -47,6 +48,7 @@ interface Stored {
   readonly apiTabs: ApiTab[];
   readonly choices: TabChoice[];
   readonly subscriptions: Subscription[];
+  readonly terminalGrants: TerminalGrant[];
   /** The host permissions the browser has granted (match patterns). */
   readonly granted: readonly string[];
 }
@@ -58,6 +60,8 @@ export interface ReconcilerDeps {
   /** Forgets the last removed profile once "Undo" is no longer offered. */
   readonly emptyTrash: () => Promise<void>;
   readonly syncSettings: () => Promise<SyncSettings>;
+  /** What the pages show of terminal access beside the grants: allowed, and why the bridge is down. */
+  readonly terminalView: () => Promise<AppState['terminal']>;
 }
 
 /** A profile file's text, as the policy or a subscription holds it (none: nothing to validate). */
@@ -134,6 +138,15 @@ export class Reconciler {
       );
     }
     if (trash && trashExpired(trash.removedAt, stored.now)) await this.deps.emptyTrash();
+    // Ended grants go (a grant that ended is never in force again).
+    if (planned.terminalChanged) {
+      const now = stored.now;
+      await this.platform.terminalGrants.update((grants) =>
+        grants.some((g) => g.until !== null && g.until <= now)
+          ? grants.filter((g) => g.until === null || g.until > now)
+          : grants,
+      );
+    }
   }
 
   /**
@@ -222,16 +235,16 @@ export class Reconciler {
   }
 
   private async read(): Promise<Stored> {
-    const [{ inForce, subscriptions }, extras, apiTabs, choices, granted, storedSessions] = await Promise.all(
-      [
+    const [{ inForce, subscriptions }, extras, apiTabs, choices, granted, storedSessions, terminalGrants] =
+      await Promise.all([
         this.readProfiles(),
         this.platform.accounts.load(),
         this.platform.apiTabs.load(),
         this.platform.tabChoices.load(),
         this.platform.grantedOrigins(),
         this.platform.sessions.all(),
-      ],
-    );
+        this.platform.terminalGrants.load(),
+      ]);
     const { profiles, problems } = inForce;
     const keys = profiles.flatMap(({ id }) =>
       accountsOf(extras, id).map((accountId) => accountKey(id, accountId)),
@@ -247,6 +260,7 @@ export class Reconciler {
       sessions,
       apiTabs,
       choices,
+      terminalGrants,
     };
   }
 
@@ -255,9 +269,10 @@ export class Reconciler {
   }
 
   private async view(stored: Stored, planned: Plan): Promise<AppState> {
-    const [discovered, { enabled, last, waiting }] = await Promise.all([
+    const [discovered, { enabled, last, waiting }, terminal] = await Promise.all([
       this.platform.discovered.load(),
       this.deps.syncSettings(),
+      this.deps.terminalView(),
     ]);
     const wanted = new Map(
       stored.profiles.map(({ id, profile }) => [
@@ -274,7 +289,14 @@ export class Reconciler {
       .map(({ id, profile }) => ({ profile, signedIn: !!planned.sessions.get(id)?.tokens }));
     const waits = waiting ? waitingView(waiting, own) : [];
     const sync = { enabled, ...(last ? { last } : {}), ...(waits.length ? { waiting: waits } : {}) };
-    return appState(planned, { ...stored, discovered, origins, ruleFailures: this.rules.failures, sync });
+    return appState(planned, {
+      ...stored,
+      discovered,
+      origins,
+      ruleFailures: this.rules.failures,
+      sync,
+      terminal,
+    });
   }
 
   /** `at`: when a reconciliation's steps ended (performance.now()), for the diagnostics. */

@@ -25,6 +25,7 @@ import {
 import { dropAt, minRefreshGap, refreshDueAt, retryAt, UNDO_MS } from './schedule.js';
 import { isUsable, type PublicStatus, publicStatus, type Session, SIGNED_OUT } from './session.js';
 import { nextCheckAt, SUBSCRIPTION_ALARM, type Subscription } from './subscriptions.js';
+import { grantsInForce, nextGrantEnd, TERMINAL_ALARM, type TerminalGrant } from './terminal.js';
 import { t } from './text.js';
 
 export const REFRESH_ALARM = 'refresh:';
@@ -78,6 +79,8 @@ export interface PlanInput {
   readonly apiTabs: readonly ApiTab[];
   readonly choices: readonly TabChoice[];
   readonly subscriptions: readonly Subscription[];
+  /** Terminal access, as granted (some may have ended). */
+  readonly terminalGrants: readonly TerminalGrant[];
   /** Work in progress, by account key, which only the running background knows. */
   readonly refreshing: ReadonlySet<string>;
   readonly signingIn: ReadonlySet<string>;
@@ -107,6 +110,10 @@ export interface Plan {
   readonly dueSubscriptions: string[];
   /** The tabs that chose an account, by profile: another profile's token never reaches them there. */
   readonly guards: readonly TabGuard[];
+  /** Terminal access in force, for listed profiles; the bridge is open while there is any. */
+  readonly terminal: readonly TerminalGrant[];
+  /** Whether grants ended (or their profile went): to be dropped from storage. */
+  readonly terminalChanged: boolean;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -173,6 +180,11 @@ export function plan(input: PlanInput): Plan {
     if (at <= now) dueSubscriptions.push(subscription.id);
     else alarms.set(SUBSCRIPTION_ALARM + subscription.id, at);
   }
+  const terminal = grantsInForce(input.terminalGrants, now).filter((grant) =>
+    profiles.some((p) => p.id === grant.profileId && p.profile.enabled),
+  );
+  const terminalEnds = nextGrantEnd(terminal);
+  if (terminalEnds !== undefined) alarms.set(TERMINAL_ALARM, terminalEnds);
   const kept = apiTabs.filter((tab) => active.some((a) => a.profileId === tab.profileId));
   const guards = profiles.flatMap(({ id, profile }): TabGuard[] => {
     const tabIds = [...new Set(choices.filter((c) => c.profileId === id).map((c) => c.tabId))];
@@ -191,6 +203,8 @@ export function plan(input: PlanInput): Plan {
     extras: listed,
     subscriptions: input.subscriptions,
     dueSubscriptions,
+    terminal,
+    terminalChanged: terminal.length !== input.terminalGrants.length,
   };
 }
 

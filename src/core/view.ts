@@ -15,6 +15,7 @@ import type { Profile } from './profile.js';
 import type { StoredProfile } from './profiles.js';
 import { type Badge, badgeFor, isSending, type Outcome, type PublicStatus } from './session.js';
 import { subscriptionView } from './subscriptions.js';
+import type { TerminalGrant } from './terminal.js';
 import { t } from './text.js';
 import { hasClientSecret, withoutClientSecret } from './valid-profile.js';
 
@@ -37,6 +38,12 @@ export interface ProfileView {
   readonly origins: readonly string[];
   /** The default account's state is `status`; these are the accounts the user added. */
   readonly accounts: readonly AccountView[];
+  /** Terminal access, while it is on (core/terminal.ts): until when, and how much it was used. */
+  readonly terminal?: {
+    readonly until: number | null;
+    readonly handedOut: number;
+    readonly lastAt?: number;
+  };
 }
 
 /** An account the user added to a profile (src/core/accounts.ts). */
@@ -53,6 +60,8 @@ export interface AppState {
   readonly tabChoices: readonly TabChoice[];
   readonly subscriptions: readonly SubscriptionView[];
   /** Whether this browser syncs the user's own profiles, and how the last sync went. */
+  /** Terminal access as a whole: whether the policy allows it, why the bridge is down if it is. */
+  readonly terminal: { readonly allowed: boolean; readonly problem?: string };
   readonly sync: {
     readonly enabled: boolean;
     readonly last?: Outcome;
@@ -107,6 +116,7 @@ export interface ViewInput {
   /** Why the browser refused a profile's rules, by profile id. */
   readonly ruleFailures: ReadonlyMap<string, string>;
   readonly sync?: AppState['sync'];
+  readonly terminal?: AppState['terminal'];
   /** The time the view is for (a team file past its expiry shows as expired). */
   readonly now: number;
 }
@@ -119,8 +129,18 @@ export function appState(
     choices,
     subscriptions,
     sessions,
-  }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions'>,
-  { profiles, managedProblems, discovered, origins, ruleFailures, now, sync = { enabled: false } }: ViewInput,
+    terminal: grants,
+  }: Pick<Plan, 'statuses' | 'extras' | 'choices' | 'subscriptions' | 'sessions' | 'terminal'>,
+  {
+    profiles,
+    managedProblems,
+    discovered,
+    origins,
+    ruleFailures,
+    now,
+    sync = { enabled: false },
+    terminal = { allowed: true },
+  }: ViewInput,
 ): AppState {
   const withFailure = (key: string): PublicStatus => {
     const status = statuses[key] as PublicStatus;
@@ -131,6 +151,7 @@ export function appState(
   return {
     managedProblems,
     sync,
+    terminal,
     tabChoices: choices,
     subscriptions: subscriptions.map((subscription) => subscriptionView(subscription, signedIn, now)),
     profiles: profiles.map(({ id, profile, managed, subscription }): ProfileView => {
@@ -151,9 +172,17 @@ export function appState(
         missingOrigins: origins.get(id)?.missing ?? [],
         status: withFailure(accountKey(id, DEFAULT_ACCOUNT)),
         accounts,
+        ...terminalOf(grants.find((grant) => grant.profileId === id)),
       };
     }),
   };
+}
+
+/** A profile's terminal access as the pages see it (none while it is off). */
+function terminalOf(grant: TerminalGrant | undefined): Pick<ProfileView, 'terminal'> {
+  if (!grant) return {};
+  const { until, handedOut, lastAt } = grant;
+  return { terminal: { until, handedOut, ...(lastAt !== undefined ? { lastAt } : {}) } };
 }
 
 /** The toolbar badge for what the pages show: every account of every profile. */

@@ -79,6 +79,14 @@ export interface Protocol {
     /** `redirected`: the answer was a redirect, not followed; browsers hide its status. */
     response: { status: number; statusText: string; ms: number; redirected?: boolean };
   };
+  /**
+   * Turns terminal access on for a profile (docs/terminal.md), for `hours` (null: until the
+   * browser closes); the popup asks for the `nativeMessaging` permission first.
+   */
+  setTerminalAccess: { request: { id: string; hours: number | null }; response: AppState };
+  endTerminalAccess: { request: { id: string }; response: AppState };
+  /** "Copy as curl": a curl command for the profile's test URL with its headers as they are now. */
+  curlCommand: { request: AccountTarget; response: { command: string } };
 }
 
 export type MessageType = keyof Protocol;

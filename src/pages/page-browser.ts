@@ -17,7 +17,7 @@ export const requestOrigins = (origins: readonly string[]): Promise<boolean> =>
   browser.permissions.request({ origins: [...origins] }).catch(() => false);
 
 /** Asks for an optional API permission (from a click, as above); false when refused. */
-export const requestPermission = (permission: 'webNavigation'): Promise<boolean> =>
+export const requestPermission = (permission: 'webNavigation' | 'nativeMessaging'): Promise<boolean> =>
   browser.permissions.request({ permissions: [permission] }).catch(() => false);
 
 /**
@@ -42,3 +42,12 @@ export const redirectUrl = (): string => browser.identity.getRedirectURL();
 
 /** The extension's own origin (what a provider's CORS settings must allow). */
 export const extensionOrigin = (): string => new URL(browser.runtime.getURL('')).origin;
+
+/** The extension's id, which `autobearer install --chrome-id` needs in a Chromium browser. */
+export const extensionId = (): string => browser.runtime.id;
+
+/** Whether the page runs in Firefox, whose extension id is fixed (no --chrome-id to give). */
+export const inFirefox = (): boolean => browser.runtime.getURL('').startsWith('moz-extension:');
+
+/** Puts text on the clipboard (from a click). */
+export const copyText = (text: string): Promise<void> => navigator.clipboard.writeText(text);

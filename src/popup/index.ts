@@ -11,7 +11,10 @@ import { UserError } from '../messages/protocol.js';
 import { byId, h, messageLine, stableJson } from '../pages/dom.js';
 import {
   type CurrentTab,
+  copyText,
   currentTab,
+  extensionId,
+  inFirefox,
   openOptionsPage,
   requestOrigins,
   requestPermission,
@@ -25,6 +28,7 @@ const EMPTY: AppState = {
   tabChoices: [],
   subscriptions: [],
   sync: { enabled: false },
+  terminal: { allowed: true },
 };
 
 const errorText = (error: unknown): string => (error instanceof UserError ? error.message : String(error));
@@ -96,6 +100,40 @@ class Popup implements PopupPage {
     this.act(id, async () => (await send('addAccount', { id })).state);
   }
 
+  copyCurl(view: ProfileView): void {
+    const { id, profile } = view;
+    // The clipboard takes the text only within the click's moment: asked at once, written when
+    // the background answers (a popup keeps the focus meanwhile).
+    this.act(
+      id,
+      async () => {
+        const { command } = await send('curlCommand', { id });
+        await copyText(command);
+        return this.latest;
+      },
+      t('copiedAsCurl', profile.name),
+    );
+  }
+
+  allowTerminal(id: string, hours: number | null): void {
+    // In the click itself: the browser asks for a permission only with a user gesture.
+    const permitted = requestPermission('nativeMessaging');
+    this.act(id, async () => {
+      if (!(await permitted)) throw new UserError(t('terminalNeedsPermission'));
+      return send('setTerminalAccess', { id, hours });
+    });
+  }
+
+  terminalHowTo(profileName: string): string {
+    return inFirefox()
+      ? t('terminalHowToFirefox', profileName)
+      : t('terminalHowTo', profileName, extensionId());
+  }
+
+  terminalProblem(): string | undefined {
+    return this.latest.terminal.problem;
+  }
+
   useInTab(id: string, account: string): void {
     const tabId = this.tab?.id;
     if (tabId !== undefined) this.act(id, () => send('useInTab', { id, account, tabId }));
@@ -122,11 +160,11 @@ class Popup implements PopupPage {
     const cards = inTabOrder(state.profiles, tab).map((view) => {
       const ownNotices = [...this.notices].filter(([key]) => parseAccountKey(key).profileId === view.id);
       const tabChoice = tab && accountInTab(state.tabChoices, tab.id, view.id);
-      const key = stableJson([view, ownNotices, tabChoice]);
+      const key = stableJson([view, ownNotices, tabChoice, state.terminal]);
       const existing = list.querySelector<HTMLElement>(`[data-id="${CSS.escape(view.id)}"]`);
       if (existing && this.shown.get(view.id) === key) return existing;
       this.shown.set(view.id, key);
-      const model = cardModel(view, now, tab, state.tabChoices);
+      const model = cardModel(view, now, tab, state.tabChoices, state.terminal.allowed);
       this.drawing = [];
       const element = card(view, model, this, now, tabUrlFor(view.profile));
       this.clocks.set(view.id, this.drawing);

@@ -14,7 +14,17 @@ import type { CurrentTab } from '../pages/page-browser.js';
 export type SignInControl = SignInMethod | 'client-secret';
 
 /** A card's buttons while its token is sent, in the order shown. */
-export type CardAction = 'refresh' | 'test' | 'open-in-tab' | 'sign-out';
+export type CardAction = 'refresh' | 'test' | 'copy-curl' | 'open-in-tab' | 'sign-out';
+
+/** The card's terminal part: offered while the token is sent, shown while access is on. */
+export type TerminalPart =
+  | { readonly kind: 'offer' }
+  | {
+      readonly kind: 'on';
+      readonly until: number | null;
+      readonly handedOut: number;
+      readonly lastAt?: number;
+    };
 
 /** An account row's buttons, in the order shown. */
 export type AccountAction = 'use-in-this-tab' | 'open-tab' | 'refresh' | 'sign-out' | 'remove';
@@ -33,6 +43,7 @@ export interface CardModel {
   readonly stateText: string;
   readonly signIn?: SignInControl | undefined;
   readonly actions: readonly CardAction[];
+  readonly terminal?: TerminalPart | undefined;
   /** "Add another account" alone ('add'), the rows with it ('rows'), or nothing. */
   readonly accounts: { readonly kind: 'add' } | { readonly kind: 'rows'; rows: AccountRow[] } | undefined;
 }
@@ -86,12 +97,13 @@ export function cardModel(
   now: number,
   tab: CurrentTab | undefined,
   choices: readonly TabChoice[],
+  terminalAllowed = true,
 ): CardModel {
   const { profile, status } = view;
   const actions: CardAction[] = [];
   if (isSending(status)) {
     if (status.canRefresh) actions.push('refresh');
-    if (profile.testUrl) actions.push('test');
+    if (profile.testUrl) actions.push('test', 'copy-curl');
     if (tabUrlFor(profile)) actions.push('open-in-tab');
     actions.push('sign-out');
   }
@@ -99,8 +111,15 @@ export function cardModel(
     stateText: describe(status, now),
     signIn: signInControl(view, status),
     actions,
+    terminal: terminalPart(view, terminalAllowed),
     accounts: accountsModel(view, tab, choices),
   };
+}
+
+/** Terminal access: shown while on (to turn it off); offered while the token is sent and allowed. */
+function terminalPart(view: ProfileView, allowed: boolean): TerminalPart | undefined {
+  if (view.terminal) return { kind: 'on', ...view.terminal };
+  return allowed && isSending(view.status) && view.profile.enabled ? { kind: 'offer' } : undefined;
 }
 
 /**

@@ -38,6 +38,14 @@ export interface PopupPage {
   addAccount(id: string): void;
   useInTab(id: string, account: string): void;
   notice(key: string): Notice | undefined;
+  /** "Copy as curl": the command for the test URL, with the live token, on the clipboard. */
+  copyCurl(view: ProfileView): void;
+  /** Turns terminal access on for `hours` (null: until the browser closes), from the click. */
+  allowTerminal(id: string, hours: number | null): void;
+  /** How to use it from a terminal (the command, and how to install the bridge). */
+  terminalHowTo(profileName: string): string;
+  /** Why the bridge is down, if it is. */
+  terminalProblem(): string | undefined;
   /** A line that counts down: the page writes `text(now)` into it every second. */
   clock<T extends HTMLElement>(line: T, text: (now: number) => string): T;
 }
@@ -218,6 +226,8 @@ function cardButton(action: CardAction, view: ProfileView, page: PopupPage, tabU
       return button(t('refreshNow'), () => page.act(id, () => send('refreshNow', { id })));
     case 'test':
       return button(t('test'), () => page.test(view), { title: `GET ${profile.testUrl}` });
+    case 'copy-curl':
+      return button(t('copyAsCurl'), () => page.copyCurl(view), { title: `curl ${profile.testUrl}` });
     case 'open-in-tab':
       return button(t('openInTab'), () => page.act(id, () => send('openInTab', { id })), {
         title: t('openInTabTitle', tabUrl ?? ''),
@@ -282,6 +292,60 @@ export function card(
         { class: 'actions' },
         ...model.actions.map((action) => cardButton(action, view, page, tabUrl)),
       ),
+    terminalPart(view, model, page),
     accountsPart(view, model, page, now),
+  );
+}
+
+const at = (time: number): string =>
+  new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** Terminal access: "Allow for …" while off; until when, its use and "Turn off" while on. */
+function terminalPart(view: ProfileView, model: CardModel, page: PopupPage): HTMLElement | false {
+  const part = model.terminal;
+  if (!part) return false;
+  const { id, profile } = view;
+  const problem = page.terminalProblem();
+  if (part.kind === 'offer') {
+    const length = h(
+      'select',
+      { name: 'terminal-hours', 'aria-label': t('terminalFor') },
+      h('option', { value: '1' }, t('terminalOneHour')),
+      h('option', { value: '8' }, t('terminalEightHours')),
+      h('option', { value: 'close' }, t('terminalUntilClose')),
+    );
+    const allow = () => page.allowTerminal(id, length.value === 'close' ? null : Number(length.value));
+    return h(
+      'section',
+      { class: 'terminal', 'aria-label': t('terminalHeading') },
+      h(
+        'div',
+        { class: 'actions' },
+        button(t('terminalAllow'), allow, { 'aria-label': t('terminalAllowLabel', profile.name) }),
+        h('label', {}, `${t('terminalFor')} `, length),
+      ),
+    );
+  }
+  return h(
+    'section',
+    { class: 'terminal on', 'aria-label': t('terminalHeading') },
+    h('p', {}, part.until === null ? t('terminalOnUntilClose') : t('terminalOnUntil', at(part.until))),
+    h(
+      'p',
+      { class: 'note' },
+      part.handedOut > 0 && part.lastAt !== undefined
+        ? t('terminalUse', part.handedOut, at(part.lastAt))
+        : t('terminalUnused'),
+    ),
+    problem
+      ? h('p', { class: 'warning' }, problem)
+      : h('p', { class: 'note' }, page.terminalHowTo(profile.name)),
+    h(
+      'div',
+      { class: 'actions' },
+      button(t('terminalTurnOff'), () => page.act(id, () => send('endTerminalAccess', { id })), {
+        'aria-label': t('terminalTurnOffLabel', profile.name),
+      }),
+    ),
   );
 }

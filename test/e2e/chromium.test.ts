@@ -1,7 +1,9 @@
 // The end-to-end scenarios in real headless Chromium.
+
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runDemo } from '../demo.js';
-import { ChromiumDriver, installChromiumPolicy } from '../support/chromium.js';
+import { ChromiumDriver, installChromiumPolicy, TEST_EXTENSION_ID } from '../support/chromium.js';
 import { accountsScenario } from './scenarios/accounts.js';
 import { coreScenario } from './scenarios/core.js';
 import { managedScenario } from './scenarios/managed.js';
@@ -9,6 +11,7 @@ import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
 import { recipesScenario } from './scenarios/recipes.js';
 import { teamsScenario } from './scenarios/teams.js';
+import { terminalScenario } from './scenarios/terminal.js';
 
 describe('Chromium', () => {
   coreScenario(() => new ChromiumDriver().launch());
@@ -18,6 +21,13 @@ describe('Chromium', () => {
   accountsScenario(() => new ChromiumDriver().launch());
   teamsScenario(() => new ChromiumDriver().launch());
   managedScenario(installChromiumPolicy, () => new ChromiumDriver().launch());
+  terminalScenario((home) => {
+    const driver = new ChromiumDriver({ env: home.env });
+    // Chromium reads a profile's own host manifests from its user data folder.
+    const manifestDir = path.join(driver.work, 'NativeMessagingHosts');
+    home.install(['--browser', 'chromium', '--chrome-id', TEST_EXTENSION_ID, '--manifest-dir', manifestDir]);
+    return driver.launch();
+  });
 });
 
 describe('npm run demo', () => {

@@ -8,6 +8,7 @@ import { oauthScenario } from './scenarios/oauth.js';
 import { pagesScenario } from './scenarios/pages.js';
 import { recipesScenario } from './scenarios/recipes.js';
 import { teamsScenario } from './scenarios/teams.js';
+import { terminalScenario } from './scenarios/terminal.js';
 
 describe('Firefox', () => {
   coreScenario(() => new FirefoxDriver().launch());
@@ -17,4 +18,9 @@ describe('Firefox', () => {
   accountsScenario(() => new FirefoxDriver().launch());
   teamsScenario(() => new FirefoxDriver().launch());
   managedScenario(installFirefoxPolicy, () => new FirefoxDriver().launch());
+  terminalScenario((home) => {
+    // Firefox reads the user's host manifests from $HOME/.mozilla/native-messaging-hosts.
+    home.install(['--browser', 'firefox']);
+    return new FirefoxDriver({ env: home.env }).launch();
+  });
 });

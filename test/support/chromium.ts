@@ -55,8 +55,9 @@ function extensionCopy(): string {
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   manifest.host_permissions = ['http://*.test/*', 'https://*.test/*'];
-  // Likewise the optional webNavigation permission that "Add another account" asks for.
-  manifest.permissions = [...manifest.permissions, 'webNavigation'];
+  // Likewise the optional webNavigation permission that "Add another account" asks for, and
+  // nativeMessaging, which "Allow terminal access" asks for.
+  manifest.permissions = [...manifest.permissions, 'webNavigation', 'nativeMessaging'];
   // A key fixes the extension id, which enterprise policy names.
   manifest.key = TEST_KEY.toString('base64');
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
@@ -76,6 +77,8 @@ export class ChromiumDriver implements BrowserDriver {
   readonly extensionDir: string | undefined;
 
   private readonly headless: boolean;
+  /** Environment variables the browser (and what it starts: a native host) gets besides the test's. */
+  private readonly env: Record<string, string>;
   private readonly console: string[] = [];
 
   consoleOutput(): string {
@@ -86,7 +89,10 @@ export class ChromiumDriver implements BrowserDriver {
    * `extensionDir`: another unpacked extension to load (benchmarks), or `null` for none.
    * `headless: false` opens a window (the demo).
    */
-  constructor(options: { extensionDir?: string | null; headless?: boolean } = {}) {
+  constructor(
+    options: { extensionDir?: string | null; headless?: boolean; env?: Record<string, string> } = {},
+  ) {
+    this.env = options.env ?? {};
     this.extensionDir =
       options.extensionDir === undefined ? extensionCopy() : (options.extensionDir ?? undefined);
     this.headless = options.headless ?? true;
@@ -98,6 +104,7 @@ export class ChromiumDriver implements BrowserDriver {
       executablePath: CHROMIUM,
       headless: this.headless,
       args: this.args(),
+      env: { ...process.env, ...this.env } as Record<string, string>,
     });
     this.context = context;
     // Pages and, in Chromium, the service worker too.

@@ -7,9 +7,10 @@ import {
   apiTabStore,
   subscriptionStore,
   tabChoiceStore,
+  terminalGrantStore,
 } from '../../src/background/list-store.js';
 import { checkedFileStore, discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
-import type { Diagnostics, Platform } from '../../src/background/platform.js';
+import type { Diagnostics, NativeBridge, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore } from '../../src/background/session-store.js';
 import { wakesFor } from '../../src/core/response-listeners.js';
@@ -119,6 +120,31 @@ export class FakePlatform implements Platform {
   readonly tabChoices = tabChoiceStore(this.sessionArea);
   readonly accounts = accountStore(this.area);
   readonly subscriptions = subscriptionStore(this.area);
+  readonly terminalGrants = terminalGrantStore(this.sessionArea);
+  /** The policy's `terminalAccess` (undefined: no policy). */
+  terminalPolicy: boolean | undefined;
+  readonly policyAllowsTerminal = async () => this.terminalPolicy !== false;
+  /** The native port: whether it is open, and what it was asked (a test plays the host). */
+  readonly native = {
+    permitted: true,
+    open: false,
+    /** A host that is not installed: the port closes at once with this reason. */
+    missingHost: undefined as string | undefined,
+    answer: undefined as ((request: unknown) => Promise<unknown>) | undefined,
+  };
+  readonly nativeBridge: NativeBridge = {
+    permitted: async () => this.native.permitted,
+    isOpen: () => this.native.open,
+    open: (answer, closed) => {
+      if (this.native.missingHost !== undefined) return closed(this.native.missingHost);
+      this.native.open = true;
+      this.native.answer = answer;
+    },
+    close: () => {
+      this.native.open = false;
+      this.native.answer = undefined;
+    },
+  };
   /** storage.local and storage.sync, as one browser sees them (a test may share the second). */
   syncAreas = { local: this.area, sync: strictStorageArea(this.log, { whole: true }) };
   /** The tabs open in the browser. */

@@ -80,12 +80,21 @@ export class FirefoxDriver implements BrowserDriver {
   /** Whether the add-on installed is AutoBearer (not a benchmark's other package). */
   private readonly withAutoBearer: boolean;
   private readonly profile = mkdtempSync(path.join(tmpdir(), 'autobearer-firefox-profile-'));
+  /** Environment variables the browser (and what it starts: a native host) gets besides the test's. */
+  private readonly env: Record<string, string>;
 
   /**
    * `withExtension: false` runs Firefox without AutoBearer; `addon` installs another package
    * instead (benchmarks).
    */
-  constructor(options: { withExtension?: boolean; addon?: { xpi: string; id: string } } = {}) {
+  constructor(
+    options: {
+      withExtension?: boolean;
+      addon?: { xpi: string; id: string };
+      env?: Record<string, string>;
+    } = {},
+  ) {
+    this.env = options.env ?? {};
     const withExtension = options.withExtension !== false;
     this.withAutoBearer = withExtension && !options.addon;
     if (!withExtension) return;
@@ -117,6 +126,7 @@ export class FirefoxDriver implements BrowserDriver {
       executablePath: FIREFOX,
       headless: true,
       userDataDir: this.profile,
+      env: { ...process.env, ...this.env },
       // Lets the tests reach extension pages (Firefox 141 and later refuse them without it).
       args: ['--remote-allow-system-access', ...server.args],
       extraPrefsFirefox: {

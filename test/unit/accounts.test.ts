@@ -59,6 +59,7 @@ function input(more: Partial<PlanInput> = {}): PlanInput {
     apiTabs: [],
     choices: [bob],
     subscriptions: [],
+    terminalGrants: [],
     refreshing: new Set(),
     signingIn: new Set(),
     ...more,

@@ -48,6 +48,7 @@ function input(entries: Array<[string, Profile, Session?]>, more: Partial<PlanIn
     extras: [],
     choices: [],
     subscriptions: [],
+    terminalGrants: [],
     refreshing: new Set(),
     signingIn: new Set(),
     ...more,

@@ -90,7 +90,13 @@ describe('the popup’s card', () => {
       );
       const model = cardModel(view, NOW, undefined, []);
       assert.equal(model.signIn, undefined, phase);
-      assert.deepEqual(model.actions, ['refresh', 'test', 'open-in-tab', 'sign-out'], phase);
+      assert.deepEqual(model.actions, ['refresh', 'test', 'copy-curl', 'open-in-tab', 'sign-out'], phase);
+      assert.deepEqual(model.terminal, { kind: 'offer' }, phase);
+      assert.equal(
+        cardModel(view, NOW, undefined, [], false).terminal,
+        undefined,
+        'not where the policy forbids it',
+      );
       assert.deepEqual(model.accounts, { kind: 'add' }, phase);
     }
     const plain = cardModel(profileView(login, { phase: 'signed-in' }), NOW, undefined, []);
@@ -103,6 +109,13 @@ describe('the popup’s card', () => {
     );
     assert.match(signedIn.stateText, /ada/);
     assert.match(signedIn.stateText, /01:05/);
+  });
+
+  it('terminal access: shown while on (until when, its use), whatever the status; never offered signed out', () => {
+    const on = { until: NOW + 3_600_000, handedOut: 2, lastAt: NOW - 1_000 };
+    const signedOut = profileView(login, {}, { terminal: on });
+    assert.deepEqual(cardModel(signedOut, NOW, undefined, []).terminal, { kind: 'on', ...on });
+    assert.equal(cardModel(profileView(login, {}), NOW, undefined, []).terminal, undefined);
   });
 
   it('a machine identity holds one account: no "Add another account"', () => {
