@@ -19,7 +19,7 @@ import { parseArgs } from '../../src/terminal/args.js';
 import { checkPrivateDir } from '../../src/terminal/bridge-dir.js';
 import { FrameReader, frame, MAX_TO_BROWSER } from '../../src/terminal/framing.js';
 import { FIREFOX_ID, hostManifest, manifestDir, unpackedExtensionId } from '../../src/terminal/manifests.js';
-import { api, controller, eachSignedIn, id, platform } from '../support/signed-in.js';
+import { api, controller, eachSignedIn, id, platform, profile } from '../support/signed-in.js';
 
 describe('terminal bridge, pure', () => {
   it('frames: a length in little-endian, then JSON; read back however the chunks cut them', () => {
@@ -191,6 +191,17 @@ describe('terminal access in the background', () => {
     assert.notEqual(fresh.token, first.token);
     assert.deepEqual((await controller.handlers.getState({})).profiles[0]?.terminal?.handedOut, 2);
     assert.equal((await ask({ profile: 'Nope' })).refusal, 'unknown-profile');
+    // Another profile, without terminal access of its own: refused, though the bridge is open.
+    await controller.handlers.saveProfile({
+      profile: { ...profile(), name: 'Other', hosts: ['http://other.test'] },
+    });
+    assert.equal((await ask({ profile: 'Other' })).refusal, 'access-off');
+    // A refresh --min-ttl asks for that the server refuses for now: said so, the token kept.
+    platform.clock += 100_000;
+    const refused = await api.withFaults({ refreshStatus: 503 }, () =>
+      ask({ profile: 'API', minTtl: 3_600 }),
+    );
+    assert.equal(refused.refusal, 'refresh-failed');
     assert.equal((await ask({ profile: 'API', account: '2' })).refusal, 'unknown-profile');
     await controller.handlers.signOut({ id });
     assert.equal((await ask({ profile: 'API' })).refusal, 'signed-out');
