@@ -337,9 +337,9 @@ function terminalPart(view: ProfileView, model: CardModel, page: PopupPage): HTM
         ? t('terminalUse', part.handedOut, at(part.lastAt))
         : t('terminalUnused'),
     ),
-    problem
-      ? h('p', { class: 'warning' }, problem)
-      : h('p', { class: 'note' }, page.terminalHowTo(profile.name)),
+    // The bridge down (not installed, say): why, and the way to install it, both.
+    problem && h('p', { class: 'warning', role: 'alert' }, problem),
+    h('p', { class: 'note' }, page.terminalHowTo(profile.name)),
     h(
       'div',
       { class: 'actions' },
