@@ -26,7 +26,7 @@ import {
   tabChoiceStore,
   terminalGrantStore,
 } from './list-store.js';
-import { checkedFileStore, discoveryStore, policyCopyStore } from './local-stores.js';
+import { checkedFileStore, discoveryStore, policyCopyStore, terminalPolicyCopy } from './local-stores.js';
 import type { Diagnostics, NativeBridge, Platform } from './platform.js';
 import { profileStore } from './profile-store.js';
 import { encryptedSessionStore } from './session-store.js';
@@ -251,6 +251,7 @@ export function browserPlatform(onResponse: ResponseListener): Platform {
         (items) => items.terminalAccess !== false,
         () => true,
       ),
+    terminalPolicyCopy: terminalPolicyCopy(browser.storage.local),
     nativeBridge,
     observeResponses: ({ now, wake }) => {
       if (!pageStorage) {

@@ -139,11 +139,23 @@ export class Controller {
     if (await this.profileSync.run()) await this.reconcile();
   }
 
-  /** Chromium's storage.managed can take seconds to answer: the plan works from the last copy. */
+  /**
+   * Chromium's storage.managed can take seconds to answer: the plan, the pages and the terminal
+   * bridge work from the last copy of the policy; a change reconciles.
+   */
   private async updatePolicyCopy(): Promise<void> {
-    const current = await this.platform.policyFile().catch(() => undefined);
-    if (JSON.stringify(current) === JSON.stringify(await this.platform.policyCopy.load())) return;
-    await this.platform.policyCopy.save(current);
+    const { platform } = this;
+    const [file, terminal] = await Promise.all([
+      platform.policyFile().catch(() => undefined),
+      platform.policyAllowsTerminal().catch(() => true),
+    ]);
+    const [fileCopy, terminalCopy] = await Promise.all([
+      platform.policyCopy.load(),
+      platform.terminalPolicyCopy.load(),
+    ]);
+    if (JSON.stringify(file) === JSON.stringify(fileCopy) && terminal === terminalCopy) return;
+    await platform.policyCopy.save(file);
+    await platform.terminalPolicyCopy.save(terminal);
     await this.reconcile();
   }
 

@@ -33,7 +33,7 @@ export type Handlers = {
 /** What the handlers use of the platform: storage only to read (changes go through `commit`). */
 export type HandlerPlatform = Pick<
   Platform,
-  'now' | 'newId' | 'fetch' | 'tabExists' | 'openTab' | 'policyAllowsTerminal'
+  'now' | 'newId' | 'fetch' | 'tabExists' | 'openTab' | 'terminalPolicyCopy'
 > & {
   readonly profiles: Pick<ProfileStore, 'load' | 'loadTrash'>;
   readonly sessions: Pick<SessionStore, 'all' | 'get'>;
@@ -310,7 +310,7 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
     },
     setTerminalAccess: async ({ id, hours }) => {
       const { profile } = await profileById(id);
-      if (!(await platform.policyAllowsTerminal())) throw new UserError(t('terminalForbidden'));
+      if (!(await platform.terminalPolicyCopy.load())) throw new UserError(t('terminalForbidden'));
       const grant = newGrant(id, hours, platform.now());
       if (!grant) throw new UserError(t('terminalBadHours'));
       if (!profile.enabled) throw new UserError(t('terminalAccessOff', profile.name));

@@ -27,6 +27,22 @@ export function policyCopyStore(area: Area): PolicyCopyStore {
   };
 }
 
+export const TERMINAL_POLICY_COPY_KEY = 'managedTerminalAccess';
+
+/** The policy's `terminalAccess`, as last read (storage.managed is slow in Chromium): true unless it said false. */
+export interface TerminalPolicyCopy {
+  load(): Promise<boolean>;
+  save(allowed: boolean): Promise<void>;
+}
+
+export function terminalPolicyCopy(area: Area): TerminalPolicyCopy {
+  return {
+    load: async () => (await area.get(TERMINAL_POLICY_COPY_KEY))[TERMINAL_POLICY_COPY_KEY] !== false,
+    save: (allowed) =>
+      allowed ? area.remove(TERMINAL_POLICY_COPY_KEY) : area.set({ [TERMINAL_POLICY_COPY_KEY]: false }),
+  };
+}
+
 /** What an issuer's discovery last named (public metadata). */
 export interface Discovered {
   /** Every endpoint, for the plain-http warning. */

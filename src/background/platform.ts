@@ -9,7 +9,12 @@ import type { Subscription } from '../core/subscriptions.js';
 import type { TerminalGrant } from '../core/terminal.js';
 import type { AppState } from '../messages/protocol.js';
 import type { ApiTabStore, ListStore } from './list-store.js';
-import type { CheckedFileStore, DiscoveryStore, PolicyCopyStore } from './local-stores.js';
+import type {
+  CheckedFileStore,
+  DiscoveryStore,
+  PolicyCopyStore,
+  TerminalPolicyCopy,
+} from './local-stores.js';
 import type { WebAuthFlow } from './oauth.js';
 import type { ProfileStore } from './profile-store.js';
 import type { SessionStore } from './session-store.js';
@@ -52,8 +57,12 @@ export interface Platform {
   readonly subscriptions: ListStore<Subscription>;
   /** Terminal access, per profile (core/terminal.ts): in storage.session. */
   readonly terminalGrants: ListStore<TerminalGrant>;
-  /** Whether the organization's policy lets the user turn terminal access on (`terminalAccess`). */
+  /**
+   * Whether the organization's policy lets the user turn terminal access on (`terminalAccess`),
+   * read from storage.managed (slow in Chromium); `terminalPolicyCopy` is the last answer.
+   */
   readonly policyAllowsTerminal: () => Promise<boolean>;
+  readonly terminalPolicyCopy: TerminalPolicyCopy;
   /** The port to the `autobearer` host, open while terminal access is on. */
   readonly nativeBridge: NativeBridge;
   /** Whether a tab of this id is open. */

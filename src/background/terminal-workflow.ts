@@ -25,7 +25,7 @@ import type { Platform } from './platform.js';
 
 type Deps = Pick<
   Platform,
-  'now' | 'sessions' | 'accounts' | 'terminalGrants' | 'policyAllowsTerminal' | 'nativeBridge'
+  'now' | 'sessions' | 'accounts' | 'terminalGrants' | 'terminalPolicyCopy' | 'nativeBridge'
 > & {
   readonly profiles: () => Promise<ProfilesInForce>;
   /** Refreshes an account's token (or joins the refresh in flight). */
@@ -44,7 +44,7 @@ export class TerminalWorkflow {
 
   /** What the pages show of terminal access beside each profile's grant. */
   async view(): Promise<AppState['terminal']> {
-    const allowed = await this.deps.policyAllowsTerminal();
+    const allowed = await this.deps.terminalPolicyCopy.load();
     return { allowed, ...(this.problem ? { problem: this.problem } : {}) };
   }
 
@@ -55,7 +55,7 @@ export class TerminalWorkflow {
   async apply(grants: readonly TerminalGrant[]): Promise<void> {
     const { nativeBridge } = this.deps;
     const wanted =
-      grants.length > 0 && (await this.deps.policyAllowsTerminal()) && (await nativeBridge.permitted());
+      grants.length > 0 && (await this.deps.terminalPolicyCopy.load()) && (await nativeBridge.permitted());
     if (!wanted) {
       if (nativeBridge.isOpen()) nativeBridge.close();
       return;
@@ -76,7 +76,7 @@ export class TerminalWorkflow {
   async answer(raw: unknown): Promise<TerminalAnswer> {
     const request = parseTokenRequest(raw);
     if (!request) return refuse('bad-request', t('terminalBadRequest'));
-    if (!(await this.deps.policyAllowsTerminal())) return refuse('forbidden', t('terminalForbidden'));
+    if (!(await this.deps.terminalPolicyCopy.load())) return refuse('forbidden', t('terminalForbidden'));
     const { profiles } = await this.deps.profiles();
     const entry = profiles.find((p) => p.profile.name === request.profile);
     if (!entry) return refuse('unknown-profile', t('terminalUnknownProfile', request.profile));

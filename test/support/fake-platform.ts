@@ -9,7 +9,12 @@ import {
   tabChoiceStore,
   terminalGrantStore,
 } from '../../src/background/list-store.js';
-import { checkedFileStore, discoveryStore, policyCopyStore } from '../../src/background/local-stores.js';
+import {
+  checkedFileStore,
+  discoveryStore,
+  policyCopyStore,
+  terminalPolicyCopy,
+} from '../../src/background/local-stores.js';
 import type { Diagnostics, NativeBridge, Platform } from '../../src/background/platform.js';
 import { profileStore } from '../../src/background/profile-store.js';
 import { encryptedSessionStore } from '../../src/background/session-store.js';
@@ -124,6 +129,7 @@ export class FakePlatform implements Platform {
   /** The policy's `terminalAccess` (undefined: no policy). */
   terminalPolicy: boolean | undefined;
   readonly policyAllowsTerminal = async () => this.terminalPolicy !== false;
+  readonly terminalPolicyCopy = terminalPolicyCopy(this.area);
   /** The native port: whether it is open, and what it was asked (a test plays the host). */
   readonly native = {
     permitted: true,

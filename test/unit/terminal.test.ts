@@ -20,6 +20,7 @@ import { checkPrivateDir } from '../../src/terminal/bridge-dir.js';
 import { FrameReader, frame, MAX_TO_BROWSER } from '../../src/terminal/framing.js';
 import { FIREFOX_ID, hostManifest, manifestDir, unpackedExtensionId } from '../../src/terminal/manifests.js';
 import { api, controller, eachSignedIn, id, platform, profile } from '../support/signed-in.js';
+import { waitFor } from '../support/wait.js';
 
 describe('terminal bridge, pure', () => {
   it('frames: a length in little-endian, then JSON; read back however the chunks cut them', () => {
@@ -214,8 +215,14 @@ describe('terminal access in the background', () => {
 
   it('the policy can forbid it; a host that is not installed says so where the popup shows it', async () => {
     platform.terminalPolicy = false;
+    // The policy arrives (storage.managed changed): read off the critical path, then in force.
+    await controller.reconcile();
+    await waitFor(async () => !(await platform.terminalPolicyCopy.load()), 2_000, 'the policy copy');
     await assert.rejects(controller.handlers.setTerminalAccess({ id, hours: 1 }), /policy/);
+    assert.equal((await controller.handlers.getState({})).terminal.allowed, false);
     platform.terminalPolicy = undefined;
+    await controller.reconcile();
+    await waitFor(() => platform.terminalPolicyCopy.load(), 2_000, 'the policy lifted');
     platform.native.missingHost = 'Specified native messaging host not found.';
     const state = await controller.handlers.setTerminalAccess({ id, hours: null });
     assert.equal(state.profiles[0]?.terminal?.until, null);
