@@ -93,6 +93,8 @@ export function terminalScenario(launch: (home: TerminalHome) => Promise<Browser
       });
     const says = (selector: string, pattern: RegExp) =>
       waitFor(async () => pattern.test(await popup.text(selector)), 5_000, `${selector} shows ${pattern}`);
+    const profileId = async () =>
+      ((await popup.send('getState', {})).value as { profiles: Array<{ id: string }> }).profiles[0]?.id ?? '';
     /** The bridge's socket, as the host makes it for this browser. */
     const socketDir = path.join(home.env.XDG_RUNTIME_DIR as string, 'autobearer');
     const sockets = () =>
@@ -134,6 +136,16 @@ export function terminalScenario(launch: (home: TerminalHome) => Promise<Browser
       await driver?.close();
       await api.stop();
       rmSync(work, { recursive: true, force: true });
+    });
+
+    it('"Copy as curl" copies a command that carries the live token to the test URL', async () => {
+      await popup.click(CARD, 'Copy as curl');
+      await says(CARD, /Copied: a curl command with the token for API/);
+      const answer = await popup.send('curlCommand', { id: await profileId() });
+      const command = (answer.value as { command: string }).command;
+      const [, token] = command.match(/-H 'Authorization: Bearer ([^']+)'/) ?? [];
+      assert.ok(token && api.isValid(`Bearer ${token}`), command.replace(/Bearer [^']+/, 'Bearer …'));
+      assert.ok(command.endsWith(` http://api.test:${api.port}/echo`));
     });
 
     it('is off until the user turns it on: the command says so at once, and no host runs', async () => {
