@@ -29,7 +29,7 @@ import { withListenAlarm } from '../core/response-listeners.js';
 import { type Session, SIGNED_OUT } from '../core/session.js';
 import { type Subscription, subscriptionProfiles } from '../core/subscriptions.js';
 import { waitingView } from '../core/sync.js';
-import type { TerminalGrant } from '../core/terminal.js';
+import { grantsInForce, type TerminalGrant } from '../core/terminal.js';
 import type { Tokens } from '../core/token-answer.js';
 import { type AppState, appState, badgeOf, badgesOfTabs } from '../core/view.js';
 import { AppliedRules } from './applied-rules.js';
@@ -139,13 +139,8 @@ export class Reconciler {
     }
     if (trash && trashExpired(trash.removedAt, stored.now)) await this.deps.emptyTrash();
     // Ended grants go (a grant that ended is never in force again).
-    if (planned.terminalChanged) {
-      const now = stored.now;
-      await this.platform.terminalGrants.update((grants) =>
-        grants.some((g) => g.until !== null && g.until <= now)
-          ? grants.filter((g) => g.until === null || g.until > now)
-          : grants,
-      );
+    if (planned.terminalEnded) {
+      await this.platform.terminalGrants.update((grants) => grantsInForce(grants, stored.now));
     }
   }
 

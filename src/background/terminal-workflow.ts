@@ -54,9 +54,13 @@ export class TerminalWorkflow {
    */
   async apply(grants: readonly TerminalGrant[]): Promise<void> {
     const { nativeBridge } = this.deps;
-    const wanted =
-      grants.length > 0 && (await this.deps.terminalPolicyCopy.load()) && (await nativeBridge.permitted());
-    if (!wanted) {
+    const permitted = grants.length > 0 && (await nativeBridge.permitted());
+    // Access on, but the permission taken back in the browser's settings: the popup says so.
+    if (grants.length > 0 && !permitted && this.problem !== t('terminalNeedsPermission')) {
+      this.problem = t('terminalNeedsPermission');
+      void this.deps.showProgress();
+    }
+    if (!permitted || !(await this.deps.terminalPolicyCopy.load())) {
       if (nativeBridge.isOpen()) nativeBridge.close();
       return;
     }

@@ -112,8 +112,8 @@ export interface Plan {
   readonly guards: readonly TabGuard[];
   /** Terminal access in force, for listed profiles; the bridge is open while there is any. */
   readonly terminal: readonly TerminalGrant[];
-  /** Whether grants ended (or their profile went): to be dropped from storage. */
-  readonly terminalChanged: boolean;
+  /** Whether some grants ended: to be dropped from storage. */
+  readonly terminalEnded: boolean;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -204,7 +204,7 @@ export function plan(input: PlanInput): Plan {
     subscriptions: input.subscriptions,
     dueSubscriptions,
     terminal,
-    terminalChanged: terminal.length !== input.terminalGrants.length,
+    terminalEnded: input.terminalGrants.some((grant) => grant.until !== null && grant.until <= now),
   };
 }
 

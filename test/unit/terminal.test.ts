@@ -230,5 +230,15 @@ describe('terminal access in the background', () => {
     assert.match(shown.terminal.problem ?? '', /not running: Specified native messaging host not found/);
     await controller.handlers.endTerminalAccess({ id });
     assert.equal((await controller.handlers.getState({})).profiles[0]?.terminal, undefined);
+    // The permission taken back in the browser's settings while access is on: no port, and why.
+    platform.native.missingHost = undefined;
+    platform.native.permitted = false;
+    await controller.handlers.setTerminalAccess({ id, hours: 1 });
+    await waitFor(
+      async () => /permission/.test((await controller.handlers.getState({})).terminal.problem ?? ''),
+      2_000,
+      'the reason shown',
+    );
+    assert.equal(platform.native.open, false);
   });
 });
