@@ -322,7 +322,7 @@ function terminalPart(view: ProfileView, model: CardModel, page: PopupPage): HTM
         'div',
         { class: 'actions' },
         button(t('terminalAllow'), allow, { 'aria-label': t('terminalAllowLabel', profile.name) }),
-        h('label', {}, `${t('terminalFor')} `, length),
+        length,
       ),
     );
   }
