@@ -3,7 +3,8 @@
 // read → plan → apply → publish) → what the plan says is due next. Everything the background needs
 // is in storage, so the browser may stop it at any moment; every start reconciles and carries on.
 // The workflows: token-workflow.ts (sign-in, refresh, 401), subscription-workflow.ts,
-// sync.ts (the user's profiles through the browser's sync), account-book.ts (accounts and tabs).
+// sync.ts (the user's profiles through the browser's sync), account-book.ts (accounts and tabs),
+// terminal-workflow.ts (the token for the user's terminal).
 import { currentSession, REFRESH_ALARM } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import type { ProfilesInForce, StoredProfile } from '../core/profiles.js';
@@ -61,6 +62,8 @@ export class Controller {
     this.terminal = new TerminalWorkflow({
       ...platform,
       profiles: () => this.profiles(),
+      accountEntry: (key) => this.book.accountEntry(key),
+      session: (key, profile) => this.session(key, profile),
       refresh: (key) => this.tokens.refresh(key),
       showProgress: () => this.reconciler.showProgress(),
     });
@@ -77,6 +80,7 @@ export class Controller {
         showProgress: () => this.reconciler.showProgress(),
         handOff: (key, tokens) => this.reconciler.handOff(key, tokens),
         accountEntry: (key) => this.book.accountEntry(key),
+        session: (key, profile) => this.session(key, profile),
         activeTokens: () => this.reconciler.activeTokens(),
       },
     );

@@ -75,6 +75,14 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
     return { profile, key, tokens };
   };
 
+  /** "Test" and "Copy as curl": the profile's test URL, and its headers with the current token. */
+  const testCall = async (target: { id: string; account?: string }) => {
+    const { profile: bare } = await profileById(target.id);
+    if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
+    const { profile, tokens } = await usableToken(target, 'signInFirst');
+    return { url: bare.testUrl, headers: headersFor(profile, tokens) };
+  };
+
   return {
     getState: () => controller.state(),
     discover: async ({ issuer }) => {
@@ -281,15 +289,13 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
       return controller.state();
     },
     testRequest: async (target) => {
-      const { profile: bare } = await profileById(target.id);
-      if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
-      const { profile, tokens } = await usableToken(target, 'signInFirst');
+      const { url, headers } = await testCall(target);
       // The extension's own requests never get the header from the rules, so it is set here,
       // for this one URL, which the profile check keeps on the profile's hosts.
       const started = platform.now();
       try {
-        const response = await platform.fetch(bare.testUrl, {
-          headers: headersFor(profile, tokens),
+        const response = await platform.fetch(url, {
+          headers,
           credentials: 'omit',
           cache: 'no-store',
           redirect: 'manual',
@@ -325,10 +331,8 @@ export function messageHandlers(controller: Controller, platform: HandlerPlatfor
         ),
       ),
     curlCommand: async (target) => {
-      const { profile: bare } = await profileById(target.id);
-      if (!bare.testUrl) throw new UserError(t('noTestUrl', bare.name));
-      const { profile, tokens } = await usableToken(target, 'signInFirst');
-      return { command: curlCommand(bare.testUrl, headersFor(profile, tokens)) };
+      const { url, headers } = await testCall(target);
+      return { command: curlCommand(url, headers) };
     },
     exportFile: async () => {
       // A file meant to be shared never holds a secret; it says whose must be entered again.

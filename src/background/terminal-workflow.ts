@@ -2,10 +2,10 @@
 // the native port to the `autobearer` host is open, and each request from the terminal gets that
 // profile's current token, refreshed first if it would expire within the request's --min-ttl.
 // Only what the profile's headers carry leaves: never a refresh token, a password or a secret.
-import { accountKey, accountsOf, DEFAULT_ACCOUNT } from '../core/accounts.js';
+import { accountKey, DEFAULT_ACCOUNT } from '../core/accounts.js';
 import { canRenew } from '../core/auth-requests.js';
-import { currentSession } from '../core/plan.js';
-import type { ProfilesInForce } from '../core/profiles.js';
+import type { Profile } from '../core/profile.js';
+import type { ProfilesInForce, StoredProfile } from '../core/profiles.js';
 import { headersFor } from '../core/rules.js';
 import { dropAt } from '../core/schedule.js';
 import { isUsable, type Session } from '../core/session.js';
@@ -23,11 +23,12 @@ import { headersOf } from '../core/valid-profile.js';
 import type { AppState } from '../core/view.js';
 import type { Platform } from './platform.js';
 
-type Deps = Pick<
-  Platform,
-  'now' | 'sessions' | 'accounts' | 'terminalGrants' | 'terminalPolicyCopy' | 'nativeBridge'
-> & {
+type Deps = Pick<Platform, 'now' | 'terminalGrants' | 'terminalPolicyCopy' | 'nativeBridge'> & {
   readonly profiles: () => Promise<ProfilesInForce>;
+  /** The profile an account key names, while it and the account exist. */
+  readonly accountEntry: (key: string) => Promise<StoredProfile | undefined>;
+  /** An account's session as it counts now (a stale one reads as signed out). */
+  readonly session: (key: string, profile: Profile) => Promise<Session>;
   /** Refreshes an account's token (or joins the refresh in flight). */
   readonly refresh: (key: string) => Promise<void>;
   /** Publishes what changed (a token handed out, the bridge down) without a change to the rules. */
@@ -89,11 +90,10 @@ export class TerminalWorkflow {
     const grant = grantsInForce(await this.deps.terminalGrants.load(), now).find((g) => g.profileId === id);
     if (!grant || !profile.enabled) return refuse('access-off', t('terminalAccessOff', profile.name));
     const account = request.account ?? DEFAULT_ACCOUNT;
-    if (!accountsOf(await this.deps.accounts.load(), id).includes(account))
-      return refuse('unknown-profile', t('terminalNoAccount', profile.name, account));
     const key = accountKey(id, account);
-    const sessionNow = async (): Promise<Session> =>
-      currentSession(profile, await this.deps.sessions.get(key));
+    if (!(await this.deps.accountEntry(key)))
+      return refuse('unknown-profile', t('terminalNoAccount', profile.name, account));
+    const sessionNow = () => this.deps.session(key, profile);
     let { tokens, error } = await sessionNow();
     const minTtlMs = (request.minTtl ?? 0) * 1000;
     if (tokens && tokens.expiresAt - this.deps.now() <= minTtlMs && canRenew(profile.auth, tokens)) {

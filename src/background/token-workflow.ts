@@ -3,7 +3,7 @@
 // trigger joins the first. Each ends in one reconciliation, which publishes the outcome.
 import { authFingerprint, canRenew } from '../core/auth-requests.js';
 import type { ActiveToken } from '../core/plan.js';
-import { currentSession, nextAttemptAt, refreshesFor401 } from '../core/plan.js';
+import { nextAttemptAt, refreshesFor401 } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import type { StoredProfile } from '../core/profiles.js';
 import type { ObservedRequest } from '../core/rules.js';
@@ -27,6 +27,8 @@ export interface TokenLoop {
   readonly handOff: (key: string, tokens: Tokens) => Promise<void>;
   /** The profile an account key names, while it and the account exist. */
   readonly accountEntry: (key: string) => Promise<StoredProfile | undefined>;
+  /** An account's session as it counts now (a stale one reads as signed out). */
+  readonly session: (key: string, profile: Profile) => Promise<Session>;
   readonly activeTokens: () => Promise<readonly ActiveToken[]>;
 }
 
@@ -89,7 +91,7 @@ export class TokenWorkflow {
     const { sessions, now: clock } = this.deps;
     const entry = await this.loop.accountEntry(id);
     if (!entry?.profile.enabled) return false;
-    const session = currentSession(entry.profile, await sessions.get(id));
+    const session = await this.loop.session(id, entry.profile);
     const old = session.tokens;
     const now = clock();
     if (!old || !canRenew(entry.profile.auth, old)) return false;

@@ -48,13 +48,17 @@ export function hostManifest(browser: BrowserName, launcher: string, chromeIds: 
 }
 
 /**
- * The id Chromium gives an unpacked extension loaded from `dir` (an absolute path): the first
- * 128 bits of the path's SHA-256, each hex digit written as a letter from a to p.
+ * A Chromium extension id: the first 128 bits of the SHA-256 of `data` (the manifest's public
+ * key, or for an unpacked extension without one its folder's path), each hex digit written as a
+ * letter from a to p.
  */
-export function unpackedExtensionId(dir: string): string {
-  const hex = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 32);
+export function extensionIdOf(data: string | Uint8Array): string {
+  const hex = createHash('sha256').update(data).digest('hex').slice(0, 32);
   return [...hex].map((digit) => String.fromCharCode(97 + Number.parseInt(digit, 16))).join('');
 }
+
+/** The id Chromium gives an unpacked extension loaded from `dir`. */
+export const unpackedExtensionId = (dir: string): string => extensionIdOf(path.resolve(dir));
 
 /** Whether a text is a Chromium extension id. */
 export const isChromeId = (id: string): boolean => /^[a-p]{32}$/.test(id);

@@ -1,9 +1,10 @@
 // The Chromium driver: the built extension in Debian's headless Chromium, driven by playwright-core.
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
+import { extensionIdOf } from '../../src/terminal/manifests.js';
 import { assertSupported, browserVersion, CHROMIUM } from './browsers.js';
 import {
   type BrowserDriver,
@@ -22,9 +23,7 @@ const TEST_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.e
   type: 'spki',
   format: 'der',
 });
-export const TEST_EXTENSION_ID = [...createHash('sha256').update(TEST_KEY).digest('hex').slice(0, 32)]
-  .map((c) => String.fromCharCode('a'.charCodeAt(0) + Number.parseInt(c, 16)))
-  .join('');
+export const TEST_EXTENSION_ID = extensionIdOf(TEST_KEY);
 
 /** Chromium's machine-wide policy folder on Linux. */
 const POLICY_DIR = '/etc/chromium/policies/managed';
