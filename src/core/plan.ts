@@ -180,7 +180,8 @@ export function plan(input: PlanInput): Plan {
     if (at <= now) dueSubscriptions.push(subscription.id);
     else alarms.set(SUBSCRIPTION_ALARM + subscription.id, at);
   }
-  const terminal = grantsInForce(input.terminalGrants, now).filter((grant) =>
+  const grantsNow = grantsInForce(input.terminalGrants, now);
+  const terminal = grantsNow.filter((grant) =>
     profiles.some((p) => p.id === grant.profileId && p.profile.enabled),
   );
   const terminalEnds = nextGrantEnd(terminal);
@@ -204,7 +205,7 @@ export function plan(input: PlanInput): Plan {
     subscriptions: input.subscriptions,
     dueSubscriptions,
     terminal,
-    terminalEnded: input.terminalGrants.some((grant) => grant.until !== null && grant.until <= now),
+    terminalEnded: grantsNow.length < input.terminalGrants.length,
   };
 }
 

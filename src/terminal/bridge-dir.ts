@@ -14,8 +14,9 @@ export function bridgeDir(env: NodeJS.ProcessEnv, uid: number): string {
   return path.join(env.TMPDIR || tmpdir(), `autobearer-${uid}`);
 }
 
-/** Which browser's host: one socket per running browser family. */
-export type BridgeName = 'chromium' | 'firefox';
+/** Which browser's host: one socket per running browser family, asked in this order. */
+export const BRIDGE_NAMES = ['chromium', 'firefox'] as const;
+export type BridgeName = (typeof BRIDGE_NAMES)[number];
 export const socketPath = (dir: string, name: BridgeName): string => path.join(dir, `${name}.sock`);
 export const keyPath = (dir: string, name: BridgeName): string => path.join(dir, `${name}.key`);
 

@@ -6,11 +6,11 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { TOKEN_VARIABLE } from '../core/terminal.js';
 import { type Command, parseArgs, USAGE } from './args.js';
-import { bridgeDir, keyPath, socketPath } from './bridge-dir.js';
+import { BRIDGE_NAMES, bridgeDir, keyPath, socketPath } from './bridge-dir.js';
 import { type Asked, askToken } from './client.js';
 import { runHost } from './host.js';
 import {
-  type BrowserName,
+  BROWSERS,
   FIREFOX_ID,
   hostManifest,
   manifestDir,
@@ -88,7 +88,7 @@ function doctor(): number {
   const home = homedir();
   const launcher = launcherPath(home);
   console.log(`host launcher: ${existsSync(launcher) ? launcher : `missing (run: autobearer install)`}`);
-  for (const browser of ['chrome', 'chromium', 'edge', 'firefox'] as BrowserName[]) {
+  for (const browser of BROWSERS) {
     const file = manifestFile(manifestDir(browser, process.platform, home));
     if (!existsSync(file)) {
       console.log(`${browser}: not installed (${file})`);
@@ -99,7 +99,7 @@ function doctor(): number {
     console.log(`${browser}: ${file} → ${manifest.path}, for ${allowed.join(', ') || 'no extension'}`);
   }
   const dir = bridgeDir(process.env, process.getuid?.() ?? -1);
-  for (const name of ['chromium', 'firefox'] as const) {
+  for (const name of BRIDGE_NAMES) {
     const on = existsSync(socketPath(dir, name)) && existsSync(keyPath(dir, name));
     console.log(
       `${name} bridge: ${on ? `running (${socketPath(dir, name)})` : 'not running (terminal access off, or the browser closed)'}`,

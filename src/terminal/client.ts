@@ -2,7 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { TerminalAnswer, TokenRequest } from '../core/terminal.js';
-import { type BridgeName, bridgeDir, checkPrivateDir, keyPath, socketPath } from './bridge-dir.js';
+import {
+  BRIDGE_NAMES,
+  type BridgeName,
+  bridgeDir,
+  checkPrivateDir,
+  keyPath,
+  socketPath,
+} from './bridge-dir.js';
 import { ANSWER_TIMEOUT_MS } from './host.js';
 
 /** What the CLI gets: the extension's answer, or why no browser answered. */
@@ -55,7 +62,7 @@ export async function askToken(request: TokenRequest & { browser?: BridgeName })
     return { ok: false, refusal: 'no-bridge', message: `refusing the bridge: ${(error as Error).message}` };
   }
   const { browser, ...question } = request;
-  const names: BridgeName[] = browser ? [browser] : ['chromium', 'firefox'];
+  const names: readonly BridgeName[] = browser ? [browser] : BRIDGE_NAMES;
   let best: Asked = { ok: false, refusal: 'no-bridge', message: NO_BRIDGE };
   for (const name of names) {
     if (!existsSync(socketPath(dir, name))) continue;

@@ -44,17 +44,20 @@ export function runHost(args: readonly string[]): void {
       const end = line.indexOf('\n');
       if (end < 0) return;
       client.removeAllListeners('data');
-      let request: { key?: unknown } & Record<string, unknown>;
+      let request: unknown;
       try {
         request = JSON.parse(line.slice(0, end));
       } catch {
         return refuse('not JSON');
       }
-      const proof = Buffer.from(String(request.key ?? ''));
+      // Anything but an object (`null`, a number) is no request, and must not stop the host.
+      if (typeof request !== 'object' || request === null || Array.isArray(request))
+        return refuse('not a request');
+      const proof = Buffer.from(String((request as { key?: unknown }).key ?? ''));
       const expected = Buffer.from(key);
       if (proof.length !== expected.length || !timingSafeEqual(proof, expected))
-        return reply({ ok: false, refusal: 'bad-request', message: 'not the user who runs the browser' });
-      const { key: _proof, ...forward } = request;
+        return refuse('not the user who runs the browser');
+      const { key: _proof, ...forward } = request as Record<string, unknown>;
       const id = nextId++;
       const timer = setTimeout(() => {
         waiting.delete(id);

@@ -243,13 +243,14 @@ fetch(args.at(-1), { headers }).then((r) => r.text()).then((text) => process.std
       }
       // A local program that speaks to the socket itself, with the key, and asks for more.
       const key = readFileSync(path.join(socketDir, `${sockets()[0]?.replace('.sock', '')}.key`), 'utf8');
-      const raw = (request: object) =>
+      /** One line to the socket, as any local program may write it; resolves with the answer. */
+      const rawLine = (line: string) =>
         new Promise<string>((resolve) => {
           const child = spawn(process.execPath, [
             '-e',
             `const s = require('node:net').connect(${JSON.stringify(path.join(socketDir, sockets()[0] ?? ''))});
              let out = ''; s.on('data', (d) => (out += d)); s.on('end', () => process.stdout.write(out));
-             s.on('connect', () => s.write(${JSON.stringify(`${JSON.stringify({ key, ...request })}\n`)}));`,
+             s.on('connect', () => s.write(${JSON.stringify(`${line}\n`)}));`,
           ]);
           let out = '';
           child.stdout.on('data', (d) => {
@@ -257,6 +258,11 @@ fetch(args.at(-1), { headers }).then((r) => r.text()).then((text) => process.std
           });
           child.on('exit', () => resolve(out));
         });
+      const raw = (request: object) => rawLine(JSON.stringify({ key, ...request }));
+      // Lines that are no request are refused, and the host carries on.
+      for (const line of ['null', '42', '[1]', 'not json'])
+        assert.match(await rawLine(line), /"refusal":"bad-request"/, line);
+      assert.equal((await cli(['token', NAME])).code, 0, 'the host still answers');
       for (const request of [
         { type: 'refreshToken', profile: NAME },
         { type: 'session', profile: NAME },
